@@ -1,0 +1,86 @@
+/**
+ * Typed errors shared by every FluxOps entry point. Each carries a stable `code` that clients
+ * and scripts can act on; entry points map codes to exit statuses or HTTP statuses in one place.
+ * @module
+ */
+
+/** Codes a FluxOps error can carry. */
+export type ErrorCode =
+  | "invalid_input"
+  | "usage"
+  | "data_error"
+  | "invalid_model"
+  | "integrity_error"
+  | "model_not_found"
+  | "conflict"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "method_not_allowed"
+  | "not_found"
+  | "unavailable"
+  | "store_error";
+
+/** Base class of every error FluxOps raises on purpose. */
+export class FluxError extends Error {
+  /** A stable, machine-readable code. */
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = "FluxError";
+  }
+}
+
+/** Input to an API or function was malformed: wrong shape, type or value. */
+export class InvalidInput extends FluxError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("invalid_input", message, options);
+    this.name = "InvalidInput";
+  }
+}
+
+/** A command line could not be understood. */
+export class UsageError extends FluxError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("usage", message, options);
+    this.name = "UsageError";
+  }
+}
+
+/** A data file could not be used: messages name the file, line and column. */
+export class DataError extends FluxError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("data_error", message, options);
+    this.name = "DataError";
+  }
+}
+
+/** A model file is not a FluxOps model or is structurally broken. */
+export class InvalidModel extends FluxError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("invalid_model", message, options);
+    this.name = "InvalidModel";
+  }
+}
+
+/** A model's checksum or signature does not match its content. */
+export class IntegrityError extends FluxError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("integrity_error", message, options);
+    this.name = "IntegrityError";
+  }
+}
+
+/** No model exists where one was asked for. */
+export class ModelNotFound extends FluxError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("model_not_found", message, options);
+    this.name = "ModelNotFound";
+  }
+}
+
+/** Returns a one-line description of any thrown value, for logs and CLI messages. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message.split("\n")[0] ?? err.name;
+  return String(err);
+}

@@ -1,0 +1,230 @@
+/**
+ * The training pipeline behind `deno task train` and the single-binary trainer: load or generate
+ * data, split, train with the chosen engine, evaluate, and produce the model, its metrics and
+ * its report, written to a folder all at once.
+ * @module
+ */
+import { basename, dirname, join } from "node:path";
+import { type Dataset, type Label } from "../data/dataset.ts";
+import { readDataset } from "../data/csv.ts";
+import { seedWorkload } from "../data/make_classification.ts";
+import { stratifiedSplit } from "../data/split.ts";
+import { DataError } from "../errors.ts";
+import type { Forest } from "../forest/forest.ts";
+import { ML_RANDOM_FOREST_VERSION, trainMlRandomForest } from "../forest/ml_random_forest.ts";
+import { type ForestParams, resolveParams } from "../forest/params.ts";
+import { predictProba } from "../forest/predict.ts";
+import { type OnTree, trainForest } from "../forest/train.ts";
+import { writeFileAtomic } from "../fs/atomic.ts";
+import { type ClassificationMetrics, evaluate, rocCurve, rocAuc } from "../metrics/mod.ts";
+import { buildArtifact, type EngineInfo, type ModelArtifact, serializeModel } from "../model/artifact.ts";
+import { featureStats } from "../model/feature_stats.ts";
+import { renderReport } from "../report/html.ts";
+
+/** The engines a model can be trained with. */
+export type EngineName = EngineInfo["name"];
+
+/** The native engine's version: FluxOps' own. */
+export const NATIVE_ENGINE_VERSION = "1.0.0";
+
+/** What to train. */
+export interface TrainOptions {
+  /** Training CSV; the seed workload when absent. */
+  readonly data?: string | undefined;
+  /** Target column (default: the last one). */
+  readonly target?: string | undefined;
+  /** Evaluate on this CSV instead of a held-out split. */
+  readonly eval?: string | undefined;
+  /** Held-out fraction when no eval file is given. */
+  readonly testSize?: number;
+  readonly params?: Partial<ForestParams>;
+  readonly engine?: EngineName;
+}
+
+/** metrics.json. */
+export interface MetricsFile extends ClassificationMetrics {
+  n_train: number;
+  n_test: number;
+  train_seconds: number;
+  engine: EngineName;
+  evaluated_on: string;
+}
+
+/** Everything a training run produces. */
+export interface TrainResult {
+  readonly artifact: ModelArtifact;
+  readonly metrics: MetricsFile;
+  readonly report: string;
+}
+
+/** Trains a forest with the named engine. */
+export function trainWith(
+  engine: EngineName,
+  ds: Dataset,
+  params: Partial<ForestParams>,
+  onTree?: OnTree,
+): Forest {
+  const data = { ...ds, nClasses: ds.classes.length };
+  return engine === "native"
+    ? trainForest(data, params, onTree)
+    : trainMlRandomForest(data, params, onTree);
+}
+
+/** Re-encodes an evaluation set's labels into the training classes, refusing unknown labels. */
+export function alignClasses(ds: Dataset, classes: readonly Label[], source: string): Dataset {
+  const index = new Map<Label, number>(classes.map((c, i) => [c, i]));
+  const map = ds.classes.map((c) => {
+    const at = index.get(c) ?? index.get(String(c)) ??
+      (typeof c === "string" && c.trim() !== "" ? index.get(Number(c)) : undefined);
+    if (at === undefined) {
+      throw new DataError(
+        `${source}: class ${JSON.stringify(c)} of column "${ds.target}" was not in the training data (${
+          JSON.stringify(classes)
+        })`,
+      );
+    }
+    return at;
+  });
+  return { ...ds, classes, y: ds.y.map((c) => map[c]!) };
+}
+
+/** Checks that an evaluation file has the training features, in the same order. */
+function checkSameFeatures(train: Dataset, other: Dataset, source: string): void {
+  const a = train.featureNames.join("\u0000");
+  const b = other.featureNames.join("\u0000");
+  if (a !== b || train.target !== other.target) {
+    const missing = train.featureNames.filter((n) => !other.featureNames.includes(n));
+    const extra = other.featureNames.filter((n) => !train.featureNames.includes(n));
+    throw new DataError(
+      `${source}: columns do not match the training data: missing [${missing.join(", ")}]; extra [${
+        extra.join(", ")
+      }]${missing.length + extra.length === 0 ? " (same names, different order)" : ""}`,
+    );
+  }
+}
+
+/**
+ * Runs a whole training: data, split, forest, metrics, report.
+ *
+ * @example
+ * ```ts
+ * const { artifact, metrics } = await trainModel({ params: { n_estimators: 10 } });
+ * ```
+ */
+export async function trainModel(options: TrainOptions = {}, onTree?: OnTree): Promise<TrainResult> {
+  const engine = options.engine ?? "native";
+  const params = resolveParams(options.params);
+  const all = options.data === undefined
+    ? seedWorkload()
+    : await readDataset(options.data, options.target === undefined ? {} : { target: options.target });
+  let train: Dataset;
+  let test: Dataset;
+  let evaluatedOn: string;
+  if (options.eval !== undefined) {
+    train = all;
+    const other = await readDataset(options.eval, { target: all.target });
+    checkSameFeatures(all, other, options.eval);
+    test = alignClasses(other, all.classes, options.eval);
+    evaluatedOn = basename(options.eval);
+  } else {
+    const testSize = options.testSize ?? 0.2;
+    ({ train, test } = stratifiedSplit(all, { testSize, seed: params.seed }));
+    evaluatedOn = `stratified split, test_size=${testSize}, seed=${params.seed}`;
+  }
+
+  const started = performance.now();
+  const forest = trainWith(engine, train, params, onTree);
+  const trainSeconds = (performance.now() - started) / 1000;
+
+  const proba = predictProba(forest, test.x, test.nRows);
+  const scores = evaluate(test.y, proba, train.classes);
+  const metrics: MetricsFile = {
+    ...scores,
+    n_train: train.nRows,
+    n_test: test.nRows,
+    train_seconds: Math.round(trainSeconds * 1000) / 1000,
+    engine,
+    evaluated_on: evaluatedOn,
+  };
+  const engineInfo: EngineInfo = {
+    name: engine,
+    version: engine === "native" ? NATIVE_ENGINE_VERSION : ML_RANDOM_FOREST_VERSION,
+  };
+  const artifact = buildArtifact({
+    target: train.target,
+    classes: train.classes,
+    features: featureStats(train.featureNames, train.x, train.nRows),
+    forest,
+    params: { ...params, engine },
+    metrics: {
+      accuracy: scores.accuracy,
+      precision: scores.precision,
+      recall: scores.recall,
+      f1: scores.f1,
+      roc_auc: scores.roc_auc,
+      log_loss: scores.log_loss,
+      n_train: train.nRows,
+      n_test: test.nRows,
+    },
+    engine: engineInfo,
+  });
+
+  let roc: { fpr: number[]; tpr: number[]; auc: number } | undefined;
+  if (train.classes.length === 2) {
+    const positive = new Float64Array(test.nRows);
+    for (let i = 0; i < test.nRows; i++) positive[i] = proba[i * 2 + 1]!;
+    const curve = rocCurve(test.y, positive);
+    const auc = rocAuc(test.y, proba, 2);
+    if (curve && auc !== null) roc = { fpr: curve.fpr, tpr: curve.tpr, auc };
+  }
+  const report = renderReport({
+    title: `FluxOps model ${artifact.version}`,
+    version: artifact.version,
+    createdAt: artifact.created_at,
+    engine: `${engineInfo.name} ${engineInfo.version}`,
+    target: train.target,
+    classes: [...train.classes],
+    metrics: scores,
+    featureNames: [...train.featureNames],
+    importances: Array.from(forest.importances),
+    ...(roc ? { roc } : {}),
+    params: { ...params, engine },
+    nTrain: train.nRows,
+    nTest: test.nRows,
+    trainSeconds,
+  });
+  return { artifact, metrics, report };
+}
+
+/**
+ * Writes model.json, metrics.json and report.html to `dir`. A new folder is staged beside its
+ * final name and renamed into place; in an existing folder model.json is written last. Either
+ * way a failure leaves no new model.json behind.
+ */
+export async function writeModelDir(dir: string, result: TrainResult): Promise<void> {
+  const files: [string, string][] = [
+    ["metrics.json", JSON.stringify(result.metrics, null, 2) + "\n"],
+    ["report.html", result.report],
+    ["model.json", serializeModel(result.artifact)],
+  ];
+  let exists = false;
+  try {
+    exists = (await Deno.stat(dir)).isDirectory;
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  if (exists) {
+    for (const [name, text] of files) await writeFileAtomic(join(dir, name), text);
+    return;
+  }
+  const parent = dirname(dir);
+  await Deno.mkdir(parent, { recursive: true });
+  const staging = await Deno.makeTempDir({ dir: parent, prefix: ".staging-" });
+  try {
+    for (const [name, text] of files) await Deno.writeTextFile(join(staging, name), text);
+    await Deno.rename(staging, dir);
+  } catch (err) {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * `deno task train` and the single-binary trainer: parses flags, runs the training pipeline,
+ * writes the model folder. Exit 0 on success, 2 on a usage error, 1 on a data error.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { describeError, FluxError, UsageError } from "../lib/errors.ts";
+import { type ForestParams, parseMaxFeatures } from "../lib/forest/params.ts";
+import { type EngineName, trainModel, writeModelDir } from "../lib/training/train_model.ts";
+import { progressBar } from "./progress.ts";
+
+const HELP = `fluxops-trainer: train a random-forest classifier and write a versioned model
+
+Usage: deno task train [flags]
+
+  --data FILE.csv        training data (header row); default: the seed workload
+                         (1,000 synthetic rows, 10 features, 2 classes)
+  --target COL           target column (default: the last column)
+  --eval FILE.csv        compute metrics on this file instead of a held-out split
+  --test-size F          held-out fraction, 0 < F < 1 (default 0.2)
+  --trees N              number of trees (default 100)
+  --max-depth N          maximum tree depth (default: unlimited)
+  --max-features V       features drawn at each split: sqrt (default), log2, all,
+                         an integer, or a fraction such as 0.5
+  --min-samples-leaf N   fewest rows in a leaf (default 1)
+  --seed N               random seed (default 42)
+  --engine NAME          native (default) or ml-random-forest
+  --out DIR              output folder (default .fluxops/models/<version>/)
+  --json                 print a JSON summary on stdout
+  -h, --help             show this help
+
+Writes DIR/model.json, DIR/metrics.json and DIR/report.html.
+Exit status: 0 success, 2 usage error, 1 data error.`;
+
+function intFlag(name: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min) {
+    throw new UsageError(`--${name}: expected an integer >= ${min}, got "${text}"`);
+  }
+  return Number(text);
+}
+
+/** Runs the trainer with command-line `args`; returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        data: { type: "string" },
+        target: { type: "string" },
+        eval: { type: "string" },
+        "test-size": { type: "string" },
+        trees: { type: "string" },
+        "max-depth": { type: "string" },
+        "max-features": { type: "string" },
+        "min-samples-leaf": { type: "string" },
+        seed: { type: "string" },
+        engine: { type: "string" },
+        out: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    console.error(`error: ${describeError(err)} (see --help)`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  try {
+    const engine = (values.engine ?? "native") as EngineName;
+    if (engine !== "native" && engine !== "ml-random-forest") {
+      throw new UsageError(`--engine: expected native or ml-random-forest, got "${values.engine}"`);
+    }
+    let testSize: number | undefined;
+    if (values["test-size"] !== undefined) {
+      testSize = Number(values["test-size"]);
+      if (!(testSize > 0 && testSize < 1)) {
+        throw new UsageError(`--test-size: expected a number between 0 and 1, got "${values["test-size"]}"`);
+      }
+    }
+    const params: Partial<ForestParams> = {};
+    const set = <K extends keyof ForestParams>(k: K, v: ForestParams[K] | undefined) => {
+      if (v !== undefined) (params as Record<string, unknown>)[k] = v;
+    };
+    set("n_estimators", intFlag("trees", values.trees, 1));
+    set("max_depth", intFlag("max-depth", values["max-depth"], 1));
+    set("min_samples_leaf", intFlag("min-samples-leaf", values["min-samples-leaf"], 1));
+    set("seed", intFlag("seed", values.seed, 0));
+    if (values["max-features"] !== undefined) {
+      try {
+        set("max_features", parseMaxFeatures(values["max-features"]));
+      } catch (err) {
+        throw new UsageError(`--${describeError(err).replace("_", "-")}`);
+      }
+    }
+
+    const interactive = Deno.stderr.isTerminal();
+    const bar = interactive ? progressBar("training") : undefined;
+    const result = await trainModel(
+      {
+        data: values.data,
+        target: values.target,
+        eval: values.eval,
+        ...(testSize === undefined ? {} : { testSize }),
+        params,
+        engine,
+      },
+      bar?.update,
+    );
+    bar?.done();
+    const dir = values.out ?? join(".fluxops", "models", result.artifact.version);
+    await writeModelDir(dir, result);
+    const m = result.metrics;
+    const summary = {
+      version: result.artifact.version,
+      dir,
+      model: join(dir, "model.json"),
+      report: join(dir, "report.html"),
+      accuracy: m.accuracy,
+      f1: m.f1,
+      roc_auc: m.roc_auc,
+      train_seconds: m.train_seconds,
+      engine: m.engine,
+    };
+    if (values.json) console.log(JSON.stringify(summary));
+    else {
+      console.error(
+        `trained ${result.artifact.version} (${engine}): accuracy ${m.accuracy.toFixed(4)}, f1 ${
+          m.f1.toFixed(4)
+        }, ${m.train_seconds.toFixed(2)} s on ${m.n_train} rows; evaluated on ${m.n_test} rows`,
+      );
+      console.error(`model:  ${summary.model}\nreport: ${summary.report}`);
+    }
+    return 0;
+  } catch (err) {
+    console.error(`error: ${describeError(err)}`);
+    if (err instanceof UsageError) return 2;
+    if (err instanceof FluxError && err.code === "invalid_input") return 2;
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,89 @@
+/**
+ * `deno task predict`: batch scoring of a CSV file with a trained model. Writes one row per input
+ * row with a `prediction` column and a `p_<class>` column per class. Exit 0 on success, 2 on a
+ * usage error, 1 on a data or model error.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { describeError, UsageError } from "../lib/errors.ts";
+import { readFeatureTable } from "../lib/data/csv.ts";
+import { loadModel } from "../lib/model/artifact.ts";
+import { scoreTable, writeScores } from "../lib/training/batch_score.ts";
+
+const HELP = `fluxops predict: score a CSV file with a trained model
+
+Usage: deno task predict --model PATH --data FILE.csv [--out FILE.csv]
+
+  --model PATH     model.json, or a model folder that holds one
+  --data FILE.csv  rows to score; columns must be the model's features (any order),
+                   plus optionally its target column
+  --out FILE.csv   where to write the scores (default: standard output)
+  --json           print a JSON summary on stderr instead of text
+  -h, --help       show this help
+
+Output columns: prediction, then p_<class> for each class of the model.
+If the file has the model's target column, accuracy is printed on stderr.
+Exit status: 0 success, 2 usage error, 1 data or model error.`;
+
+/** Runs batch scoring with command-line `args`; returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        model: { type: "string" },
+        data: { type: "string" },
+        out: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    console.error(`error: ${describeError(err)} (see --help)`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  try {
+    if (!values.model) throw new UsageError("--model is required (see --help)");
+    if (!values.data) throw new UsageError("--data is required (see --help)");
+    let modelPath = values.model;
+    try {
+      if ((await Deno.stat(modelPath)).isDirectory) modelPath = `${modelPath}/model.json`;
+    } catch { /* loadModel reports a missing file */ }
+    const model = await loadModel(modelPath);
+    const table = await readFeatureTable(values.data, {
+      features: model.featureNames,
+      target: model.artifact.target,
+    });
+    const started = performance.now();
+    const scores = scoreTable(model, table);
+    const seconds = (performance.now() - started) / 1000;
+    await writeScores(scores, model.artifact.classes, values.out);
+    const summary = {
+      model_version: model.artifact.version,
+      rows: table.nRows,
+      seconds: Math.round(seconds * 1e4) / 1e4,
+      accuracy: scores.accuracy,
+      out: values.out ?? null,
+    };
+    if (values.json) console.error(JSON.stringify(summary));
+    else {
+      const acc = scores.accuracy === null ? "" : `; accuracy ${scores.accuracy.toFixed(4)}`;
+      console.error(
+        `scored ${table.nRows} rows with ${model.artifact.version} in ${seconds.toFixed(3)} s${acc}`,
+      );
+    }
+    return 0;
+  } catch (err) {
+    console.error(`error: ${describeError(err)}`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
