@@ -82,7 +82,9 @@ export async function main(args: string[]): Promise<number> {
     if (values["test-size"] !== undefined) {
       testSize = Number(values["test-size"]);
       if (!(testSize > 0 && testSize < 1)) {
-        throw new UsageError(`--test-size: expected a number between 0 and 1, got "${values["test-size"]}"`);
+        throw new UsageError(
+          `--test-size: expected a number between 0 and 1, got "${values["test-size"]}"`,
+        );
       }
     }
     const params: Partial<ForestParams> = {};

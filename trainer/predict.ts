@@ -76,7 +76,9 @@ export async function main(args: string[]): Promise<number> {
     else {
       const acc = scores.accuracy === null ? "" : `; accuracy ${scores.accuracy.toFixed(4)}`;
       console.error(
-        `scored ${table.nRows} rows with ${model.artifact.version} in ${seconds.toFixed(3)} s${acc}`,
+        `scored ${table.nRows} rows with ${model.artifact.version} in ${
+          seconds.toFixed(3)
+        } s${acc}`,
       );
     }
     return 0;

@@ -22,7 +22,11 @@ export function progressBar(label: string, width = 30): ProgressBar {
       last = now;
       const filled = Math.round((done / total) * width);
       const secs = ((now - started) / 1000).toFixed(1);
-      write(`\r${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total} trees ${secs}s`);
+      write(
+        `\r${label} [${"#".repeat(filled)}${
+          "-".repeat(width - filled)
+        }] ${done}/${total} trees ${secs}s`,
+      );
     },
     done() {
       write("\r\x1b[2K");

@@ -37,7 +37,9 @@ export function scoreTable(model: LoadedModel, table: FeatureTable): BatchScores
 
 /** Quotes a CSV field when it needs it (RFC 4180). */
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) || value !== value.trim() ? `"${value.replaceAll('"', '""')}"` : value;
+  return /[",\r\n]/.test(value) || value !== value.trim()
+    ? `"${value.replaceAll('"', '""')}"`
+    : value;
 }
 
 /** Renders scores as CSV: `prediction`, then `p_<class>` per class. */

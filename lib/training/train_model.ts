@@ -16,8 +16,13 @@ import { type ForestParams, resolveParams } from "../forest/params.ts";
 import { predictProba } from "../forest/predict.ts";
 import { type OnTree, trainForest } from "../forest/train.ts";
 import { writeFileAtomic } from "../fs/atomic.ts";
-import { type ClassificationMetrics, evaluate, rocCurve, rocAuc } from "../metrics/mod.ts";
-import { buildArtifact, type EngineInfo, type ModelArtifact, serializeModel } from "../model/artifact.ts";
+import { type ClassificationMetrics, evaluate, rocAuc, rocCurve } from "../metrics/mod.ts";
+import {
+  buildArtifact,
+  type EngineInfo,
+  type ModelArtifact,
+  serializeModel,
+} from "../model/artifact.ts";
 import { featureStats } from "../model/feature_stats.ts";
 import { renderReport } from "../report/html.ts";
 
@@ -78,9 +83,9 @@ export function alignClasses(ds: Dataset, classes: readonly Label[], source: str
       (typeof c === "string" && c.trim() !== "" ? index.get(Number(c)) : undefined);
     if (at === undefined) {
       throw new DataError(
-        `${source}: class ${JSON.stringify(c)} of column "${ds.target}" was not in the training data (${
-          JSON.stringify(classes)
-        })`,
+        `${source}: class ${
+          JSON.stringify(c)
+        } of column "${ds.target}" was not in the training data (${JSON.stringify(classes)})`,
       );
     }
     return at;
@@ -111,12 +116,16 @@ function checkSameFeatures(train: Dataset, other: Dataset, source: string): void
  * const { artifact, metrics } = await trainModel({ params: { n_estimators: 10 } });
  * ```
  */
-export async function trainModel(options: TrainOptions = {}, onTree?: OnTree): Promise<TrainResult> {
+export async function trainModel(
+  options: TrainOptions = {},
+  onTree?: OnTree,
+): Promise<TrainResult> {
   const engine = options.engine ?? "native";
   const params = resolveParams(options.params);
-  const all = options.data === undefined
-    ? seedWorkload()
-    : await readDataset(options.data, options.target === undefined ? {} : { target: options.target });
+  const all = options.data === undefined ? seedWorkload() : await readDataset(
+    options.data,
+    options.target === undefined ? {} : { target: options.target },
+  );
   let train: Dataset;
   let test: Dataset;
   let evaluatedOn: string;
@@ -222,6 +231,7 @@ export async function writeModelDir(dir: string, result: TrainResult): Promise<v
   const staging = await Deno.makeTempDir({ dir: parent, prefix: ".staging-" });
   try {
     for (const [name, text] of files) await Deno.writeTextFile(join(staging, name), text);
+    await Deno.chmod(staging, 0o755); // makeTempDir creates 0700
     await Deno.rename(staging, dir);
   } catch (err) {
     await Deno.remove(staging, { recursive: true }).catch(() => {});

@@ -1,0 +1,63 @@
+/**
+ * `deno task coverage`: reports line coverage of `lib/` from the last `deno task test` run and
+ * fails when it is below the floor (90% by default, `--min N` to change).
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+const HELP = `deno task coverage: line coverage of lib/ from the last test run
+
+Usage: deno task coverage [--min PERCENT] [--dir .fluxops/coverage] [--lcov FILE]
+
+  --min PERCENT  fail below this line coverage of lib/ (default 90)
+  --dir DIR      coverage data written by deno task test (default .fluxops/coverage)
+  --lcov FILE    also write an lcov report
+  -h, --help     show this help`;
+
+/** Prints the coverage table and returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      min: { type: "string", default: "90" },
+      dir: { type: "string", default: ".fluxops/coverage" },
+      lcov: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const run = (extra: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["coverage", values.dir, "--include=lib/", ...extra],
+      stdout: "piped",
+      stderr: "inherit",
+      env: { NO_COLOR: "1" },
+    }).output();
+  const result = await run([]);
+  const text = new TextDecoder().decode(result.stdout);
+  await Deno.stdout.write(result.stdout);
+  if (!result.success) return 1;
+  if (values.lcov) {
+    const lcov = await run(["--lcov"]);
+    await Deno.writeFile(values.lcov, lcov.stdout);
+  }
+  // The table's last row: | All files | branch % | function % | line % |
+  const row = text.split("\n").find((l) => l.includes("All files"));
+  const line = row ? Number(row.split("|").map((c) => c.trim()).filter(Boolean).at(-1)) : NaN;
+  const min = Number(values.min);
+  if (!Number.isFinite(line)) {
+    console.error("error: no coverage data: run `deno task test` first");
+    return 1;
+  }
+  if (line < min) {
+    console.error(`error: line coverage of lib/ is ${line}%, below the ${min}% floor`);
+    return 1;
+  }
+  console.error(`line coverage of lib/: ${line}% (floor ${min}%)`);
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
