@@ -45,8 +45,7 @@ export function predictProba(forest: Forest, x: Float64Array, nRows: number): Fl
       }
     }
   }
-  const scale = 1 / nTrees;
-  for (let j = 0; j < out.length; j++) out[j]! *= scale;
+  for (let j = 0; j < out.length; j++) out[j]! /= nTrees;
   return out;
 }
 

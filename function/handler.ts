@@ -1,0 +1,385 @@
+/**
+ * The prediction function as a web-standard handler, `(req: Request) => Promise<Response>`:
+ * REST routes under `/api` and the Open Inference Protocol under `/v2`. It runs the same under
+ * `Deno.serve`, the Azure Functions custom-handler runtime, the Node.js worker adapter, or a
+ * test calling it with `new Request(...)`.
+ * @module
+ */
+import { FluxError, InvalidInput } from "../lib/errors.ts";
+import { argmaxRows, predictProba } from "../lib/forest/predict.ts";
+import { HttpError, toErrorBody } from "../lib/serving/http_error.ts";
+import { parseInstances } from "../lib/serving/instances.ts";
+import type { ModelHolder, ServedModel } from "../lib/serving/model_holder.ts";
+import { openApiDocument } from "../lib/serving/openapi.ts";
+import { inferResponse, modelMetadata, parseInferRequest } from "../lib/serving/v2.ts";
+
+/** One structured log line per request. Never holds feature values. */
+export interface RequestLog {
+  time: string;
+  level: "info" | "warn" | "error";
+  msg: "request";
+  request_id: string;
+  method: string;
+  route: string;
+  status: number;
+  latency_ms: number;
+  model_version: string | null;
+  instances: number;
+  error_code?: string;
+}
+
+/** Options of {@link createHandler}. */
+export interface HandlerOptions {
+  /** Where the served model lives. */
+  readonly holder: ModelHolder;
+  /** The model name in `/v2/models/{name}`. */
+  readonly modelName?: string;
+  /** Largest request body, in bytes. */
+  readonly maxBodyBytes?: number;
+  /** Most rows in one request. */
+  readonly maxInstances?: number;
+  /** Receives one entry per request; default: a JSON line on stdout. */
+  readonly log?: (entry: RequestLog) => void;
+  /** Extra health fields (e.g. the model store's state). */
+  readonly healthDetails?: () => Record<string, unknown>;
+  /** When the process started, for `uptime_s`. */
+  readonly startedAt?: number;
+}
+
+/** A request in flight: what the log line and error mapping need. */
+interface Ctx {
+  readonly id: string;
+  route: string;
+  instances: number;
+  v2: boolean;
+  served: ServedModel | undefined;
+  timing?: number;
+}
+
+const JSON_HEADERS = { "content-type": "application/json" };
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+function methodNotAllowed(allow: string[]): HttpError {
+  return new HttpError("method_not_allowed", `method not allowed; use ${allow.join(", ")}`, {
+    allow: allow.join(", "),
+  });
+}
+
+function unavailable(holder: ModelHolder): HttpError {
+  const reason = holder.state().lastError;
+  return new HttpError("unavailable", `no model is loaded${reason ? `: ${reason}` : ""}`);
+}
+
+/** Reads a body up to `limit` bytes, refusing more as early as it can. */
+async function readBody(req: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  const tooLarge = () =>
+    new HttpError("payload_too_large", `body: over the limit of ${limit} bytes`);
+  if (declared > limit) throw tooLarge();
+  if (!req.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+function requireJson(req: Request): void {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json" && !type.endsWith("+json")) {
+    throw new HttpError(
+      "unsupported_media_type",
+      `content-type: expected application/json, got ${type ? JSON.stringify(type) : "none"}`,
+    );
+  }
+}
+
+function parseJsonBody(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new InvalidInput(`body: not valid JSON (${(err as Error).message.split("\n")[0]})`);
+  }
+}
+
+/**
+ * Builds the handler.
+ *
+ * @example
+ * ```ts
+ * const holder = new ModelHolder();
+ * holder.set(await loadModel("model.json"));
+ * const handler = createHandler({ holder });
+ * const res = await handler(new Request("http://localhost/api/health"));
+ * ```
+ */
+export function createHandler(options: HandlerOptions): (req: Request) => Promise<Response> {
+  const {
+    holder,
+    modelName = "fluxops",
+    maxBodyBytes = 1 << 20,
+    maxInstances = 10_000,
+    log = (entry: RequestLog) => console.log(JSON.stringify(entry)),
+    healthDetails = () => ({}),
+    startedAt = performance.now(),
+  } = options;
+
+  const need = (ctx: Ctx): ServedModel => {
+    ctx.served ??= holder.served;
+    if (!ctx.served) throw unavailable(holder);
+    return ctx.served;
+  };
+
+  const checkName = (name: string): void => {
+    if (name !== modelName) {
+      throw new HttpError(
+        "not_found",
+        `model ${JSON.stringify(name)} not found; this server serves ${JSON.stringify(modelName)}`,
+      );
+    }
+  };
+
+  const health = (): Response => {
+    const served = holder.served;
+    const details = healthDetails();
+    if (!served) {
+      return json({ status: "unhealthy", reason: unavailable(holder).message, ...details }, 503);
+    }
+    const lastError = holder.state().lastError;
+    return json({
+      status: "healthy",
+      model_version: served.model.artifact.version,
+      uptime_s: Math.round((performance.now() - startedAt) / 100) / 10,
+      ...(lastError ? { last_load_error: lastError } : {}),
+      ...details,
+    });
+  };
+
+  const modelInfo = (ctx: Ctx): Response => {
+    const { artifact } = need(ctx).model;
+    return json({
+      version: artifact.version,
+      created_at: artifact.created_at,
+      target: artifact.target,
+      classes: artifact.classes,
+      features: artifact.features.map((f) => ({
+        name: f.name,
+        min: f.min,
+        max: f.max,
+        mean: f.mean,
+        std: f.std,
+      })),
+      params: artifact.params,
+      metrics: artifact.metrics,
+      engine: artifact.engine,
+      sha256: artifact.sha256,
+      ...healthDetails(),
+    });
+  };
+
+  const predict = async (req: Request, ctx: Ctx): Promise<Response> => {
+    requireJson(req);
+    const served = need(ctx);
+    const body = parseJsonBody(await readBody(req, maxBodyBytes));
+    const { model, index, labelKeys } = served;
+    const rows = parseInstances(body, { features: model.featureNames, maxInstances, index });
+    ctx.instances = rows.nRows;
+    const t0 = performance.now();
+    const proba = predictProba(model.forest, rows.x, rows.nRows);
+    const predicted = argmaxRows(proba, model.forest.nClasses);
+    ctx.timing = performance.now() - t0;
+    const classes = model.artifact.classes;
+    const k = classes.length;
+    if (rows.single) {
+      const probabilities: Record<string, number> = {};
+      for (let c = 0; c < k; c++) probabilities[labelKeys[c]!] = proba[c]!;
+      return json({
+        model_version: model.artifact.version,
+        prediction: classes[predicted[0]!],
+        probabilities,
+      });
+    }
+    const probabilities: number[][] = [];
+    for (let i = 0; i < rows.nRows; i++) {
+      probabilities.push(Array.from(proba.subarray(i * k, i * k + k)));
+    }
+    return json({
+      model_version: model.artifact.version,
+      classes,
+      predictions: Array.from(predicted, (c) => classes[c]),
+      probabilities,
+    });
+  };
+
+  const infer = async (req: Request, ctx: Ctx): Promise<Response> => {
+    const served = need(ctx);
+    const headerLength = req.headers.get("inference-header-content-length");
+    if (headerLength === null) requireJson(req);
+    const bytes = await readBody(req, maxBodyBytes);
+    const parsed = parseInferRequest(
+      bytes,
+      headerLength === null ? undefined : Number(headerLength),
+      served.model.featureNames.length,
+      maxInstances,
+    );
+    ctx.instances = parsed.nRows;
+    const t0 = performance.now();
+    const proba = predictProba(served.model.forest, parsed.x, parsed.nRows);
+    const predicted = argmaxRows(proba, served.model.forest.nClasses);
+    ctx.timing = performance.now() - t0;
+    const out = inferResponse(served, modelName, parsed, predicted, proba);
+    return new Response(out.body, { headers: out.headers });
+  };
+
+  /** Routes a request; returns the response or throws a FluxError. */
+  const route = async (req: Request, ctx: Ctx): Promise<Response> => {
+    const url = new URL(req.url);
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
+    const m = req.method;
+    const only = (allowed: string, route: string) => {
+      ctx.route = route;
+      if (m !== allowed && !(allowed === "GET" && m === "HEAD")) throw methodNotAllowed([allowed]);
+    };
+    if (path.startsWith("/api/")) {
+      switch (path) {
+        case "/api/health":
+          only("GET", path);
+          return health();
+        case "/api/predict":
+          only("POST", path);
+          return await predict(req, ctx);
+        case "/api/model-info":
+          only("GET", path);
+          return modelInfo(ctx);
+        case "/api/openapi.json":
+          only("GET", path);
+          return json(openApiDocument({ modelName, served: holder.served }));
+      }
+    } else if (path === "/v2" || path.startsWith("/v2/")) {
+      ctx.v2 = true;
+      const parts = path.split("/").slice(2).map(decodeURIComponent);
+      if (parts.length === 0) {
+        only("GET", "/v2");
+        return json({ name: "fluxops", version: "1", extensions: ["binary_tensor_data"] });
+      }
+      if (
+        parts[0] === "health" && parts.length === 2 && (parts[1] === "live" || parts[1] === "ready")
+      ) {
+        only("GET", `/v2/health/${parts[1]}`);
+        if (parts[1] === "live") return json({ live: true });
+        return holder.served ? json({ ready: true }) : json({ ready: false }, 503);
+      }
+      if (parts[0] === "models" && parts.length >= 2) {
+        // /v2/models/{name}[/versions/{version}][/ready|/infer]
+        const name = parts[1]!;
+        let rest = parts.slice(2);
+        if (rest[0] === "versions" && rest.length >= 2) {
+          const version = rest[1]!;
+          rest = rest.slice(2);
+          checkName(name);
+          const served = need(ctx);
+          if (version !== served.model.artifact.version) {
+            ctx.route = "/v2/models/{name}/versions/{version}";
+            throw new HttpError(
+              "not_found",
+              `model ${JSON.stringify(name)} has no version ${JSON.stringify(version)}`,
+            );
+          }
+        }
+        if (rest.length === 0) {
+          only("GET", "/v2/models/{name}");
+          checkName(name);
+          return json(modelMetadata(need(ctx), modelName));
+        }
+        if (rest.length === 1 && rest[0] === "ready") {
+          only("GET", "/v2/models/{name}/ready");
+          checkName(name);
+          const ready = holder.served !== undefined;
+          return json({ name, ready }, ready ? 200 : 503);
+        }
+        if (rest.length === 1 && rest[0] === "infer") {
+          only("POST", "/v2/models/{name}/infer");
+          checkName(name);
+          return await infer(req, ctx);
+        }
+      }
+    }
+    ctx.route = "unknown";
+    throw new HttpError("not_found", `no route for ${m} ${url.pathname}`);
+  };
+
+  return async (req: Request): Promise<Response> => {
+    const t0 = performance.now();
+    const given = req.headers.get("x-request-id");
+    const ctx: Ctx = {
+      id: given && REQUEST_ID.test(given) ? given : crypto.randomUUID(),
+      route: "unknown",
+      instances: 0,
+      v2: false,
+      served: undefined,
+    };
+    let res: Response;
+    let errorCode: string | undefined;
+    try {
+      res = await route(req, ctx);
+    } catch (err) {
+      const e = toErrorBody(err);
+      errorCode = e.code;
+      if (!(err instanceof FluxError)) {
+        console.error(JSON.stringify({
+          time: new Date().toISOString(),
+          level: "error",
+          msg: "unhandled error",
+          request_id: ctx.id,
+          route: ctx.route,
+          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        }));
+      }
+      const body = ctx.v2 ? { error: e.message } : { error: { code: e.code, message: e.message } };
+      res = json(body, e.status, { ...e.headers });
+    }
+    res.headers.set("x-request-id", ctx.id);
+    if (ctx.timing !== undefined) {
+      res.headers.set("server-timing", `predict;dur=${ctx.timing.toFixed(3)}`);
+    }
+    const entry: RequestLog = {
+      time: new Date().toISOString(),
+      level: res.status >= 500 ? "error" : res.status >= 400 ? "warn" : "info",
+      msg: "request",
+      request_id: ctx.id,
+      method: req.method,
+      route: ctx.route,
+      status: res.status,
+      latency_ms: Math.round((performance.now() - t0) * 1000) / 1000,
+      model_version: (ctx.served ?? holder.served)?.model.artifact.version ?? null,
+      instances: ctx.instances,
+      ...(errorCode ? { error_code: errorCode } : {}),
+    };
+    log(entry);
+    return res;
+  };
+}

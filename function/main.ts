@@ -1,0 +1,151 @@
+/**
+ * The prediction function's server: serves {@link createHandler} with `Deno.serve` on
+ * `FUNCTIONS_CUSTOMHANDLER_PORT` (set by the Azure Functions host for a custom handler), else
+ * `--port`, default 7071. On SIGTERM or SIGINT it stops accepting connections and drains the
+ * requests in flight before it exits.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { describeError } from "../lib/errors.ts";
+import { loadModel } from "../lib/model/artifact.ts";
+import { latestModelPath, resolveModelPath } from "../lib/model/local_store.ts";
+import { ModelHolder } from "../lib/serving/model_holder.ts";
+import { createHandler } from "./handler.ts";
+
+const HELP = `fluxops function: serve predictions over HTTP
+
+Usage: deno task serve [--model PATH] [--port N]
+
+  --model PATH         model.json or a model folder (env FLUXOPS_MODEL); default: the
+                       newest model in .fluxops/models/
+  --port N             port (default: FUNCTIONS_CUSTOMHANDLER_PORT, else 7071)
+  --hostname H         address to listen on (default 0.0.0.0; 127.0.0.1 for local only)
+  --model-name NAME    model name in /v2/models/{name} (env FLUXOPS_MODEL_NAME, default fluxops)
+  --max-body BYTES     largest request body (env FLUXOPS_MAX_BODY_BYTES, default 1048576)
+  --max-instances N    most rows per request (env FLUXOPS_MAX_INSTANCES, default 10000)
+  -h, --help           show this help
+
+Routes: GET /api/health, POST /api/predict, GET /api/model-info, GET /api/openapi.json,
+and the Open Inference Protocol under /v2.`;
+
+function positiveInt(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined || text === "") return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1) {
+    throw new Error(`${name}: expected a positive integer, got "${text}"`);
+  }
+  return Number(text);
+}
+
+function logLine(level: string, msg: string, fields: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
+}
+
+/** Starts the server; resolves when it has shut down. */
+export async function main(args: string[]): Promise<number> {
+  const startedAt = performance.now();
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        model: { type: "string" },
+        port: { type: "string" },
+        hostname: { type: "string" },
+        "model-name": { type: "string" },
+        "max-body": { type: "string" },
+        "max-instances": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    console.error(`error: ${describeError(err)} (see --help)`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const env = (name: string) => Deno.env.get(name);
+  let port: number;
+  let maxBodyBytes: number;
+  let maxInstances: number;
+  try {
+    port = positiveInt("port", env("FUNCTIONS_CUSTOMHANDLER_PORT") ?? values.port, 7071);
+    maxBodyBytes = positiveInt(
+      "max-body",
+      values["max-body"] ?? env("FLUXOPS_MAX_BODY_BYTES"),
+      1 << 20,
+    );
+    maxInstances = positiveInt(
+      "max-instances",
+      values["max-instances"] ?? env("FLUXOPS_MAX_INSTANCES"),
+      10_000,
+    );
+  } catch (err) {
+    console.error(`error: ${describeError(err)}`);
+    return 2;
+  }
+  const modelArg = values.model ?? env("FLUXOPS_MODEL");
+  const holder = new ModelHolder();
+  const loaded = await holder.load(async () =>
+    loadModel(modelArg ? await resolveModelPath(modelArg) : await latestModelPath())
+  );
+  const served = holder.served;
+  if (loaded && served) {
+    logLine("info", "model loaded", {
+      model_version: served.model.artifact.version,
+      features: served.model.featureNames.length,
+      classes: served.model.artifact.classes.length,
+    });
+  } else {
+    logLine("error", "no model loaded; serving 503 until one is", {
+      reason: holder.state().lastError,
+    });
+  }
+
+  const handler = createHandler({
+    holder,
+    modelName: values["model-name"] ?? env("FLUXOPS_MODEL_NAME") ?? "fluxops",
+    maxBodyBytes,
+    maxInstances,
+    startedAt,
+  });
+  const server = Deno.serve({
+    port,
+    hostname: values.hostname ?? "0.0.0.0",
+    onListen: ({ hostname, port }) => {
+      logLine("info", "listening", {
+        url: `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`,
+        startup_ms: Math.round(performance.now() - startedAt),
+      });
+    },
+    onError: (err) => {
+      logLine("error", "unhandled error", { error: describeError(err) });
+      return new Response(
+        JSON.stringify({ error: { code: "internal", message: "internal error" } }),
+        {
+          status: 500,
+          headers: { "content-type": "application/json" },
+        },
+      );
+    },
+  }, handler);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logLine("info", "draining", { signal });
+    // shutdown() stops accepting connections and resolves once in-flight requests are answered.
+    server.shutdown();
+  };
+  const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];
+  const listeners = signals.map((s) => [s, () => stop(s)] as const);
+  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
+  await server.finished;
+  for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
+  logLine("info", "stopped");
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
