@@ -23,6 +23,9 @@ Usage: deno task serve [--model PATH] [--port N]
   --model-name NAME    model name in /v2/models/{name} (env FLUXOPS_MODEL_NAME, default fluxops)
   --max-body BYTES     largest request body (env FLUXOPS_MAX_BODY_BYTES, default 1048576)
   --max-instances N    most rows per request (env FLUXOPS_MAX_INSTANCES, default 10000)
+
+On SIGTERM/SIGINT it finishes the requests in flight (up to FLUXOPS_DRAIN_SECONDS, default 30)
+before it exits.
   -h, --help           show this help
 
 Routes: GET /api/health, POST /api/predict, GET /api/model-info, GET /api/openapi.json,
@@ -34,6 +37,11 @@ function positiveInt(name: string, text: string | undefined, fallback: number): 
     throw new Error(`${name}: expected a positive integer, got "${text}"`);
   }
   return Number(text);
+}
+
+function positiveNumber(text: string | undefined, fallback: number): number {
+  const n = Number(text);
+  return text !== undefined && n > 0 ? n : fallback;
 }
 
 function logLine(level: string, msg: string, fields: Record<string, unknown> = {}): void {
@@ -110,6 +118,22 @@ export async function main(args: string[]): Promise<number> {
     maxInstances,
     startedAt,
   });
+  // Deno's server.shutdown() drops request bodies still being received, so the drain is done
+  // here: count requests in flight, and on a signal wait for them to finish (telling clients to
+  // close their connections) before shutting the server down.
+  let inFlight = 0;
+  let draining = false;
+  const counted = async (req: Request): Promise<Response> => {
+    inFlight++;
+    try {
+      const res = await handler(req);
+      if (draining) res.headers.set("connection", "close");
+      return res;
+    } finally {
+      inFlight--;
+    }
+  };
+  const drainMs = 1000 * positiveNumber(env("FLUXOPS_DRAIN_SECONDS"), 30);
   const server = Deno.serve({
     port,
     hostname: values.hostname ?? "0.0.0.0",
@@ -123,24 +147,24 @@ export async function main(args: string[]): Promise<number> {
       logLine("error", "unhandled error", { error: describeError(err) });
       return new Response(
         JSON.stringify({ error: { code: "internal", message: "internal error" } }),
-        {
-          status: 500,
-          headers: { "content-type": "application/json" },
-        },
+        { status: 500, headers: { "content-type": "application/json" } },
       );
     },
-  }, handler);
+  }, counted);
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logLine("info", "draining", { signal });
-    // shutdown() stops accepting connections and resolves once in-flight requests are answered.
-    server.shutdown();
+  const stop = async (signal: string) => {
+    if (draining) return;
+    draining = true;
+    logLine("info", "draining", { signal, in_flight: inFlight });
+    const deadline = performance.now() + drainMs;
+    while (inFlight > 0 && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    if (inFlight > 0) logLine("warn", "drain timed out", { in_flight: inFlight });
+    await server.shutdown();
   };
   const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];
-  const listeners = signals.map((s) => [s, () => stop(s)] as const);
+  const listeners = signals.map((s) => [s, () => void stop(s)] as const);
   for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
   await server.finished;
   for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);

@@ -29,9 +29,8 @@ try {
 }
 const model = await loadModel(path);
 const portAt = args.indexOf("--port");
-const port = portAt >= 0
-  ? args[portAt + 1]
-  : Deno.env.get("FUNCTIONS_CUSTOMHANDLER_PORT") ?? "7071";
+const port = (portAt >= 0 ? args[portAt + 1] : undefined) ??
+  Deno.env.get("FUNCTIONS_CUSTOMHANDLER_PORT") ?? "7071";
 const example = JSON.stringify({
   features: model.artifact.features.map((f) => Number(f.mean.toFixed(3))),
 });

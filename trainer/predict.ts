@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { describeError, UsageError } from "../lib/errors.ts";
 import { readFeatureTable } from "../lib/data/csv.ts";
 import { loadModel } from "../lib/model/artifact.ts";
+import { resolveModelPath } from "../lib/model/local_store.ts";
 import { scoreTable, writeScores } from "../lib/training/batch_score.ts";
 
 const HELP = `fluxops predict: score a CSV file with a trained model
@@ -52,11 +53,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     if (!values.model) throw new UsageError("--model is required (see --help)");
     if (!values.data) throw new UsageError("--data is required (see --help)");
-    let modelPath = values.model;
-    try {
-      if ((await Deno.stat(modelPath)).isDirectory) modelPath = `${modelPath}/model.json`;
-    } catch { /* loadModel reports a missing file */ }
-    const model = await loadModel(modelPath);
+    const model = await loadModel(await resolveModelPath(values.model));
     const table = await readFeatureTable(values.data, {
       features: model.featureNames,
       target: model.artifact.target,

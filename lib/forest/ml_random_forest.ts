@@ -56,7 +56,9 @@ function convertTree(
   let leaves = 0;
   const visit = (node: CartNode): void => {
     const at = feature.length;
-    if (node.left && node.right && node.splitColumn !== undefined && node.splitValue !== undefined) {
+    if (
+      node.left && node.right && node.splitColumn !== undefined && node.splitValue !== undefined
+    ) {
       const f = usedIndex[node.splitColumn];
       if (f === undefined) throw new InvalidInput(`ml-random-forest: split on unknown column`);
       feature.push(f);
@@ -73,7 +75,9 @@ function convertTree(
     feature.push(-1);
     threshold.push(0);
     right.push(leaves++);
-    for (let c = 0; c < nClasses; c++) leafValues.push(sum > 0 ? (dist[c] ?? 0) / sum : 1 / nClasses);
+    for (let c = 0; c < nClasses; c++) {
+      leafValues.push(sum > 0 ? (dist[c] ?? 0) / sum : 1 / nClasses);
+    }
   };
   visit(root);
   return {
@@ -125,11 +129,11 @@ export function impurityImportances(forest: Forest, data: TrainingData): Float64
     }
     let sum = 0;
     for (const v of tree) sum += v;
-    if (sum > 0) for (let f = 0; f < p; f++) out[f]! += tree[f]! / sum;
+    if (sum > 0) { for (let f = 0; f < p; f++) out[f]! += tree[f]! / sum; }
   }
   let sum = 0;
   for (const v of out) sum += v;
-  if (sum > 0) for (let f = 0; f < p; f++) out[f]! /= sum;
+  if (sum > 0) { for (let f = 0; f < p; f++) out[f]! /= sum; }
   return out;
 }
 

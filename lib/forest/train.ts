@@ -55,7 +55,9 @@ export function prepare(data: TrainingData): PreparedData {
     throw new InvalidInput(`training data: need at least one row and one feature`);
   }
   if (x.length !== nRows * nFeatures) {
-    throw new InvalidInput(`training data: x has ${x.length} values, expected ${nRows * nFeatures}`);
+    throw new InvalidInput(
+      `training data: x has ${x.length} values, expected ${nRows * nFeatures}`,
+    );
   }
   if (y.length !== nRows) {
     throw new InvalidInput(`training data: y has ${y.length} labels, expected ${nRows}`);
@@ -63,7 +65,9 @@ export function prepare(data: TrainingData): PreparedData {
   for (let i = 0; i < nRows; i++) {
     const c = y[i]!;
     if (c < 0 || c >= nClasses) {
-      throw new InvalidInput(`training data: y[${i}] = ${c} is not a class index below ${nClasses}`);
+      throw new InvalidInput(
+        `training data: y[${i}] = ${c} is not a class index below ${nClasses}`,
+      );
     }
   }
   const ranks = new Uint32Array(nRows * nFeatures);
@@ -422,12 +426,12 @@ export function assembleForest(
     leafAt += t.leafValues.length;
     let sum = 0;
     for (const v of t.importances) sum += v;
-    if (sum > 0) for (let f = 0; f < nFeatures; f++) importances[f]! += t.importances[f]! / sum;
+    if (sum > 0) { for (let f = 0; f < nFeatures; f++) importances[f]! += t.importances[f]! / sum; }
   });
   treeOffsets[trees.length] = at;
   let sum = 0;
   for (const v of importances) sum += v;
-  if (sum > 0) for (let f = 0; f < nFeatures; f++) importances[f]! /= sum;
+  if (sum > 0) { for (let f = 0; f < nFeatures; f++) importances[f]! /= sum; }
   return { nFeatures, nClasses, treeOffsets, feature, threshold, right, leafValues, importances };
 }
 

@@ -3,6 +3,7 @@
  * description of a trained forest with everything needed to serve and audit it.
  * @module
  */
+import { readFile } from "node:fs/promises";
 import { IntegrityError, InvalidModel, ModelNotFound } from "../errors.ts";
 import type { Label } from "../data/dataset.ts";
 import type { Forest } from "../forest/forest.ts";
@@ -161,10 +162,12 @@ export function parseModel(text: string, source = "model.json"): LoadedModel {
 export async function loadModel(path: string): Promise<LoadedModel> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    // node:fs rather than Deno APIs, so the Node.js worker adapter can load models too.
+    text = await readFile(path, "utf8");
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) throw new ModelNotFound(`${path}: no such model file`);
-    if (err instanceof Deno.errors.IsADirectory) {
+    const code = (err as { code?: string }).code;
+    if (code === "ENOENT") throw new ModelNotFound(`${path}: no such model file`);
+    if (code === "EISDIR") {
       throw new ModelNotFound(`${path}: is a folder, expected a model.json file`);
     }
     throw new InvalidModel(`${path}: cannot be read (${(err as Error).message})`);

@@ -40,7 +40,9 @@ function unb64(name: string, text: unknown, bytesPer: number): ArrayBuffer {
     throw new InvalidModel(`forest.${name}: not valid base64`);
   }
   if (bytes.byteLength % bytesPer !== 0) {
-    throw new InvalidModel(`forest.${name}: ${bytes.byteLength} bytes is not a whole number of values`);
+    throw new InvalidModel(
+      `forest.${name}: ${bytes.byteLength} bytes is not a whole number of values`,
+    );
   }
   return bytes.slice().buffer;
 }
@@ -135,10 +137,14 @@ export function decodeForest(enc: unknown): Forest {
     let sum = 0;
     for (let c = 0; c < k; c++) {
       const v = leaf32[o + c]!;
-      if (!(v >= 0 && v <= 1)) throw new InvalidModel(`forest.leaf_values: ${v} is not a frequency`);
+      if (!(v >= 0 && v <= 1)) {
+        throw new InvalidModel(`forest.leaf_values: ${v} is not a frequency`);
+      }
       sum += v;
     }
-    if (!(sum > 0.99 && sum < 1.01)) throw new InvalidModel("forest.leaf_values: a leaf does not sum to 1");
+    if (!(sum > 0.99 && sum < 1.01)) {
+      throw new InvalidModel("forest.leaf_values: a leaf does not sum to 1");
+    }
     for (let c = 0; c < k; c++) leafValues[o + c] = leaf32[o + c]! / sum;
   }
   return {

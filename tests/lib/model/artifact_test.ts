@@ -79,18 +79,43 @@ function tamper(fn: (m: Record<string, unknown>) => void, rehash = false): strin
 const corrupt: [string, () => string, typeof IntegrityError | typeof InvalidModel, RegExp][] = [
   ["is not JSON", () => "{not json", InvalidModel, /not valid JSON/],
   ["is a JSON array", () => "[]", InvalidModel, /expected a JSON object/],
-  ["has another format", () => tamper((m) => (m.format = "other/v9")), InvalidModel, /format is "other\/v9"/],
+  [
+    "has another format",
+    () => tamper((m) => (m.format = "other/v9")),
+    InvalidModel,
+    /format is "other\/v9"/,
+  ],
   ["has no checksum", () => tamper((m) => delete m.sha256), IntegrityError, /no sha256/],
-  ["has an altered class", () => tamper((m) => (m.classes = [0, 1, 7])), IntegrityError, /checksum mismatch/],
+  [
+    "has an altered class",
+    () => tamper((m) => (m.classes = [0, 1, 7])),
+    IntegrityError,
+    /checksum mismatch/,
+  ],
   [
     "has an altered metric",
     () => tamper((m) => ((m.metrics as Record<string, number>).accuracy = 0.5)),
     IntegrityError,
     /corrupt or was altered/,
   ],
-  ["has one class, rehashed", () => tamper((m) => (m.classes = [0]), true), InvalidModel, /at least two labels/],
-  ["has no features, rehashed", () => tamper((m) => (m.features = []), true), InvalidModel, /at least one named feature/],
-  ["has a numeric version, rehashed", () => tamper((m) => (m.version = 5), true), InvalidModel, /version must be a string/],
+  [
+    "has one class, rehashed",
+    () => tamper((m) => (m.classes = [0]), true),
+    InvalidModel,
+    /at least two labels/,
+  ],
+  [
+    "has no features, rehashed",
+    () => tamper((m) => (m.features = []), true),
+    InvalidModel,
+    /at least one named feature/,
+  ],
+  [
+    "has a numeric version, rehashed",
+    () => tamper((m) => (m.version = 5), true),
+    InvalidModel,
+    /version must be a string/,
+  ],
   [
     "has a forest node pointing outside its tree, rehashed",
     () =>

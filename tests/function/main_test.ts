@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { saveModel } from "../../lib/model/artifact.ts";
+import { smallModel } from "../support/models.ts";
+import { startServer } from "../support/server.ts";
+import { withTempDir } from "../support/fixtures.ts";
+
+async function withModelFile(fn: (path: string) => Promise<void>): Promise<void> {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "model.json");
+    await saveModel(path, smallModel({ nFeatures: 3 }).artifact);
+    await fn(path);
+  });
+}
+
+Deno.test("the server drains a request in flight on SIGTERM before it exits", async () => {
+  await withModelFile(async (path) => {
+    const server = await startServer(["--model", path]);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const enc = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(enc.encode('{"features":[0.1,'));
+        await gate;
+        controller.enqueue(enc.encode("0.2,0.3]}"));
+        controller.close();
+      },
+    });
+    const pending = fetch(`${server.url}/api/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    await new Promise((r) => setTimeout(r, 200)); // the request is now in flight
+    server.process.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    const res = await pending;
+    assert.equal(res.status, 200);
+    assert.ok("prediction" in await res.json());
+    const status = await server.stop();
+    assert.equal(status.code, 0);
+    const lines = server.stdout().trim().split("\n").map((l) => JSON.parse(l));
+    assert.ok(lines.some((l) => l.msg === "draining" && l.signal === "SIGTERM"));
+    assert.equal(lines.at(-1).msg, "stopped");
+  });
+});
+
+Deno.test("the server starts unhealthy with a reason when its model is corrupt", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "model.json");
+    await Deno.writeTextFile(path, '{"format":"fluxops.model/v1","sha256":"00"}');
+    const server = await startServer([], { FLUXOPS_MODEL: path });
+    try {
+      const res = await fetch(`${server.url}/api/health`);
+      assert.equal(res.status, 503);
+      assert.match((await res.json()).reason, /checksum mismatch/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+Deno.test("the server takes its port from FUNCTIONS_CUSTOMHANDLER_PORT and refuses a bad one", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(import.meta.dirname!, "../../function/main.ts")],
+    env: { FUNCTIONS_CUSTOMHANDLER_PORT: "http" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  assert.match(
+    new TextDecoder().decode(out.stderr),
+    /port: expected a positive integer, got "http"/,
+  );
+  const help = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(import.meta.dirname!, "../../function/main.ts"), "--help"],
+    stdout: "piped",
+  }).output();
+  assert.match(new TextDecoder().decode(help.stdout), /--model PATH/);
+});

@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { ModelHolder } from "../../../lib/serving/model_holder.ts";
+import { smallModel } from "../../support/models.ts";
+
+Deno.test("ModelHolder keeps the good model when a later load fails", async () => {
+  const holder = new ModelHolder();
+  const good = smallModel();
+  assert.equal(await holder.load(() => Promise.resolve(good)), true);
+  const ok = await holder.load(() => Promise.reject(new Error("checksum mismatch")));
+  assert.equal(ok, false);
+  assert.equal(holder.served?.model, good);
+  assert.equal(holder.state().lastError, "checksum mismatch");
+});
+
+Deno.test("ModelHolder serves nothing and says why before any model loads", async () => {
+  const holder = new ModelHolder();
+  await holder.load(() => Promise.reject("store down"));
+  assert.equal(holder.served, undefined);
+  assert.equal(holder.state().lastError, "store down");
+  holder.set(smallModel());
+  assert.equal(holder.state().lastError, undefined);
+  assert.ok(holder.state().loadedAt instanceof Date);
+});
