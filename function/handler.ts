@@ -108,8 +108,13 @@ async function readBody(req: Request, limit: number): Promise<Uint8Array> {
   return out;
 }
 
-function requireJson(req: Request): void {
+/**
+ * Refuses a body that is not JSON. `allowMissing` accepts no content type at all, as Open
+ * Inference Protocol clients (tritonclient) send none.
+ */
+function requireJson(req: Request, allowMissing = false): void {
   const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (allowMissing && type === "") return;
   if (type !== "application/json" && !type.endsWith("+json")) {
     throw new HttpError(
       "unsupported_media_type",
@@ -238,7 +243,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
   const infer = async (req: Request, ctx: Ctx): Promise<Response> => {
     const served = need(ctx);
     const headerLength = req.headers.get("inference-header-content-length");
-    if (headerLength === null) requireJson(req);
+    if (headerLength === null) requireJson(req, true);
     const bytes = await readBody(req, maxBodyBytes);
     const parsed = parseInferRequest(
       bytes,

@@ -1,0 +1,92 @@
+/**
+ * The functions of the custom-handler package: one folder per function, each with a
+ * `function.json` holding an HTTP trigger and an HTTP output. With `enableProxyingHttpRequest`
+ * the Functions host only routes and authorizes; the handler sees the original request on the
+ * original path, so these routes must match the handler's own (`routePrefix` is `""`).
+ *
+ * Probes are anonymous (load balancers and uptime checks carry no key); everything that serves
+ * or describes the model needs a function key. `openapi` is keyed too: the document embeds the
+ * served model's feature names and class labels, the same facts `model-info` guards.
+ * There is deliberately no catch-all function: an anonymous `{*path}` would forward keyed routes
+ * in any spelling the host does not match but the handler does (trailing slash, HEAD) without a key.
+ * @module
+ */
+
+/** A function's HTTP authorization level, as `function.json` spells it. */
+export type AuthLevel = "anonymous" | "function" | "admin";
+
+/** An HTTP method, lower case as `function.json` spells it. */
+export type HttpMethod = "get" | "post" | "put" | "patch" | "delete" | "head" | "options";
+
+/** One HTTP-triggered function of the package. */
+export interface FunctionDef {
+  /** The folder name, which is the function name: a letter, then letters, digits, `-`, `_`. */
+  readonly name: string;
+  /** Route template, relative to the (empty) route prefix. */
+  readonly route: string;
+  readonly methods: readonly HttpMethod[];
+  readonly authLevel: AuthLevel;
+}
+
+/** Every function of the package, in the order the README lists the routes. */
+export const FUNCTIONS: readonly FunctionDef[] = [
+  { name: "health", route: "api/health", methods: ["get"], authLevel: "anonymous" },
+  { name: "predict", route: "api/predict", methods: ["post"], authLevel: "function" },
+  { name: "model-info", route: "api/model-info", methods: ["get"], authLevel: "function" },
+  { name: "openapi", route: "api/openapi.json", methods: ["get"], authLevel: "function" },
+  { name: "v2-server", route: "v2", methods: ["get"], authLevel: "function" },
+  { name: "v2-health", route: "v2/health/{probe}", methods: ["get"], authLevel: "anonymous" },
+  {
+    name: "v2-models",
+    route: "v2/models/{*rest}",
+    methods: ["get", "post"],
+    authLevel: "function",
+  },
+];
+
+/** The `function.json` document of one function. */
+export interface FunctionJson {
+  readonly bindings: readonly [
+    {
+      readonly type: "httpTrigger";
+      readonly direction: "in";
+      readonly name: "req";
+      readonly authLevel: AuthLevel;
+      readonly methods: readonly HttpMethod[];
+      readonly route: string;
+    },
+    { readonly type: "http"; readonly direction: "out"; readonly name: "res" },
+  ];
+}
+
+const FUNCTION_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
+
+/**
+ * Builds a function's `function.json`.
+ * @example
+ * ```ts
+ * const doc = functionJson(FUNCTIONS[0]!);
+ * // {"bindings":[{"type":"httpTrigger",...,"route":"api/health"},{"type":"http",...}]}
+ * ```
+ */
+export function functionJson(def: FunctionDef): FunctionJson {
+  if (!FUNCTION_NAME.test(def.name)) {
+    throw new Error(`function name ${JSON.stringify(def.name)}: not a valid function name`);
+  }
+  if (def.route.startsWith("/") || def.methods.length === 0) {
+    throw new Error(`function ${def.name}: route must be relative and methods non-empty`);
+  }
+  return {
+    bindings: [
+      {
+        type: "httpTrigger",
+        direction: "in",
+        name: "req",
+        authLevel: def.authLevel,
+        methods: def.methods,
+        route: def.route,
+      },
+      { type: "http", direction: "out", name: "res" },
+    ],
+  };
+}
