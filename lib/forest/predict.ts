@@ -5,19 +5,36 @@
  */
 import { InvalidInput } from "../errors.ts";
 import { argmaxRows } from "../metrics/argmax.ts";
+import { addTreeCompiled } from "./compiled.ts";
 import type { Forest } from "./forest.ts";
 
 export { argmaxRows };
 
+/** Batches of at least this many rows use compiled trees (see compiled.ts). */
+export const COMPILE_MIN_ROWS = 2048;
+
+/** Options of {@link predictProba}. */
+export interface PredictOptions {
+  /** Walk compiled trees; default: for batches of {@link COMPILE_MIN_ROWS} rows or more. */
+  readonly compile?: boolean;
+}
+
 /**
  * Class probabilities for `nRows` row-major rows of `x`: a row-major `nRows x nClasses` array.
+ * Large batches go through compiled trees, small ones walk the node arrays; both give the
+ * same numbers.
  *
  * @example
  * ```ts
  * const proba = predictProba(forest, new Float64Array([0.5, 1.2]), 1);
  * ```
  */
-export function predictProba(forest: Forest, x: Float64Array, nRows: number): Float64Array {
+export function predictProba(
+  forest: Forest,
+  x: Float64Array,
+  nRows: number,
+  { compile = nRows >= COMPILE_MIN_ROWS }: PredictOptions = {},
+): Float64Array {
   const { nFeatures: p, nClasses: k, treeOffsets, feature, threshold, right, leafValues } = forest;
   if (x.length !== nRows * p) {
     throw new InvalidInput(
@@ -28,6 +45,7 @@ export function predictProba(forest: Forest, x: Float64Array, nRows: number): Fl
   const out = new Float64Array(nRows * k);
   const nTrees = treeOffsets.length - 1;
   for (let t = 0; t < nTrees; t++) {
+    if (compile && addTreeCompiled(forest, t, x, nRows, out)) continue;
     const root = treeOffsets[t]!;
     for (let i = 0, row = 0, o = 0; i < nRows; i++, row += p, o += k) {
       let node = root;
