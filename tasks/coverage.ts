@@ -31,7 +31,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const run = (extra: string[]) =>
     new Deno.Command(Deno.execPath(), {
-      args: ["coverage", values.dir, "--include=lib/", ...extra],
+      args: ["coverage", values.dir, "--include=/lib/", "--exclude=/tests/", ...extra],
       stdout: "piped",
       stderr: "inherit",
       env: { NO_COLOR: "1" },
