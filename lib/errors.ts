@@ -84,3 +84,19 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message.split("\n")[0] ?? err.name;
   return String(err);
 }
+
+/** A conditional write lost a race or would overwrite something immutable. */
+export class ConflictError extends FluxError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("conflict", message, options);
+    this.name = "ConflictError";
+  }
+}
+
+/** A model store could not be reached or refused an operation (network, permissions, disk). */
+export class StoreError extends FluxError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("store_error", message, options);
+    this.name = "StoreError";
+  }
+}
