@@ -14,8 +14,20 @@ import type { Forest } from "./forest.ts";
 /** Trees with more nodes than this are walked from the arrays rather than compiled. */
 export const MAX_COMPILED_NODES = 8191;
 
-/** A compiled tree: adds its leaf frequencies for `n` rows of `x` into `out`. */
-type TreeFn = (x: Float64Array, n: number, out: Float64Array, leafValues: Float64Array) => void;
+/** A compiled tree: adds its leaf frequencies for rows `s` to `e` of `x` into `out`. */
+type TreeFn = (
+  x: Float64Array,
+  s: number,
+  e: number,
+  out: Float64Array,
+  leafValues: Float64Array,
+) => void;
+
+/**
+ * Rows per call of a compiled tree. Calling each tree many times per batch lets V8 see it as hot
+ * and optimise it within the first batch, rather than after several batches.
+ */
+const CHUNK_ROWS = 512;
 
 const cache = new WeakMap<Forest, (TreeFn | undefined)[]>();
 
@@ -58,7 +70,9 @@ function treeSource(forest: Forest, t: number): string | undefined {
     parts.push(`if(x[r+${int(f)}]<=${literal(threshold[item]!)}){`);
     stack.push("}", right[item]!, "}else{", item + 1);
   }
-  return `for(let i=0,r=0,o=0;i<n;i++,r+=${int(p)},o+=${int(k)}){${parts.join("")}}`;
+  return `for(let i=s,r=s*${int(p)},o=s*${int(k)};i<e;i++,r+=${int(p)},o+=${int(k)}){${
+    parts.join("")
+  }}`;
 }
 
 function compiledTrees(forest: Forest): (TreeFn | undefined)[] {
@@ -67,7 +81,9 @@ function compiledTrees(forest: Forest): (TreeFn | undefined)[] {
   fns = [];
   for (let t = 0; t < forest.treeOffsets.length - 1; t++) {
     const src = treeSource(forest, t);
-    fns.push(src === undefined ? undefined : new Function("x", "n", "out", "lv", src) as TreeFn);
+    fns.push(
+      src === undefined ? undefined : new Function("x", "s", "e", "out", "lv", src) as TreeFn,
+    );
   }
   cache.set(forest, fns);
   return fns;
@@ -86,6 +102,7 @@ export function addTreeCompiled(
 ): boolean {
   const fn = compiledTrees(forest)[t];
   if (!fn) return false;
-  fn(x, nRows, out, forest.leafValues);
+  const lv = forest.leafValues;
+  for (let s = 0; s < nRows; s += CHUNK_ROWS) fn(x, s, Math.min(nRows, s + CHUNK_ROWS), out, lv);
   return true;
 }

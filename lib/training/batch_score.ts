@@ -19,9 +19,13 @@ export interface BatchScores {
 }
 
 /** Scores every row of `table` with `model`. */
-export function scoreTable(model: LoadedModel, table: FeatureTable): BatchScores {
+export function scoreTable(
+  model: LoadedModel,
+  table: FeatureTable,
+  { compile = false }: { compile?: boolean } = {},
+): BatchScores {
   const { forest, artifact } = model;
-  const proba = predictProba(forest, table.x, table.nRows);
+  const proba = predictProba(forest, table.x, table.nRows, { compile });
   const predicted = argmaxRows(proba, forest.nClasses);
   let accuracy: number | null = null;
   if (table.targetValues) {
