@@ -17,3 +17,17 @@ if [ ! -x "$cache/venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wan
   "$cache/venv/bin/pip" install -q --disable-pip-version-check -r "$req"
   echo "$want" > "$stamp"
 fi
+
+# openssl makes the throwaway CA and server certificates of the HTTPS test servers (Azurite,
+# the Key Vault stand-in).
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "setup_tools: openssl (apt)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl; } \
+    >/tmp/fluxops-apt-openssl.log 2>&1 || echo "setup_tools: openssl install failed"
+fi
+
+# The npm packages pinned in deno.json, Azurite among them: the tests start Azurite with
+# `deno run`, and its first download takes about a minute on a cold cache.
+if command -v deno >/dev/null 2>&1; then deno_cmd=(deno); else deno_cmd=(npx -y deno@2.9.6); fi
+(cd "$here/.." && "${deno_cmd[@]}" install --quiet) >/tmp/fluxops-deno-install.log 2>&1 ||
+  { echo "setup_tools: deno install failed"; tail -5 /tmp/fluxops-deno-install.log; }

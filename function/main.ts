@@ -8,7 +8,11 @@
 import { parseArgs } from "node:util";
 import { describeError } from "../lib/errors.ts";
 import { loadModel } from "../lib/model/artifact.ts";
-import { latestModelPath, resolveModelPath } from "../lib/model/local_store.ts";
+import { resolveModelPath } from "../lib/model/local_store.ts";
+import { verifySignature } from "../lib/model/signing.ts";
+import { signingKeyProvider } from "../lib/secrets/key_provider.ts";
+import { openRegistry, storeLocation } from "../lib/store/open_store.ts";
+import { RegistryFollower } from "../lib/serving/registry_follower.ts";
 import { ModelHolder } from "../lib/serving/model_holder.ts";
 import { createHandler } from "./handler.ts";
 
@@ -16,8 +20,13 @@ const HELP = `fluxops function: serve predictions over HTTP
 
 Usage: deno task serve [--model PATH] [--port N]
 
-  --model PATH         model.json or a model folder (env FLUXOPS_MODEL); default: the
-                       newest model in .fluxops/models/
+  --model PATH         serve this model.json or model folder (env FLUXOPS_MODEL)
+  --store LOCATION     else follow a registry (env FLUXOPS_STORE; default .fluxops): the
+                       alias FLUXOPS_ALIAS (default production; locally, without an alias,
+                       the newest version) or the pinned FLUXOPS_MODEL_VERSION, polled every
+                       FLUXOPS_POLL_SECONDS (default 30). With a signing key configured
+                       (FLUXOPS_KEY_VAULT_URI, FLUXOPS_SIGNING_KEY_FILE or FLUXOPS_SIGNING_KEY)
+                       only models with a valid signature are served.
   --port N             port (default: FUNCTIONS_CUSTOMHANDLER_PORT, else 7071)
   --hostname H         address to listen on (default 0.0.0.0; 127.0.0.1 for local only)
   --model-name NAME    model name in /v2/models/{name} (env FLUXOPS_MODEL_NAME, default fluxops)
@@ -57,6 +66,7 @@ export async function main(args: string[]): Promise<number> {
       args,
       options: {
         model: { type: "string" },
+        store: { type: "string" },
         port: { type: "string" },
         hostname: { type: "string" },
         "model-name": { type: "string" },
@@ -95,20 +105,44 @@ export async function main(args: string[]): Promise<number> {
   }
   const modelArg = values.model ?? env("FLUXOPS_MODEL");
   const holder = new ModelHolder();
-  const loaded = await holder.load(async () =>
-    loadModel(modelArg ? await resolveModelPath(modelArg) : await latestModelPath())
-  );
-  const served = holder.served;
-  if (loaded && served) {
-    logLine("info", "model loaded", {
-      model_version: served.model.artifact.version,
-      features: served.model.featureNames.length,
-      classes: served.model.artifact.classes.length,
-    });
+  let follower: RegistryFollower | undefined;
+  if (modelArg) {
+    // A model file: load it once.
+    const loaded = await holder.load(async () => loadModel(await resolveModelPath(modelArg)));
+    const served = holder.served;
+    if (loaded && served) {
+      logLine("info", "model loaded", {
+        model_version: served.model.artifact.version,
+        features: served.model.featureNames.length,
+        classes: served.model.artifact.classes.length,
+      });
+    } else {
+      logLine("error", "no model loaded; serving 503", { reason: holder.state().lastError });
+    }
   } else {
-    logLine("error", "no model loaded; serving 503 until one is", {
-      reason: holder.state().lastError,
-    });
+    // The registry: follow an alias (or a pinned version), polling for changes.
+    const explicit = values.store ?? env("FLUXOPS_STORE");
+    try {
+      const registry = await openRegistry(storeLocation(explicit));
+      const keys = signingKeyProvider();
+      follower = new RegistryFollower({
+        registry,
+        holder,
+        alias: env("FLUXOPS_ALIAS") ?? "production",
+        version: env("FLUXOPS_MODEL_VERSION") || undefined,
+        newestIfNoAlias: explicit === undefined && !env("FLUXOPS_ALIAS"),
+        pollSeconds: positiveNumber(env("FLUXOPS_POLL_SECONDS"), 30),
+        verify: async (bytes, sig, version) => {
+          const key = await keys();
+          if (key) verifySignature(bytes, sig, key, version);
+        },
+        log: (level, msg, fields) => logLine(level, msg, fields ?? {}),
+      });
+    } catch (err) {
+      console.error(`error: ${describeError(err)}`);
+      return 2;
+    }
+    void follower.start(); // serves 503 until the first model loads
   }
 
   const handler = createHandler({
@@ -117,6 +151,7 @@ export async function main(args: string[]): Promise<number> {
     maxBodyBytes,
     maxInstances,
     startedAt,
+    ...(follower ? { healthDetails: () => ({ store: follower.state() }) } : {}),
   });
   // Deno's server.shutdown() drops request bodies still being received, so the drain is done
   // here: count requests in flight, and on a signal wait for them to finish (telling clients to
@@ -167,6 +202,7 @@ export async function main(args: string[]): Promise<number> {
   const listeners = signals.map((s) => [s, () => void stop(s)] as const);
   for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
   await server.finished;
+  await follower?.stop();
   for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
   logLine("info", "stopped");
   return 0;

@@ -7,7 +7,15 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { describeError, FluxError, UsageError } from "../lib/errors.ts";
 import { type ForestParams, parseMaxFeatures } from "../lib/forest/params.ts";
-import { type EngineName, trainModel, writeModelDir } from "../lib/training/train_model.ts";
+import { signingKeyProvider } from "../lib/secrets/key_provider.ts";
+import { FsBackend } from "../lib/store/fs_backend.ts";
+import { DEFAULT_STORE, openRegistry, storeLocation } from "../lib/store/open_store.ts";
+import {
+  type EngineName,
+  modelFiles,
+  trainModel,
+  writeModelDir,
+} from "../lib/training/train_model.ts";
 import { progressBar } from "./progress.ts";
 
 const HELP = `fluxops-trainer: train a random-forest classifier and write a versioned model
@@ -27,11 +35,18 @@ Usage: deno task train [flags]
   --seed N               random seed (default 42)
   --engine NAME          native (default) or ml-random-forest
   --out DIR              output folder (default .fluxops/models/<version>/)
+  --publish              also publish the model to the registry (--store)
+  --promote ALIAS        publish, then point ALIAS (e.g. production) at the new version
+  --store LOCATION       registry for --publish: a folder, an https:// Blob container URL
+                         (DefaultAzureCredential) or azblob://<container>; default
+                         FLUXOPS_STORE, else .fluxops (where versions land by default)
   --json                 print a JSON summary on stdout
   -h, --help             show this help
 
-Writes DIR/model.json, DIR/metrics.json and DIR/report.html.
-Exit status: 0 success, 2 usage error, 1 data error.`;
+Writes DIR/model.json, DIR/metrics.json and DIR/report.html, and DIR/model.sig when a
+signing key is configured (FLUXOPS_KEY_VAULT_URI [+ FLUXOPS_SIGNING_SECRET],
+FLUXOPS_SIGNING_KEY_FILE or FLUXOPS_SIGNING_KEY).
+Exit status: 0 success, 2 usage error, 1 data or store error, 3 publish conflict.`;
 
 function intFlag(name: string, text: string | undefined, min: number): number | undefined {
   if (text === undefined) return undefined;
@@ -61,6 +76,9 @@ export async function main(args: string[]): Promise<number> {
         seed: { type: "string" },
         engine: { type: "string" },
         out: { type: "string" },
+        publish: { type: "boolean" },
+        promote: { type: "string" },
+        store: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -117,8 +135,20 @@ export async function main(args: string[]): Promise<number> {
       bar?.update,
     );
     bar?.done();
-    const dir = values.out ?? join(".fluxops", "models", result.artifact.version);
-    await writeModelDir(dir, result);
+    const key = await signingKeyProvider()();
+    const files = modelFiles(result, key);
+    const dir = values.out ?? join(DEFAULT_STORE, "models", result.artifact.version);
+    await writeModelDir(dir, files);
+    let published: string | undefined;
+    if (values.publish || values.promote) {
+      const registry = await openRegistry(storeLocation(values.store));
+      const sameFolder = values.out === undefined &&
+        registry.backend instanceof FsBackend && registry.location === DEFAULT_STORE;
+      // The default output folder is already the local store's version folder.
+      if (!sameFolder) await registry.publish(files);
+      if (values.promote) await registry.promote(result.artifact.version, values.promote);
+      published = registry.location;
+    }
     const m = result.metrics;
     const summary = {
       version: result.artifact.version,
@@ -130,6 +160,9 @@ export async function main(args: string[]): Promise<number> {
       roc_auc: m.roc_auc,
       train_seconds: m.train_seconds,
       engine: m.engine,
+      signed: key !== undefined,
+      published: published ?? null,
+      promoted: values.promote ?? null,
     };
     if (values.json) console.log(JSON.stringify(summary));
     else {
@@ -139,12 +172,19 @@ export async function main(args: string[]): Promise<number> {
         }, ${m.train_seconds.toFixed(2)} s on ${m.n_train} rows; evaluated on ${m.n_test} rows`,
       );
       console.error(`model:  ${summary.model}\nreport: ${summary.report}`);
+      if (key) console.error(`signed with ${key.keyId}`);
+      if (published) {
+        console.error(
+          `published to ${published}${values.promote ? `, now ${values.promote}` : ""}`,
+        );
+      }
     }
     return 0;
   } catch (err) {
     console.error(`error: ${describeError(err)}`);
     if (err instanceof UsageError) return 2;
     if (err instanceof FluxError && err.code === "invalid_input") return 2;
+    if (err instanceof FluxError && err.code === "conflict") return 3;
     return 1;
   }
 }

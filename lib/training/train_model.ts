@@ -24,6 +24,7 @@ import {
   serializeModel,
 } from "../model/artifact.ts";
 import { featureStats } from "../model/feature_stats.ts";
+import { encodeSignature, type SigningKey, signModel } from "../model/signing.ts";
 import { renderReport } from "../report/html.ts";
 
 /** The engines a model can be trained with. */
@@ -205,17 +206,28 @@ export async function trainModel(
   return { artifact, metrics, report };
 }
 
+/** The files of a trained model folder, model.json last; model.sig when a key is given. */
+export function modelFiles(result: TrainResult, key?: SigningKey): Map<string, Uint8Array> {
+  const enc = new TextEncoder();
+  const model = enc.encode(serializeModel(result.artifact));
+  const files = new Map<string, Uint8Array>([
+    ["metrics.json", enc.encode(JSON.stringify(result.metrics, null, 2) + "\n")],
+    ["report.html", enc.encode(result.report)],
+  ]);
+  if (key) files.set("model.sig", encodeSignature(signModel(model, key)));
+  files.set("model.json", model);
+  return files;
+}
+
 /**
- * Writes model.json, metrics.json and report.html to `dir`. A new folder is staged beside its
- * final name and renamed into place; in an existing folder model.json is written last. Either
- * way a failure leaves no new model.json behind.
+ * Writes a model folder's files to `dir`, model.json last. A new folder is staged beside its
+ * final name and renamed into place; in an existing folder each file is replaced atomically.
+ * Either way a failure leaves no new model.json behind.
  */
-export async function writeModelDir(dir: string, result: TrainResult): Promise<void> {
-  const files: [string, string][] = [
-    ["metrics.json", JSON.stringify(result.metrics, null, 2) + "\n"],
-    ["report.html", result.report],
-    ["model.json", serializeModel(result.artifact)],
-  ];
+export async function writeModelDir(
+  dir: string,
+  files: ReadonlyMap<string, Uint8Array>,
+): Promise<void> {
   let exists = false;
   try {
     exists = (await Deno.stat(dir)).isDirectory;
@@ -223,14 +235,14 @@ export async function writeModelDir(dir: string, result: TrainResult): Promise<v
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
   if (exists) {
-    for (const [name, text] of files) await writeFileAtomic(join(dir, name), text);
+    for (const [name, bytes] of files) await writeFileAtomic(join(dir, name), bytes);
     return;
   }
   const parent = dirname(dir);
   await Deno.mkdir(parent, { recursive: true });
   const staging = await Deno.makeTempDir({ dir: parent, prefix: ".staging-" });
   try {
-    for (const [name, text] of files) await Deno.writeTextFile(join(staging, name), text);
+    for (const [name, bytes] of files) await Deno.writeFile(join(staging, name), bytes);
     await Deno.chmod(staging, 0o755); // makeTempDir creates 0700
     await Deno.rename(staging, dir);
   } catch (err) {

@@ -134,3 +134,54 @@ Deno.test("the trainer trains into .fluxops/models/<version> by default", async 
     assert.deepEqual(await listDir(join(dir, ".fluxops", "models")), [version]);
   });
 });
+
+Deno.test("the trainer signs when a key is configured and publishes and promotes to a store", async () => {
+  await withTempDir(async (dir) => {
+    const store = join(dir, "store");
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        join(import.meta.dirname!, "../../trainer/main.ts"),
+        "--trees",
+        "3",
+        "--out",
+        join(dir, "m"),
+        "--promote",
+        "staging",
+        "--store",
+        store,
+        "--json",
+      ],
+      env: { FLUXOPS_SIGNING_KEY: "trainer-test-key-0123456789abcdef" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    assert.equal(out.code, 0, dec.decode(out.stderr));
+    const summary = JSON.parse(dec.decode(out.stdout));
+    assert.equal(summary.signed, true);
+    assert.equal(summary.promoted, "staging");
+    assert.deepEqual(await listDir(join(dir, "m")), [
+      "metrics.json",
+      "model.json",
+      "model.sig",
+      "report.html",
+    ]);
+    const pointer = JSON.parse(await Deno.readTextFile(join(store, "aliases", "staging.json")));
+    assert.equal(pointer.version, summary.version);
+    assert.ok(!dec.decode(out.stdout).includes("trainer-test-key"));
+  });
+});
+
+Deno.test("the trainer publishes its default folder into the local store without copying it", async () => {
+  await withTempDir(async (dir) => {
+    const result = await runTrainer(["--trees", "2", "--promote", "production", "--json"], dir);
+    assert.equal(result.code, 0, result.stderr);
+    const { version } = JSON.parse(result.stdout);
+    const pointer = JSON.parse(
+      await Deno.readTextFile(join(dir, ".fluxops", "aliases", "production.json")),
+    );
+    assert.equal(pointer.version, version);
+  });
+});

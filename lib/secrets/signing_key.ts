@@ -1,0 +1,108 @@
+/**
+ * Finds the model-signing key: a Key Vault secret when a vault is configured, else a key file,
+ * else an environment variable, else none (signing not configured). The key is only ever
+ * returned, never logged or put in a message; its `keyId` says where it came from.
+ * @module
+ */
+import { isAbsolute, resolve } from "node:path";
+import { InvalidInput } from "../errors.ts";
+import type { SigningKey } from "../model/signing.ts";
+import { type KeyVaultOptions, parseVaultUrl, readSecret } from "./key_vault.ts";
+import { SecretError } from "./secret_error.ts";
+
+/** The fewest bytes a signing key may have (HMAC-SHA256 wants 32; 16 is the floor). */
+export const MIN_SIGNING_KEY_BYTES = 16;
+
+/** The secret's name in the vault when `FLUXOPS_SIGNING_SECRET` is not set. */
+export const DEFAULT_SIGNING_SECRET = "model-signing-key";
+
+/** Options of {@link resolveSigningKey}. */
+export interface SigningKeyOptions {
+  /** Reads a setting. Default: `Deno.env.get`. */
+  readonly env?: (name: string) => string | undefined;
+  /** Options for the Key Vault read (credential, retries, timeout). */
+  readonly keyVault?: KeyVaultOptions;
+}
+
+function toKey(text: string, source: string): Uint8Array {
+  const key = new TextEncoder().encode(text.trim());
+  if (key.byteLength < MIN_SIGNING_KEY_BYTES) {
+    throw new SecretError(
+      "bad_secret",
+      `the signing key from ${source} is ${key.byteLength === 0 ? "empty" : "too short"} ` +
+        `(at least ${MIN_SIGNING_KEY_BYTES} bytes after trimming; 32 random bytes recommended)`,
+    );
+  }
+  return key;
+}
+
+/**
+ * Resolves the model-signing key from the environment:
+ *
+ * 1. `FLUXOPS_KEY_VAULT_URI` (+ `FLUXOPS_SIGNING_SECRET`, default `model-signing-key`): the
+ *    latest version of that Key Vault secret, read with `DefaultAzureCredential`;
+ * 2. else `FLUXOPS_SIGNING_KEY_FILE`: the file's contents, trimmed;
+ * 3. else `FLUXOPS_SIGNING_KEY`: the variable's value, trimmed;
+ * 4. else `undefined`: signing is not configured.
+ *
+ * The key is the UTF-8 bytes of the trimmed secret; `keyId` (safe to log and to record beside a
+ * signature) is `keyvault:<vault host>/<secret name>/<version>`, `file:<absolute path>` or `env`.
+ *
+ * Empty variables count as unset.
+ *
+ * @throws {SecretError} when the configured source cannot be read or holds an unusable key.
+ * @throws {InvalidInput} for a malformed vault URL, or a secret name without a vault.
+ * @example
+ * ```ts
+ * const signing = await resolveSigningKey();
+ * if (signing) console.log(`signing with ${signing.keyId}`);
+ * ```
+ */
+export async function resolveSigningKey(
+  { env = (name) => Deno.env.get(name), keyVault = {} }: SigningKeyOptions = {},
+): Promise<SigningKey | undefined> {
+  const setting = (name: string) => {
+    const value = env(name)?.trim();
+    return value ? value : undefined;
+  };
+  const vaultUri = setting("FLUXOPS_KEY_VAULT_URI");
+  const secretName = setting("FLUXOPS_SIGNING_SECRET");
+  if (vaultUri) {
+    const url = parseVaultUrl(vaultUri);
+    const name = secretName ?? DEFAULT_SIGNING_SECRET;
+    const secret = await readSecret(url.href, name, keyVault);
+    const source = `Key Vault ${url.origin} secret "${name}"`;
+    return {
+      key: toKey(secret.value, source),
+      keyId: `keyvault:${url.host}/${secret.name}/${secret.version}`,
+    };
+  }
+  if (secretName) {
+    throw new InvalidInput(
+      "FLUXOPS_SIGNING_SECRET is set but FLUXOPS_KEY_VAULT_URI is not: set the vault URL " +
+        "(or unset FLUXOPS_SIGNING_SECRET to use a key file or FLUXOPS_SIGNING_KEY)",
+    );
+  }
+  const file = setting("FLUXOPS_SIGNING_KEY_FILE");
+  if (file) {
+    const path = isAbsolute(file) ? file : resolve(file);
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) {
+        throw new SecretError("secret_not_found", `signing key file ${path} does not exist`);
+      }
+      throw new SecretError(
+        "bad_secret",
+        `signing key file ${path} cannot be read (${err instanceof Error ? err.name : "error"})`,
+      );
+    }
+    return { key: toKey(text, `file ${path}`), keyId: `file:${path}` };
+  }
+  const fromEnv = env("FLUXOPS_SIGNING_KEY");
+  if (fromEnv !== undefined && fromEnv !== "") {
+    return { key: toKey(fromEnv, "FLUXOPS_SIGNING_KEY"), keyId: "env" };
+  }
+  return undefined;
+}

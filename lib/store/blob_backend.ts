@@ -1,0 +1,241 @@
+/**
+ * The model store's objects in one Azure Blob Storage container. ETags come from the service;
+ * conditional writes map onto Blob Storage's own conditions (`If-None-Match: *` to create,
+ * `If-Match` to compare-and-swap), so two writers racing on one ETag cannot both win.
+ * @module
+ */
+import type { ContainerClient } from "@azure/storage-blob";
+import { ConflictError, FluxError, InvalidInput, StoreError } from "../errors.ts";
+import { azureErrorFacts } from "../net/azure_error.ts";
+import { redactSecrets } from "../secrets/redact.ts";
+import type { PutCondition, StorageBackend, StoredObject } from "./backend.ts";
+
+/** Options of {@link BlobBackend}. */
+export interface BlobBackendOptions {
+  /** The location shown in messages. Default: the container URL without any query string. */
+  readonly location?: string;
+  /**
+   * Longest time one operation may take, all its retries included, in ms. Default 60 000.
+   * The SDK's own per-try timeout is only a hint to the server, so a store that accepts
+   * connections and never answers would otherwise hang the caller.
+   */
+  readonly timeoutMs?: number;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  json: "application/json",
+  html: "text/html; charset=utf-8",
+  txt: "text/plain; charset=utf-8",
+  csv: "text/csv; charset=utf-8",
+};
+
+/** Validates a key as the file backend does: `/`-separated segments of `A-Za-z0-9._-`. */
+function checkKey(key: string): string {
+  const ok = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(key) && key.length <= 1024 &&
+    !key.split("/").some((s) => s === "." || s === "..");
+  if (!ok) throw new InvalidInput(`store key ${JSON.stringify(key)} is not a safe relative path`);
+  return key;
+}
+
+/** Azure Blob Storage as a {@link StorageBackend}. */
+export class BlobBackend implements StorageBackend {
+  /** The container URL (never with a SAS or key). */
+  readonly location: string;
+  readonly #container: ContainerClient;
+  readonly #timeoutMs: number;
+
+  /**
+   * Wraps a container client (made by `openBlobBackend`, or by hand with any credential).
+   *
+   * @example
+   * ```ts
+   * import { ContainerClient } from "@azure/storage-blob";
+   * import { DefaultAzureCredential } from "@azure/identity";
+   * const backend = new BlobBackend(
+   *   new ContainerClient("https://acme.blob.core.windows.net/models", new DefaultAzureCredential()),
+   * );
+   * await backend.put("models/v1/model.json", bytes, { ifNoneMatch: "*" });
+   * ```
+   */
+  constructor(container: ContainerClient, options: BlobBackendOptions = {}) {
+    this.#container = container;
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.location = options.location ?? container.url.replace(/[?#].*$/s, "");
+  }
+
+  /** Creates the container if it does not exist; returns true if it was created. */
+  async ensureContainer(): Promise<boolean> {
+    try {
+      return await this.#timed(async (abortSignal) =>
+        (await this.#container.createIfNotExists({ abortSignal })).succeeded
+      );
+    } catch (err) {
+      throw this.#failure(err, "creating the container");
+    }
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    checkKey(key);
+    try {
+      return await this.#timed(async (abortSignal) => {
+        const res = await this.#container.getBlockBlobClient(key).download(0, undefined, {
+          abortSignal,
+        });
+        const chunks: Uint8Array[] = [];
+        let size = 0;
+        for await (const chunk of res.readableStreamBody ?? []) {
+          const bytes: Uint8Array = typeof chunk === "string"
+            ? new TextEncoder().encode(chunk)
+            : chunk;
+          chunks.push(bytes);
+          size += bytes.byteLength;
+        }
+        const bytes = new Uint8Array(size);
+        let at = 0;
+        for (const chunk of chunks) {
+          bytes.set(chunk, at);
+          at += chunk.byteLength;
+        }
+        return { bytes, etag: this.#etagOf(res.etag, key) };
+      });
+    } catch (err) {
+      if (isBlobNotFound(err)) return undefined;
+      throw this.#failure(err, `reading "${key}"`);
+    }
+  }
+
+  async etag(key: string): Promise<string | undefined> {
+    checkKey(key);
+    try {
+      const props = await this.#timed((abortSignal) =>
+        this.#container.getBlockBlobClient(key).getProperties({ abortSignal })
+      );
+      return this.#etagOf(props.etag, key);
+    } catch (err) {
+      if (isBlobNotFound(err)) return undefined;
+      throw this.#failure(err, `reading the ETag of "${key}"`);
+    }
+  }
+
+  async put(key: string, bytes: Uint8Array, condition: PutCondition = {}): Promise<string> {
+    checkKey(key);
+    const ext = /\.([a-z0-9]+)$/i.exec(key)?.[1]?.toLowerCase() ?? "";
+    const conditions = {
+      ...(condition.ifNoneMatch !== undefined ? { ifNoneMatch: condition.ifNoneMatch } : {}),
+      ...(condition.ifMatch !== undefined ? { ifMatch: condition.ifMatch } : {}),
+    };
+    try {
+      const res = await this.#timed((abortSignal) =>
+        this.#container.getBlockBlobClient(key).upload(bytes, bytes.byteLength, {
+          abortSignal,
+          conditions,
+          blobHTTPHeaders: { blobContentType: CONTENT_TYPES[ext] ?? "application/octet-stream" },
+        })
+      );
+      return this.#etagOf(res.etag, key);
+    } catch (err) {
+      const { status, code } = azureErrorFacts(err);
+      if (status === 409 && code === "BlobAlreadyExists") {
+        throw new ConflictError(`${this.location}: "${key}" already exists`);
+      }
+      if (status === 412 || (status === 404 && code === "BlobNotFound")) {
+        throw new ConflictError(
+          condition.ifMatch !== undefined
+            ? `${this.location}: "${key}" changed since it was read (ETag mismatch)`
+            : `${this.location}: the write condition on "${key}" was not met`,
+        );
+      }
+      throw this.#failure(err, `writing "${key}"`);
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    try {
+      await this.#timed(async (abortSignal) => {
+        const pages = this.#container.listBlobsFlat({ prefix, abortSignal })
+          .byPage({ maxPageSize: 5000 });
+        for await (const page of pages) {
+          for (const item of page.segment.blobItems) keys.push(item.name);
+        }
+      });
+    } catch (err) {
+      throw this.#failure(err, `listing "${prefix}"`);
+    }
+    return keys.sort();
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    try {
+      await this.#timed((abortSignal) =>
+        this.#container.getBlockBlobClient(key).deleteIfExists({ abortSignal })
+      );
+    } catch (err) {
+      throw this.#failure(err, `deleting "${key}"`);
+    }
+  }
+
+  /** Runs `op` with a signal that aborts it after the operation timeout. */
+  async #timed<T>(op: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
+    try {
+      return await op(controller.signal);
+    } catch (err) {
+      if (controller.signal.aborted) throw new TimedOut(this.#timeoutMs);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #etagOf(etag: string | undefined, key: string): string {
+    if (!etag) throw new StoreError(`${this.location}: the service sent no ETag for "${key}"`);
+    return etag;
+  }
+
+  /** A StoreError that says what failed and where, and never carries a credential. */
+  #failure(err: unknown, doing: string): FluxError {
+    if (err instanceof FluxError) return err;
+    const facts = azureErrorFacts(err);
+    const { name, status, code, message } = facts;
+    const at = `blob store ${this.location}`;
+    let why: string;
+    if (status === 404 && code === "ContainerNotFound") {
+      why = "the container does not exist (create it first, e.g. with ensureContainer())";
+    } else if (status === 401 || status === 403) {
+      why = `access denied (HTTP ${status}${code ? ` ${code}` : ""}); the identity needs the ` +
+        `"Storage Blob Data Contributor" role on the container`;
+    } else if (status !== undefined) {
+      why = `HTTP ${status}${code ? ` ${code}` : ""}`;
+    } else if (facts.network) {
+      why = `cannot reach the store (${code})`;
+    } else if (facts.tls) {
+      why = `the server's TLS certificate is not trusted (${code || message}); for a private ` +
+        "CA, start the process with NODE_EXTRA_CA_CERTS";
+    } else if (err instanceof TimedOut) {
+      why = `no answer within ${err.ms} ms`;
+    } else if (name === "AbortError") {
+      why = "the request was aborted";
+    } else if (facts.credential) {
+      why = `could not get an access token (${name}: ${message})`;
+    } else {
+      why = `${name}: ${message}`;
+    }
+    return new StoreError(redactSecrets(`${at}: ${doing} failed: ${why}`));
+  }
+}
+
+/** The operation timeout fired (internal: turned into a StoreError). */
+class TimedOut extends Error {
+  constructor(readonly ms: number) {
+    super(`timed out after ${ms} ms`);
+    this.name = "TimedOut";
+  }
+}
+
+function isBlobNotFound(err: unknown): boolean {
+  const { status, code } = azureErrorFacts(err);
+  return status === 404 && code === "BlobNotFound";
+}

@@ -1,0 +1,25 @@
+/**
+ * Opens the model registry named by `--store` or `FLUXOPS_STORE`: a path or `file:` URL is the
+ * file store; an `https://` Blob container URL uses `DefaultAzureCredential`; `azblob://<container>`
+ * uses `AZURE_STORAGE_CONNECTION_STRING` (Azurite and local runs only).
+ * @module
+ */
+import { FsBackend } from "./fs_backend.ts";
+import { ModelRegistry } from "./registry.ts";
+import { openBlobBackend } from "./open_blob_backend.ts";
+import { parseStoreUrl } from "./store_url.ts";
+
+/** The local store's root: versions land in `.fluxops/models/<version>/`. */
+export const DEFAULT_STORE = ".fluxops";
+
+/** The store location from an explicit value, else FLUXOPS_STORE, else the local default. */
+export function storeLocation(given?: string): string {
+  return given ?? Deno.env.get("FLUXOPS_STORE") ?? DEFAULT_STORE;
+}
+
+/** Opens a registry at `location` (see {@link storeLocation}). */
+export function openRegistry(location: string = storeLocation()): ModelRegistry {
+  const parsed = parseStoreUrl(location);
+  if (parsed.kind === "file") return new ModelRegistry(new FsBackend(parsed.path));
+  return new ModelRegistry(openBlobBackend(parsed));
+}

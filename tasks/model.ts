@@ -1,0 +1,182 @@
+/**
+ * `deno task model`: the model registry from the command line: publish, list, show, promote,
+ * rollback and prune, as a table or, with `--json`, as JSON.
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { describeError, FluxError, UsageError } from "../lib/errors.ts";
+import { openRegistry, storeLocation } from "../lib/store/open_store.ts";
+import { type ModelRegistry, VERSION_FILES } from "../lib/store/registry.ts";
+
+const HELP = `deno task model: the model registry
+
+Usage: deno task model <command> [options]
+
+Commands:
+  publish DIR [--promote ALIAS]  publish a trained model folder (model.json, metrics.json,
+                                 report.html, model.sig) as an immutable version
+  list                           versions with created_at, accuracy and aliases
+  show VERSION                   one version's summary and files
+  promote VERSION [--alias A]    point alias A (default production) at VERSION
+  rollback [--alias A]           point alias A back at the version it named before
+  prune [--keep N]               delete versions no alias names, keeping the newest N (default 5)
+
+Options:
+  --store LOCATION  a folder, file: URL, https://<account>.blob.core.windows.net/<container>
+                    (DefaultAzureCredential) or azblob://<container> (connection string);
+                    default FLUXOPS_STORE, else .fluxops
+  --json            print JSON instead of a table
+  -h, --help        show this help
+
+Exit status: 0 success, 2 usage error, 3 conflict (the registry changed meanwhile, or the
+version exists), 1 any other error.`;
+
+/** Reads a model folder's publishable files. */
+export async function readModelDir(dir: string): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  for (const name of VERSION_FILES) {
+    if (name === "meta.json") continue;
+    try {
+      files.set(name, new Uint8Array(await readFile(join(dir, name))));
+    } catch (err) {
+      if ((err as { code?: string }).code !== "ENOENT") throw err;
+    }
+  }
+  if (!files.has("model.json")) throw new UsageError(`${dir}: no model.json in this folder`);
+  return files;
+}
+
+function table(rows: Record<string, unknown>[], columns: string[]): string {
+  const cells = rows.map((r) =>
+    columns.map((c) => (r[c] === null || r[c] === undefined ? "" : String(r[c])))
+  );
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
+  return [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+}
+
+async function run(
+  registry: ModelRegistry,
+  cmd: string,
+  args: string[],
+  values: Record<string, unknown>,
+) {
+  const alias = (values.alias as string | undefined) ?? "production";
+  const need = (what: string) => {
+    const v = args[0];
+    if (!v) throw new UsageError(`${cmd}: ${what} is required (see --help)`);
+    return v;
+  };
+  switch (cmd) {
+    case "publish": {
+      const meta = await registry.publish(await readModelDir(need("DIR")));
+      const pointer = values.promote
+        ? await registry.promote(meta.version, values.promote as string)
+        : undefined;
+      return {
+        result: { ...meta, ...(pointer ? { promoted: pointer.alias } : {}) },
+        text: `published ${meta.version}${pointer ? `, now ${pointer.alias}` : ""}`,
+      };
+    }
+    case "list": {
+      const rows = (await registry.list()).reverse();
+      const text = rows.length === 0 ? `no versions in ${registry.location}` : table(
+        rows.map((r) => ({
+          ...r,
+          accuracy: r.accuracy?.toFixed(4),
+          aliases: r.aliases.join(","),
+          signed: r.signed ? "yes" : "no",
+        })),
+        ["version", "created_at", "accuracy", "engine", "signed", "aliases"],
+      );
+      return { result: rows, text };
+    }
+    case "show": {
+      const version = need("VERSION");
+      const meta = await registry.meta(version);
+      const files = (await registry.backend.list(`models/${version}/`)).map((k) =>
+        k.split("/").pop()
+      );
+      const aliases = (await registry.aliases()).filter((a) => a.version === version).map((a) =>
+        a.alias
+      );
+      const result = { ...meta, files, aliases };
+      return {
+        result,
+        text: Object.entries(result).map(([k, v]) =>
+          `${k.padEnd(11)} ${Array.isArray(v) ? v.join(", ") : v}`
+        ).join("\n"),
+      };
+    }
+    case "promote": {
+      const p = await registry.promote(need("VERSION"), alias);
+      return {
+        result: p,
+        text: `${p.alias} -> ${p.version}${p.history[0] ? ` (was ${p.history[0].version})` : ""}`,
+      };
+    }
+    case "rollback": {
+      const before = (await registry.alias(alias))?.pointer.version;
+      const p = await registry.rollback(alias);
+      return { result: p, text: `${p.alias} -> ${p.version} (rolled back from ${before})` };
+    }
+    case "prune": {
+      const keep = Number(values.keep ?? "5");
+      if (!Number.isInteger(keep) || keep < 0) {
+        throw new UsageError(`--keep: expected an integer >= 0, got "${values.keep}"`);
+      }
+      const deleted = await registry.prune(keep);
+      return {
+        result: { deleted },
+        text: deleted.length ? `deleted ${deleted.join(", ")}` : "nothing to prune",
+      };
+    }
+    default:
+      throw new UsageError(`unknown command "${cmd}" (see --help)`);
+  }
+}
+
+/** Runs the CLI; returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        store: { type: "string" },
+        alias: { type: "string" },
+        promote: { type: "string" },
+        keep: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    console.error(`error: ${describeError(err)} (see --help)`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    console.log(HELP);
+    return values.help ? 0 : 2;
+  }
+  const [cmd, ...args] = positionals as [string, ...string[]];
+  try {
+    const registry = await openRegistry(storeLocation(values.store));
+    const { result, text } = await run(registry, cmd, args, values);
+    console.log(values.json ? JSON.stringify(result, null, 2) : text);
+    return 0;
+  } catch (err) {
+    console.error(`error: ${describeError(err)}`);
+    if (err instanceof UsageError || (err instanceof FluxError && err.code === "invalid_input")) {
+      return 2;
+    }
+    if (err instanceof FluxError && err.code === "conflict") return 3;
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,49 @@
+/**
+ * Driver for the Key Vault tests: reads a secret (`read <vault> <name> [version]`) or resolves
+ * the signing key from the environment (`signing`) the way the trainer and function do, with
+ * DefaultAzureCredential, and prints a JSON result with the value's SHA-256 (never the value).
+ * Run in its own process so NODE_EXTRA_CA_CERTS and IDENTITY_* apply from the start.
+ * @module
+ */
+import { FluxError } from "../../../lib/errors.ts";
+import { readSecret } from "../../../lib/secrets/key_vault.ts";
+import { SecretError } from "../../../lib/secrets/secret_error.ts";
+import { resolveSigningKey } from "../../../lib/secrets/signing_key.ts";
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const fast = { maxRetries: 1, retryDelayMs: 50, timeoutMs: 20_000 };
+const [command, vault = "", name = "", version] = Deno.args;
+try {
+  if (command === "read") {
+    const secret = await readSecret(vault, name, { ...fast, ...(version ? { version } : {}) });
+    console.log(JSON.stringify({
+      ok: true,
+      name: secret.name,
+      version: secret.version,
+      vaultUrl: secret.vaultUrl,
+      sha256: await sha256(new TextEncoder().encode(secret.value)),
+    }));
+  } else if (command === "signing") {
+    const signing = await resolveSigningKey({ keyVault: fast });
+    console.log(JSON.stringify(
+      signing
+        ? { ok: true, keyId: signing.keyId, sha256: await sha256(signing.key) }
+        : { ok: true, none: true },
+    ));
+  } else {
+    throw new Error(`unknown command ${command}`);
+  }
+} catch (err) {
+  const e = err instanceof FluxError ? err : new FluxError("store_error", String(err));
+  console.log(JSON.stringify({
+    ok: false,
+    name: e.name,
+    code: e.code,
+    reason: e instanceof SecretError ? e.reason : null,
+    message: e.message,
+  }));
+}
