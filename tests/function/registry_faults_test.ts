@@ -1,0 +1,137 @@
+/**
+ * Fault tests of the function following a registry in Blob Storage, against real Azurite:
+ * store down at start-up then back, store gone mid-flight, a corrupted blob.
+ */
+import assert from "node:assert/strict";
+import { buildArtifact, serializeModel } from "../../lib/model/artifact.ts";
+import { openBlobBackend } from "../../lib/store/open_blob_backend.ts";
+import { ModelRegistry } from "../../lib/store/registry.ts";
+import { startAzurite } from "../support/azurite.ts";
+import { withTempDir } from "../support/fixtures.ts";
+import { smallModel } from "../support/models.ts";
+import { freePort, startServer } from "../support/server.ts";
+
+const enc = new TextEncoder();
+
+function files(seed: number): Map<string, Uint8Array> {
+  const m = smallModel({ seed, nFeatures: 3 });
+  return new Map([[
+    "model.json",
+    enc.encode(serializeModel(buildArtifact({
+      target: "y",
+      classes: m.artifact.classes,
+      features: m.artifact.features,
+      forest: m.forest,
+      params: {},
+      metrics: {},
+      engine: { name: "native", version: "1.0.0" },
+      createdAt: new Date(Date.UTC(2026, 2, seed)),
+    }))),
+  ]]);
+}
+
+async function registryAt(connectionString: string): Promise<ModelRegistry> {
+  const backend = openBlobBackend(
+    { kind: "blob", auth: "connection-string", container: "models" },
+    {
+      connectionString,
+      retry: { maxTries: 1 },
+      timeoutMs: 5000,
+    },
+  );
+  await backend.ensureContainer();
+  return new ModelRegistry(backend);
+}
+
+async function getJson(url: string) {
+  try {
+    const res = await fetch(url);
+    return { status: res.status, body: await res.json() };
+  } catch (err) {
+    return { status: 0, body: { error: String(err) } };
+  }
+}
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const predict = (url: string) =>
+  fetch(`${url}/api/predict`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ features: [0.1, 0.2, 0.3] }),
+  }).then(async (r) => ({ status: r.status, body: await r.json() }));
+
+Deno.test("the function waits for a store that is down at start-up, then follows it through outages and corruption", async () => {
+  await withTempDir(async (data) => {
+    const port = freePort();
+    const connectionString =
+      `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
+    const server = await startServer([], {
+      FLUXOPS_STORE: "azblob://models",
+      AZURE_STORAGE_CONNECTION_STRING: connectionString,
+      FLUXOPS_POLL_SECONDS: "0.2",
+    });
+    let azurite;
+    try {
+      // 1. Store down at start-up: unhealthy with a reason, retrying.
+      const down = await until(
+        () => getJson(`${server.url}/api/health`),
+        (h) => h.status === 503 && !!h.body.reason,
+      );
+      assert.equal(down.status, 503);
+      assert.equal(down.body.store.reachable, false);
+
+      // 2. The store comes up with a promoted model: the function loads it.
+      azurite = await startAzurite({ port, location: data });
+      const registry = await registryAt(connectionString);
+      const a = (await registry.publish(files(1))).version;
+      const b = (await registry.publish(files(2))).version;
+      await registry.promote(a);
+      const up = await until(
+        () => getJson(`${server.url}/api/health`),
+        (h) => h.status === 200,
+        40_000,
+      );
+      assert.equal(up.body.model_version, a);
+
+      // 3. The store goes away mid-flight: predictions go on with the current model.
+      await azurite.stop();
+      azurite = undefined;
+      const gone = await until(
+        () => getJson(`${server.url}/api/health`),
+        (h) => h.body.store?.reachable === false,
+      );
+      assert.equal(gone.status, 200);
+      assert.equal(gone.body.model_version, a);
+      const p = await predict(server.url);
+      assert.equal(p.status, 200);
+      assert.equal(p.body.model_version, a);
+
+      // 4. It comes back; a corrupted version is refused, the good one stays.
+      azurite = await startAzurite({ port, location: data });
+      const again = await registryAt(connectionString);
+      await again.backend.put(
+        `models/${b}/model.json`,
+        enc.encode('{"format":"fluxops.model/v1","sha256":"0"}'),
+      );
+      await again.promote(b);
+      const refused = await until(
+        () => getJson(`${server.url}/api/health`),
+        (h) => /checksum/.test(h.body.last_load_error ?? ""),
+      );
+      assert.equal(refused.body.model_version, a);
+      assert.match(refused.body.last_load_error, /checksum mismatch/);
+      assert.ok(!server.stdout().includes("AccountKey"), "no account key in the logs");
+    } finally {
+      await server.stop();
+      await azurite?.stop();
+    }
+  });
+});
