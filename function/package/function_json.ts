@@ -7,8 +7,10 @@
  * Probes are anonymous (load balancers and uptime checks carry no key); everything that serves
  * or describes the model needs a function key. `openapi` is keyed too: the document embeds the
  * served model's feature names and class labels, the same facts `model-info` guards.
- * There is deliberately no catch-all function: an anonymous `{*path}` would forward keyed routes
- * in any spelling the host does not match but the handler does (trailing slash, HEAD) without a key.
+ * On Azure a method a function does not list is answered by the host (404), not by the
+ * handler's 405 with `Allow`: the host routes by method before the handler sees anything.
+ * There is deliberately no catch-all function: an anonymous `{*path}` would forward, without a
+ * key, any request the keyed routes do not match but the handler serves (HEAD for GET, say).
  * @module
  */
 

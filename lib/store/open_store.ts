@@ -6,7 +6,6 @@
  */
 import { FsBackend } from "./fs_backend.ts";
 import { ModelRegistry } from "./registry.ts";
-import { openBlobBackend } from "./open_blob_backend.ts";
 import { parseStoreUrl } from "./store_url.ts";
 
 /** The local store's root: versions land in `.fluxops/models/<version>/`. */
@@ -18,8 +17,10 @@ export function storeLocation(given?: string): string {
 }
 
 /** Opens a registry at `location` (see {@link storeLocation}). */
-export function openRegistry(location: string = storeLocation()): ModelRegistry {
+export async function openRegistry(location: string = storeLocation()): Promise<ModelRegistry> {
   const parsed = parseStoreUrl(location);
   if (parsed.kind === "file") return new ModelRegistry(new FsBackend(parsed.path));
+  // Loaded only when needed: the Azure SDK adds ~250 ms to a cold start.
+  const { openBlobBackend } = await import("./open_blob_backend.ts");
   return new ModelRegistry(openBlobBackend(parsed));
 }

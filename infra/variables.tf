@@ -1,0 +1,207 @@
+variable "subscription_id" {
+  description = "Azure subscription to deploy into; null takes ARM_SUBSCRIPTION_ID from the environment."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.subscription_id == null || can(regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", var.subscription_id))
+    error_message = "subscription_id: null or a lower-case GUID."
+  }
+}
+
+variable "environment" {
+  description = "Deployment environment: dev or prod. Part of every name and the environment tag."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "prod"], var.environment)
+    error_message = "environment: dev or prod."
+  }
+}
+
+variable "location" {
+  description = "Azure region for every resource, e.g. westeurope."
+  type        = string
+  default     = "westeurope"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]+$", var.location))
+    error_message = "location: an Azure region name in lower case without spaces, e.g. westeurope."
+  }
+}
+
+variable "name_prefix" {
+  description = "Start of every resource name: 2-8 lower-case letters and digits, starting with a letter (storage account names allow nothing else)."
+  type        = string
+  default     = "fluxops"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,7}$", var.name_prefix))
+    error_message = "name_prefix: 2-8 lower-case letters and digits, starting with a letter."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource; project, environment and managed-by are always set."
+  type        = map(string)
+  nullable    = false
+  default     = {}
+}
+
+variable "service_plan_sku" {
+  description = "Function hosting plan: B1 (basic, the seed's default), Y1 (consumption), EP1 (elastic premium) or P1v3."
+  type        = string
+  default     = "B1"
+
+  validation {
+    condition     = contains(["B1", "Y1", "EP1", "P1v3"], var.service_plan_sku)
+    error_message = "service_plan_sku: one of B1, Y1, EP1, P1v3."
+  }
+}
+
+variable "worker_count" {
+  description = "Instances of the service plan (not used by Y1)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.worker_count >= 1 && var.worker_count <= 30 && floor(var.worker_count) == var.worker_count
+    error_message = "worker_count: a whole number from 1 to 30."
+  }
+}
+
+variable "storage_replication_type" {
+  description = "Redundancy of the storage accounts: LRS, ZRS, GRS, RAGRS, GZRS or RAGZRS."
+  type        = string
+  default     = "GRS"
+
+  validation {
+    condition     = contains(["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"], var.storage_replication_type)
+    error_message = "storage_replication_type: one of LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS."
+  }
+}
+
+variable "soft_delete_retention_days" {
+  description = "Days deleted blobs, containers, secrets and the vault stay recoverable (7-90)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.soft_delete_retention_days >= 7 && var.soft_delete_retention_days <= 90 && floor(var.soft_delete_retention_days) == var.soft_delete_retention_days
+    error_message = "soft_delete_retention_days: a whole number from 7 to 90."
+  }
+}
+
+variable "key_vault_network_acls" {
+  description = "Key Vault network rules. The function app's outbound addresses are always added to ip_rules; list the deploying runner's egress addresses here when default_action is Deny."
+  type = object({
+    default_action             = optional(string, "Deny")
+    bypass                     = optional(string, "AzureServices")
+    ip_rules                   = optional(list(string), [])
+    virtual_network_subnet_ids = optional(list(string), [])
+  })
+  nullable = false
+  default  = {}
+
+  validation {
+    condition     = contains(["Allow", "Deny"], var.key_vault_network_acls.default_action) && contains(["AzureServices", "None"], var.key_vault_network_acls.bypass)
+    error_message = "key_vault_network_acls: default_action is Allow or Deny, bypass is AzureServices or None."
+  }
+}
+
+variable "signing_key" {
+  description = "The model-signing secret in Key Vault: name, expiry (RFC 3339 UTC) and a version to bump for a new random key. Its value is generated, never given."
+  type = object({
+    secret_name     = optional(string, "model-signing-key")
+    expiration_date = string
+    version         = optional(number, 1)
+  })
+  nullable = false
+
+  validation {
+    condition     = can(regex("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$", var.signing_key.expiration_date))
+    error_message = "signing_key.expiration_date: an RFC 3339 UTC time such as 2027-12-31T00:00:00Z."
+  }
+}
+
+variable "model_alias" {
+  description = "Registry alias the function serves (FLUXOPS_ALIAS)."
+  type        = string
+  default     = "production"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,62}$", var.model_alias))
+    error_message = "model_alias: 1-63 lower-case letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "package_blob_name" {
+  description = "Blob in the deployments container that the function first runs from; deploys point the app at newer blobs."
+  type        = string
+  default     = "function/fluxops-function.zip"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9._/-]{0,250}\\.zip$", var.package_blob_name))
+    error_message = "package_blob_name: a blob name ending in .zip, e.g. function/fluxops-function.zip."
+  }
+}
+
+variable "deployer_object_id" {
+  description = "Object ID of the identity that publishes models and packages (GitLab's OIDC service principal); null means whoever runs Terraform."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.deployer_object_id == null || can(regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", var.deployer_object_id))
+    error_message = "deployer_object_id: null or a lower-case GUID."
+  }
+}
+
+variable "log_retention_in_days" {
+  description = "Days Log Analytics keeps logs and telemetry (30-730)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.log_retention_in_days >= 30 && var.log_retention_in_days <= 730 && floor(var.log_retention_in_days) == var.log_retention_in_days
+    error_message = "log_retention_in_days: a whole number from 30 to 730."
+  }
+}
+
+variable "log_daily_quota_gb" {
+  description = "Daily ingestion cap in GB for logs and telemetry; -1 for none."
+  type        = number
+  default     = -1
+
+  validation {
+    condition     = var.log_daily_quota_gb == -1 || var.log_daily_quota_gb > 0
+    error_message = "log_daily_quota_gb: -1 (no cap) or a positive number of GB."
+  }
+}
+
+variable "action_group_id" {
+  description = "Existing action group for the alerts; null creates one that e-mails alert_email_addresses."
+  type        = string
+  default     = null
+}
+
+variable "alert_email_addresses" {
+  description = "Addresses the created action group e-mails."
+  type        = list(string)
+  nullable    = false
+  default     = []
+}
+
+variable "alerts" {
+  description = "5xx-rate and p95-latency alert settings (see modules/app_insights)."
+  type = object({
+    enabled              = optional(bool, true)
+    error_rate_percent   = optional(number, 5)
+    p95_latency_ms       = optional(number, 1000)
+    min_requests         = optional(number, 20)
+    evaluation_frequency = optional(string, "PT5M")
+    window_duration      = optional(string, "PT15M")
+  })
+  nullable = false
+  default  = {}
+}

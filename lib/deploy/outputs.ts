@@ -1,0 +1,85 @@
+/**
+ * What a deploy needs to know about an environment: the infrastructure's outputs
+ * (`tofu output -json` of `infra/`), or the same facts about the local stand-ins.
+ * @module
+ */
+import { InvalidInput } from "../errors.ts";
+
+/** The facts a deploy uses, whatever provisioned them. */
+export interface DeployTarget {
+  /** Base URL of the prediction function. */
+  readonly functionUrl: string;
+  /** The function app's name (Azure) or a label (local). */
+  readonly functionAppName: string;
+  /** The resource group (Azure) or "" (local). */
+  readonly resourceGroup: string;
+  /** The registry's store location (FLUXOPS_STORE). */
+  readonly modelStore: string;
+  /** The location of the container function packages go to, without a trailing slash. */
+  readonly deployments: string;
+  /** The Key Vault URI (FLUXOPS_KEY_VAULT_URI). */
+  readonly keyVaultUri: string;
+  /** The signing secret's name (FLUXOPS_SIGNING_SECRET). */
+  readonly signingSecret: string;
+}
+
+/** The outputs {@link targetFromOutputs} reads, for messages and dry runs. */
+export const REQUIRED_OUTPUTS = [
+  "function_app_url",
+  "function_app_name",
+  "resource_group_name",
+  "model_store_url",
+  "containers",
+  "key_vault_uri",
+  "signing_secret_name",
+] as const;
+
+function value(outputs: Record<string, unknown>, name: string): unknown {
+  const entry = outputs[name];
+  if (entry === null || typeof entry !== "object" || !("value" in entry)) {
+    throw new InvalidInput(
+      `infra output ${name} is missing: apply infra/ first (deno task infra apply), and check ` +
+        "that the root module still declares it",
+    );
+  }
+  return (entry as { value: unknown }).value;
+}
+
+function text(outputs: Record<string, unknown>, name: string): string {
+  const v = value(outputs, name);
+  if (typeof v !== "string" || v === "") {
+    throw new InvalidInput(`infra output ${name}: expected a non-empty string`);
+  }
+  return v;
+}
+
+/**
+ * Reads a {@link DeployTarget} from `tofu output -json` (an object of `{value, type,
+ * sensitive}` entries).
+ * @throws {InvalidInput} naming the first missing or malformed output.
+ * @example
+ * ```ts
+ * const target = targetFromOutputs(JSON.parse(await Deno.readTextFile("outputs.json")));
+ * console.log(target.functionUrl);
+ * ```
+ */
+export function targetFromOutputs(outputs: unknown): DeployTarget {
+  if (outputs === null || typeof outputs !== "object" || Array.isArray(outputs)) {
+    throw new InvalidInput("infra outputs: expected the JSON object of `tofu output -json`");
+  }
+  const o = outputs as Record<string, unknown>;
+  const containers = value(o, "containers");
+  const deployments = (containers as Record<string, unknown> | null)?.deployments;
+  if (typeof deployments !== "string" || deployments === "") {
+    throw new InvalidInput("infra output containers: expected a map with a deployments URL");
+  }
+  return {
+    functionUrl: text(o, "function_app_url").replace(/\/+$/, ""),
+    functionAppName: text(o, "function_app_name"),
+    resourceGroup: text(o, "resource_group_name"),
+    modelStore: text(o, "model_store_url"),
+    deployments: deployments.replace(/\/+$/, ""),
+    keyVaultUri: text(o, "key_vault_uri"),
+    signingSecret: text(o, "signing_secret_name"),
+  };
+}

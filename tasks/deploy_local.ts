@@ -1,0 +1,272 @@
+/**
+ * The local stand-ins that `deno task deploy --env local` deploys to instead of Azure:
+ *
+ * - Azurite (Blob Storage) with the `models` and `deployments` containers, reached through a
+ *   connection string (`azblob://`);
+ * - a managed-identity token endpoint (`IDENTITY_ENDPOINT`/`IDENTITY_HEADER`) and a Key Vault
+ *   stand-in over HTTPS holding the model-signing secret, trusted through `NODE_EXTRA_CA_CERTS`;
+ * - the "function app": the package named by its `WEBSITE_RUN_FROM_PACKAGE` setting, fetched
+ *   from the `deployments` container, unpacked and started the way the Functions host starts a
+ *   custom handler (`function/package/launch.ts`), following the registry's alias.
+ *
+ * What Azure would keep between deploys is kept in a state folder: Azurite's data, the signing
+ * key (as Terraform keeps it in its state) and the app's settings. Every process and temporary
+ * folder is removed by `stop()`.
+ *
+ * The servers are the test suite's own (`tests/support/`): they are the stand-ins the whole
+ * project is tested against, and the rehearsal must exercise the same ones.
+ * @module
+ */
+import { join } from "node:path";
+import { hostLaunch } from "../function/package/launch.ts";
+import { describeError } from "../lib/errors.ts";
+import type { AppHost } from "../lib/deploy/app_host.ts";
+import type { DeployTarget } from "../lib/deploy/outputs.ts";
+import { blobOf } from "../lib/deploy/release.ts";
+import { unpackZip } from "../lib/deploy/unpack.ts";
+import type { BlobBackend } from "../lib/store/blob_backend.ts";
+import { openBlobBackend } from "../lib/store/open_blob_backend.ts";
+import { ModelRegistry } from "../lib/store/registry.ts";
+import { type BlobLocation, parseStoreUrl } from "../lib/store/store_url.ts";
+import { type RunningAzurite, startAzurite } from "../tests/support/azurite.ts";
+import { type KeyVaultServer, startKeyVaultServer } from "../tests/support/key_vault_server.ts";
+import { freePort } from "../tests/support/server.ts";
+import { makeTls, type TlsFiles } from "../tests/support/tls.ts";
+import { startTokenServer, type TokenServer } from "../tests/support/token_server.ts";
+
+/** The containers Terraform creates in the artifacts account. */
+const MODELS = "azblob://models";
+const DEPLOYMENTS = "azblob://deployments";
+/** The signing secret's name, as in infra/ (var.signing_key.secret_name). */
+const SIGNING_SECRET = "model-signing-key";
+
+/** Options of {@link startLocalStack}. */
+export interface LocalStackOptions {
+  /** Where the environment's state lives between deploys. */
+  readonly stateDir: string;
+  /** The alias the function follows. */
+  readonly alias: string;
+  /** Progress lines. */
+  readonly log: (line: string) => void;
+}
+
+/** The running stand-ins. */
+export interface LocalStack {
+  readonly target: DeployTarget;
+  /** Settings the trainer and the function need to reach the stand-ins. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly app: AppHost;
+  /** Opens a container of the local account. */
+  container(location: string): BlobBackend;
+  registry(): ModelRegistry;
+  /** What it started, for the plan and the report. */
+  describe(): Record<string, string>;
+  /** Stops every process and removes every temporary folder. */
+  stop(): Promise<void>;
+}
+
+async function readJson<T>(path: string, fallback: T): Promise<T> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path)) as T;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return fallback;
+    throw err;
+  }
+}
+
+/** The signing key the environment was "provisioned" with, made once like Terraform's. */
+async function signingKey(stateDir: string): Promise<string> {
+  const path = join(stateDir, "signing-key");
+  try {
+    return (await Deno.readTextFile(path)).trim();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  await Deno.writeTextFile(path, key + "\n", { mode: 0o600 });
+  return key;
+}
+
+/** A running package process. */
+interface RunningApp {
+  readonly child: Deno.ChildProcess;
+  /** Resolves once the process has exited and its output is read. */
+  readonly done: Promise<Deno.CommandStatus>;
+  readonly dir: string;
+}
+
+/** Starts the stand-ins; on failure stops whatever had started. */
+export async function startLocalStack(
+  { stateDir, alias, log }: LocalStackOptions,
+): Promise<LocalStack> {
+  await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    cleanups.length = 0;
+  };
+  try {
+    const runDir = await Deno.makeTempDir({ prefix: "fluxops-local-deploy-" });
+    cleanups.push(() => Deno.remove(runDir, { recursive: true }));
+    const tls: TlsFiles = await makeTls();
+    cleanups.push(() => tls.cleanup());
+    const azurite: RunningAzurite = await startAzurite({ location: join(stateDir, "azurite") });
+    cleanups.push(() => azurite.stop());
+    const tokens: TokenServer = startTokenServer();
+    cleanups.push(() => tokens.stop());
+    const vault: KeyVaultServer = await startKeyVaultServer({ cert: tls.cert, key: tls.key });
+    cleanups.push(() => vault.stop());
+    vault.setSecret(SIGNING_SECRET, await signingKey(stateDir));
+
+    const container = (location: string) =>
+      openBlobBackend(parseStoreUrl(location) as BlobLocation, {
+        connectionString: azurite.connectionString,
+        timeoutMs: 300_000,
+      });
+    for (const c of [MODELS, DEPLOYMENTS]) await container(c).ensureContainer();
+
+    const port = freePort();
+    const target: DeployTarget = {
+      functionUrl: `http://127.0.0.1:${port}`,
+      functionAppName: "local",
+      resourceGroup: "",
+      modelStore: MODELS,
+      deployments: DEPLOYMENTS,
+      keyVaultUri: `${vault.url}/`,
+      signingSecret: SIGNING_SECRET,
+    };
+    const env: Record<string, string> = {
+      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      ...tokens.env(),
+      NODE_EXTRA_CA_CERTS: tls.caCert,
+      FLUXOPS_KEY_VAULT_URI: target.keyVaultUri,
+      FLUXOPS_SIGNING_SECRET: SIGNING_SECRET,
+    };
+    const settingsFile = join(stateDir, "app_settings.json");
+    let settings = await readJson<Record<string, string>>(settingsFile, {});
+    let app: RunningApp | undefined;
+    let generation = 0;
+
+    const stopApp = async () => {
+      if (!app) return;
+      const { child, done, dir } = app;
+      app = undefined;
+      try {
+        child.kill("SIGTERM");
+      } catch { /* exited already */ }
+      await done;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    };
+    cleanups.push(stopApp);
+
+    /** Fetches the package the setting names, unpacks it and starts it like the host. */
+    const startApp = async (setting: string) => {
+      await stopApp();
+      const blob = blobOf(DEPLOYMENTS, setting);
+      const zip = await container(DEPLOYMENTS).get(blob);
+      if (!zip) {
+        // As on Azure: an app whose package blob is missing does not start.
+        log(`      local app: package ${blob} is missing; the app is down`);
+        return;
+      }
+      const dir = join(runDir, `wwwroot-${++generation}`);
+      await Deno.mkdir(dir);
+      await unpackZip(zip.bytes, dir);
+      const denoDir = join(runDir, `deno-dir-${generation}`);
+      const launch = await hostLaunch({
+        dir,
+        port,
+        hostEnv: {
+          PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+          HOME: Deno.env.get("HOME") ?? "/tmp",
+          DENO_DIR: denoDir,
+          WEBSITE_RUN_FROM_PACKAGE: setting,
+          FLUXOPS_STORE: MODELS,
+          FLUXOPS_ALIAS: alias,
+          FLUXOPS_POLL_SECONDS: "1",
+          ...env,
+        },
+      });
+      const output: string[] = [];
+      const child = new Deno.Command(launch.command, {
+        args: launch.args,
+        cwd: launch.cwd,
+        env: launch.env,
+        clearEnv: true,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const dec = new TextDecoder();
+      const keep = (s: ReadableStream<Uint8Array>) =>
+        s.pipeTo(new WritableStream({ write: (c) => void output.push(dec.decode(c)) }));
+      const pumps = Promise.allSettled([keep(child.stdout), keep(child.stderr)]);
+      const done = child.status.then(async (s) => {
+        await pumps;
+        return s;
+      });
+      app = { child, done, dir };
+      // Wait for any answer of the health probe, as the host waits for the port.
+      const deadline = Date.now() + 20_000;
+      let exited = false;
+      void done.then(() => (exited = true));
+      for (;;) {
+        if (exited) {
+          throw new Error(`the local app exited at start:\n${output.join("").slice(-1500)}`);
+        }
+        try {
+          const res = await fetch(`${target.functionUrl}/api/health`);
+          await res.body?.cancel();
+          break;
+        } catch { /* not listening yet */ }
+        if (Date.now() > deadline) {
+          throw new Error(`the local app did not listen within 20 s:\n${output.join("")}`);
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      log(`      local app: running ${blob} on ${target.functionUrl}`);
+    };
+
+    const appHost: AppHost = {
+      packageSetting: () => Promise.resolve(settings.WEBSITE_RUN_FROM_PACKAGE),
+      async setPackageSetting(url: string) {
+        settings = { ...settings, WEBSITE_RUN_FROM_PACKAGE: url };
+        await Deno.writeTextFile(settingsFile, JSON.stringify(settings, null, 2) + "\n");
+        // A settings change restarts the app, which then runs from the new package.
+        await startApp(url);
+      },
+      // Keys guard routes behind the Functions host; locally the handler is reached directly.
+      functionKey: () => Promise.resolve(undefined),
+      describe: () => ({ app: `local package host on ${target.functionUrl}` }),
+    };
+
+    // The environment as it was left: the app runs the package its setting names.
+    if (settings.WEBSITE_RUN_FROM_PACKAGE) {
+      try {
+        await startApp(settings.WEBSITE_RUN_FROM_PACKAGE);
+      } catch (err) {
+        log(`      local app: the current package does not start (${describeError(err)})`);
+      }
+    }
+
+    return {
+      target,
+      env,
+      app: appHost,
+      container,
+      registry: () => new ModelRegistry(container(MODELS)),
+      describe: () => ({
+        state: stateDir,
+        azurite: azurite.blobEndpoint,
+        "key vault": target.keyVaultUri,
+        "token endpoint": tokens.endpoint,
+        function: target.functionUrl,
+      }),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

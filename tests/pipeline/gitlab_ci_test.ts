@@ -1,0 +1,209 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { parse } from "yaml";
+
+const ROOT = join(import.meta.dirname!, "..", "..");
+const STAGES = ["validate", "plan", "deploy", "test", "teardown"];
+const RESERVED = new Set([
+  "stages",
+  "workflow",
+  "variables",
+  "default",
+  "include",
+  "image",
+  "cache",
+]);
+
+type Job = Record<string, unknown> & {
+  extends?: string | string[];
+  script?: string[];
+  rules?: { if?: string; when?: string }[];
+};
+const ci = parse(await Deno.readTextFile(join(ROOT, ".gitlab-ci.yml"))) as Record<string, Job>;
+const denoJson = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+
+/** A job with its `extends` chain merged in, as GitLab merges it (hashes deep, arrays replaced). */
+function resolved(name: string): Job {
+  const job = ci[name];
+  assert.ok(job, `job ${name} exists`);
+  const parents = job.extends === undefined ? [] : [job.extends].flat();
+  const merge = (
+    a: Record<string, unknown>,
+    b: Record<string, unknown>,
+  ): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...a };
+    for (const [k, v] of Object.entries(b)) {
+      const prev = out[k];
+      out[k] = prev && v && typeof prev === "object" && typeof v === "object" &&
+          !Array.isArray(prev) && !Array.isArray(v)
+        ? merge(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+    }
+    return out;
+  };
+  let base: Record<string, unknown> = {};
+  for (const p of parents) base = merge(base, resolved(p));
+  const { extends: _, ...own } = job;
+  return merge(base, own) as Job;
+}
+
+const jobs = Object.keys(ci).filter((k) => !RESERVED.has(k) && !k.startsWith("."));
+const script = (name: string) => (resolved(name).script ?? []).join("\n");
+
+Deno.test(".gitlab-ci.yml parses, with the five stages in order and every job in one of them", () => {
+  assert.deepEqual(ci.stages, STAGES);
+  for (const name of jobs) {
+    assert.ok(STAGES.includes(resolved(name).stage as string), `${name}: stage`);
+  }
+  assert.deepEqual(jobs.sort(), [
+    "cleanup:dev",
+    "compile:trainer",
+    "deploy:dev",
+    "deploy:prod",
+    "plan",
+    "smoke:dev",
+    "smoke:prod",
+    "teardown:dev",
+    "tools:infra",
+    "validate:checkov",
+    "validate:deno",
+    "validate:infra",
+  ]);
+});
+
+Deno.test("every job runs on a pinned image; Deno jobs on this Deno's image with DENO_DIR cached per deno.lock", () => {
+  for (const name of jobs) {
+    const image = resolved(name).image as string;
+    assert.match(image, /^[\w./-]+:[\w.-]*\d[\w.-]*$/, `${name}: pinned image, got ${image}`);
+    assert.ok(!/:latest$/.test(image), name);
+  }
+  const deno = resolved("validate:deno");
+  assert.equal(deno.image, `denoland/deno:debian-${Deno.version.deno}`);
+  const ciRun = ciRunDenoVersion();
+  assert.equal(
+    deno.image,
+    `denoland/deno:debian-${ciRun}`,
+    ".ci/run and the pipeline use one Deno",
+  );
+  const [cache] = deno.cache as { key: { files: string[] }; paths: string[] }[];
+  assert.deepEqual(cache!.key.files, ["deno.lock"]);
+  assert.deepEqual(cache!.paths, [".fluxops/deno/"]);
+  assert.equal((ci.variables as Record<string, string>).DENO_DIR, "$CI_PROJECT_DIR/.fluxops/deno");
+});
+
+function ciRunDenoVersion(): string {
+  const text = Deno.readTextFileSync(join(ROOT, ".ci", "run"));
+  return /^DENO_VERSION=(\S+)/m.exec(text)![1]!;
+}
+
+Deno.test("validate runs fmt, lint, check, the suite with JUnit and Cobertura reports, infra checks and checkov", () => {
+  const s = script("validate:deno");
+  for (
+    const cmd of ["deno fmt --check", "deno lint", "deno check", "--junit-path=reports/junit.xml"]
+  ) {
+    assert.ok(s.includes(cmd), cmd);
+  }
+  assert.match(s, /deno coverage .* --lcov .*> reports\/coverage.lcov/);
+  assert.match(s, /deno task lcov:cobertura reports\/coverage.lcov --out reports\/cobertura.xml/);
+  assert.match(s, /FLUXOPS_PIPELINE_SELFTEST/);
+  const reports =
+    (resolved("validate:deno").artifacts as { reports: Record<string, unknown> }).reports;
+  assert.deepEqual(reports, {
+    junit: "reports/junit.xml",
+    coverage_report: { coverage_format: "cobertura", path: "reports/cobertura.xml" },
+  });
+  assert.ok(new RegExp(resolved("validate:deno").coverage!.toString().slice(1, -1)).test(
+    "line coverage of lib/: 93.4% (floor 90%)",
+  ));
+  assert.match(script("validate:infra"), /deno task infra fmt --check\ndeno task infra validate/);
+  assert.match(script("validate:checkov"), /checkov -d infra/);
+  assert.match(script("compile:trainer"), /deno task compile/);
+  assert.deepEqual((resolved("compile:trainer").artifacts as { paths: string[] }).paths, [
+    "dist/fluxops-trainer",
+  ]);
+});
+
+Deno.test("plan saves the plan and reports create/update/delete to the merge-request widget", () => {
+  const plan = resolved("plan");
+  assert.match(script("plan"), /deno task infra plan --env "\$DEPLOY_ENV"/);
+  const artifacts = plan.artifacts as Record<string, unknown> & { reports: Record<string, string> };
+  assert.equal(artifacts.reports.terraform, "plan/plan.report.json");
+  assert.deepEqual(artifacts.paths, ["plan/plan.tfplan"]);
+  assert.equal(artifacts.access, "developer", "the plan holds secrets");
+});
+
+Deno.test("deploy runs `deno task deploy`, automatic for dev, manual for prod, with environments and a dotenv", () => {
+  for (
+    const [name, env, when] of [["deploy:dev", "dev", undefined], ["deploy:prod", "prod", "manual"]]
+  ) {
+    const job = resolved(name!);
+    assert.match(
+      script(name!),
+      /^deno task deploy --env "\$DEPLOY_ENV" --plan plan\/plan.tfplan --dotenv deploy.env/,
+    );
+    assert.equal((job.variables as Record<string, string>).DEPLOY_ENV, env);
+    assert.equal((job.environment as { name: string }).name, env);
+    assert.equal((job.environment as { url: string }).url, "$FLUXOPS_FUNCTION_URL");
+    assert.equal((job.artifacts as { reports: { dotenv: string } }).reports.dotenv, "deploy.env");
+    const branchRule = job.rules!.at(-1)!;
+    assert.equal(branchRule.when, when, name);
+  }
+  for (const [name, needs] of [["smoke:dev", "deploy:dev"], ["smoke:prod", "deploy:prod"]]) {
+    assert.deepEqual(resolved(name!).needs, [needs]);
+    assert.match(script(name!), /deno task smoke --url "\$FLUXOPS_FUNCTION_URL"/);
+  }
+});
+
+Deno.test("teardown has a manual destroy and a scheduled clean-up of dev", () => {
+  const manual = resolved("teardown:dev");
+  assert.equal(manual.rules!.at(-1)!.when, "manual");
+  assert.deepEqual(resolved("cleanup:dev").rules, [{ if: '$CI_PIPELINE_SOURCE == "schedule"' }]);
+  for (const name of ["teardown:dev", "cleanup:dev"]) {
+    assert.match(script(name), /deno task infra destroy --env dev --auto-approve/);
+    assert.deepEqual(resolved(name).environment, { name: "dev", action: "stop" });
+  }
+});
+
+Deno.test("Azure is reached with GitLab OIDC ID tokens only: no stored secret anywhere", () => {
+  for (
+    const name of [
+      "plan",
+      "deploy:dev",
+      "deploy:prod",
+      "smoke:dev",
+      "smoke:prod",
+      "teardown:dev",
+      "cleanup:dev",
+    ]
+  ) {
+    const job = resolved(name);
+    assert.deepEqual(
+      job.id_tokens,
+      { ARM_OIDC_TOKEN: { aud: "api://AzureADTokenExchange" } },
+      name,
+    );
+    const vars = job.variables as Record<string, string>;
+    assert.equal(vars.ARM_USE_OIDC, "true");
+    assert.equal(vars.AZURE_FEDERATED_TOKEN_FILE, "$CI_PROJECT_DIR/.fluxops/azure-federated-token");
+    assert.match(
+      (job.before_script as string[]).join("\n"),
+      /printf '%s' "\$ARM_OIDC_TOKEN" > "\$AZURE_FEDERATED_TOKEN_FILE"/,
+    );
+  }
+  const text = Deno.readTextFileSync(join(ROOT, ".gitlab-ci.yml"));
+  assert.doesNotMatch(text, /CLIENT_SECRET|PASSWORD|ACCOUNT_KEY|SharedAccessSignature/i);
+});
+
+Deno.test("merge requests never deploy, schedules run only the clean-up, every deno task used exists", () => {
+  for (const name of ["deploy:dev", "deploy:prod", "smoke:dev", "smoke:prod", "teardown:dev"]) {
+    assert.deepEqual(resolved(name).rules![0], {
+      if: '$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "merge_request_event"',
+      when: "never",
+    });
+  }
+  const tasks = new Set(Object.keys(denoJson.tasks));
+  const text = Deno.readTextFileSync(join(ROOT, ".gitlab-ci.yml"));
+  for (const [, task] of text.matchAll(/deno task (?:--quiet )?([\w:-]+)/g)) {
+    assert.ok(tasks.has(task!), `deno task ${task} is defined in deno.json`);
+  }
+});
