@@ -5,7 +5,7 @@
  * requests in flight before it exits.
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCli } from "../lib/cli/parse_cli.ts";
 import { describeError } from "../lib/errors.ts";
 import { loadModel } from "../lib/model/artifact.ts";
 import { resolveModelPath } from "../lib/model/local_store.ts";
@@ -60,29 +60,17 @@ function logLine(level: string, msg: string, fields: Record<string, unknown> = {
 /** Starts the server; resolves when it has shut down. */
 export async function main(args: string[]): Promise<number> {
   const startedAt = performance.now();
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        model: { type: "string" },
-        store: { type: "string" },
-        port: { type: "string" },
-        hostname: { type: "string" },
-        "model-name": { type: "string" },
-        "max-body": { type: "string" },
-        "max-instances": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    console.error(`error: ${describeError(err)} (see --help)`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const cli = parseCli(args, {
+    model: { type: "string" },
+    store: { type: "string" },
+    port: { type: "string" },
+    hostname: { type: "string" },
+    "model-name": { type: "string" },
+    "max-body": { type: "string" },
+    "max-instances": { type: "string" },
+  }, HELP);
+  if (cli.exit !== undefined) return cli.exit;
+  const { values } = cli;
   const env = (name: string) => Deno.env.get(name);
   let port: number;
   let maxBodyBytes: number;
@@ -203,7 +191,8 @@ export async function main(args: string[]): Promise<number> {
   for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
   await server.finished;
   await follower?.stop();
-  for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
+  // The listeners stay until the process exits: a second SIGTERM during the final steps must not
+  // kill it with the default action.
   logLine("info", "stopped");
   return 0;
 }

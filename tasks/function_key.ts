@@ -4,8 +4,8 @@
  * can smoke-test keyed routes without a key stored as a CI variable.
  * @module
  */
+import { parseCli } from "../lib/cli/parse_cli.ts";
 import { DefaultAzureCredential } from "@azure/identity";
-import { parseArgs } from "node:util";
 import { ArmClient } from "../lib/deploy/arm.ts";
 import { describeError } from "../lib/errors.ts";
 
@@ -23,25 +23,13 @@ The key goes to stdout only: capture it, e.g. FLUXOPS_FUNCTION_KEY=$(deno task -
 
 /** Runs the CLI; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        "resource-group": { type: "string" },
-        app: { type: "string" },
-        subscription: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`error: ${describeError(err)} (see --help)`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const cli = parseCli(args, {
+    "resource-group": { type: "string" },
+    app: { type: "string" },
+    subscription: { type: "string" },
+  }, HELP);
+  if (cli.exit !== undefined) return cli.exit;
+  const { values } = cli;
   const env = (n: string) => Deno.env.get(n) || undefined;
   const resourceGroup = values["resource-group"] ?? env("FLUXOPS_RESOURCE_GROUP");
   const name = values.app ?? env("FLUXOPS_FUNCTION_APP");

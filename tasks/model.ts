@@ -3,9 +3,9 @@
  * rollback and prune, as a table or, with `--json`, as JSON.
  * @module
  */
+import { parseCli } from "../lib/cli/parse_cli.ts";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { describeError, FluxError, UsageError } from "../lib/errors.ts";
 import { openRegistry, storeLocation } from "../lib/store/open_store.ts";
 import { type ModelRegistry, VERSION_FILES } from "../lib/store/registry.ts";
@@ -140,28 +140,23 @@ async function run(
 
 /** Runs the CLI; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        store: { type: "string" },
-        alias: { type: "string" },
-        promote: { type: "string" },
-        keep: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    console.error(`error: ${describeError(err)} (see --help)`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help || positionals.length === 0) {
+  const cli = parseCli(
+    argv,
+    {
+      store: { type: "string" },
+      alias: { type: "string" },
+      promote: { type: "string" },
+      keep: { type: "string" },
+      json: { type: "boolean" },
+    },
+    HELP,
+    { allowPositionals: true },
+  );
+  if (cli.exit !== undefined) return cli.exit;
+  const { values, positionals } = cli;
+  if (positionals.length === 0) {
     console.log(HELP);
-    return values.help ? 0 : 2;
+    return 2;
   }
   const [cmd, ...args] = positionals as [string, ...string[]];
   try {

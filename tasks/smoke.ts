@@ -4,7 +4,7 @@
  * input that must come back as a 400 with a JSON error.
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCli } from "../lib/cli/parse_cli.ts";
 import { describeError } from "../lib/errors.ts";
 
 const HELP = `deno task smoke: check a running FluxOps function
@@ -144,27 +144,15 @@ export async function smoke(
 
 /** Runs the CLI; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        url: { type: "string" },
-        key: { type: "string" },
-        timeout: { type: "string" },
-        retries: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    console.error(`error: ${describeError(err)} (see --help)`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const cli = parseCli(args, {
+    url: { type: "string" },
+    key: { type: "string" },
+    timeout: { type: "string" },
+    retries: { type: "string" },
+    json: { type: "boolean" },
+  }, HELP);
+  if (cli.exit !== undefined) return cli.exit;
+  const { values } = cli;
   if (!values.url || !/^https?:\/\/[^/]+/.test(values.url)) {
     console.error(
       `error: --url must be an http(s) URL${

@@ -3,7 +3,7 @@
  * writes the model folder. Exit 0 on success, 2 on a usage error, 1 on a data error.
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCli } from "../lib/cli/parse_cli.ts";
 import { join } from "node:path";
 import { describeError, FluxError, UsageError } from "../lib/errors.ts";
 import { type ForestParams, parseMaxFeatures } from "../lib/forest/params.ts";
@@ -58,39 +58,25 @@ function intFlag(name: string, text: string | undefined, min: number): number | 
 
 /** Runs the trainer with command-line `args`; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        data: { type: "string" },
-        target: { type: "string" },
-        eval: { type: "string" },
-        "test-size": { type: "string" },
-        trees: { type: "string" },
-        "max-depth": { type: "string" },
-        "max-features": { type: "string" },
-        "min-samples-leaf": { type: "string" },
-        seed: { type: "string" },
-        engine: { type: "string" },
-        out: { type: "string" },
-        publish: { type: "boolean" },
-        promote: { type: "string" },
-        store: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    console.error(`error: ${describeError(err)} (see --help)`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const cli = parseCli(args, {
+    data: { type: "string" },
+    target: { type: "string" },
+    eval: { type: "string" },
+    "test-size": { type: "string" },
+    trees: { type: "string" },
+    "max-depth": { type: "string" },
+    "max-features": { type: "string" },
+    "min-samples-leaf": { type: "string" },
+    seed: { type: "string" },
+    engine: { type: "string" },
+    out: { type: "string" },
+    publish: { type: "boolean" },
+    promote: { type: "string" },
+    store: { type: "string" },
+    json: { type: "boolean" },
+  }, HELP);
+  if (cli.exit !== undefined) return cli.exit;
+  const { values } = cli;
   try {
     const engine = (values.engine ?? "native") as EngineName;
     if (engine !== "native" && engine !== "ml-random-forest") {

@@ -4,7 +4,7 @@
  * usage error, 1 on a data or model error.
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCli } from "../lib/cli/parse_cli.ts";
 import { describeError, UsageError } from "../lib/errors.ts";
 import { readFeatureTable } from "../lib/data/csv.ts";
 import { loadModel } from "../lib/model/artifact.ts";
@@ -30,29 +30,15 @@ Exit status: 0 success, 2 usage error, 1 data or model error.`;
 
 /** Runs batch scoring with command-line `args`; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        model: { type: "string" },
-        data: { type: "string" },
-        out: { type: "string" },
-        compiled: { type: "boolean" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    console.error(`error: ${describeError(err)} (see --help)`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const cli = parseCli(args, {
+    model: { type: "string" },
+    data: { type: "string" },
+    out: { type: "string" },
+    compiled: { type: "boolean" },
+    json: { type: "boolean" },
+  }, HELP);
+  if (cli.exit !== undefined) return cli.exit;
+  const { values } = cli;
   try {
     if (!values.model) throw new UsageError("--model is required (see --help)");
     if (!values.data) throw new UsageError("--data is required (see --help)");
