@@ -38,6 +38,8 @@ Usage: deno run -A bench/http_load.ts [options]
                         pool) instead of \`async def\` (run on the event loop)
   --python PATH         Python with bench/requirements-serve.txt (default bench/.venv/bin/python)
   --fluxops-entry FILE  the FluxOps server (default function/main.ts)
+  --load-generator G    wrk (default; Debian's wrk, one thread) or autocannon (npm, under Deno;
+                        heavier, so on 2 CPUs it takes CPU the server would use)
   --batch-rows N        rows per batch request (default 1000; 0 skips the batch test)
   --batch-requests N    sequential batch requests measured (default 50, after 5 warm-up)
   --timeout S           give up (and stop everything) after S seconds in all (default 600)
@@ -371,6 +373,9 @@ interface Options {
   batchBody: string;
   oneRow: string;
   deadline: number;
+  loadGenerator: "wrk" | "autocannon";
+  /** The wrk Lua script (bodies cycled per request, JSON summary on stdout). */
+  wrkScript: string;
 }
 
 function remaining(o: Options): number {
@@ -379,8 +384,92 @@ function remaining(o: Options): number {
   return left;
 }
 
+/**
+ * wrk's script: cycles through the bodies (one per line of `linesFile`) and prints one JSON
+ * line of wrk's own figures when done. wrk records latency in microseconds.
+ */
+function wrkScript(linesFile: string): string {
+  return `local bodies = {}
+for line in io.lines(${JSON.stringify(linesFile)}) do bodies[#bodies + 1] = line end
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  i = i % #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,' ..
+    '"timeout":%d,"p50":%d,"p90":%d,"p99":%d,"max":%d,"mean":%.3f}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    latency.mean))
+end
+`;
+}
+
+/** Runs wrk (one thread: the machine has 2 CPUs and the server needs one) for `seconds`. */
+async function runWrk(url: string, o: Options, seconds: number): Promise<LoadResult> {
+  const client = start(
+    "wrk",
+    "wrk",
+    [
+      "-t1",
+      `-c${o.connections}`,
+      `-d${seconds}s`,
+      "--timeout",
+      "10s",
+      "-s",
+      o.wrkScript,
+      url,
+    ],
+    childEnv(),
+    true,
+  );
+  // wrk's CPU time, sampled until it exits (it cannot be read after).
+  let cpu = 0;
+  const sampler = setInterval(() => {
+    const u = usage(client.pid);
+    if (u.cpu_s > 0) cpu = u.cpu_s;
+  }, 100);
+  const limit = Math.min(remaining(o), (seconds + 60) * 1000);
+  const status = await Promise.race([client.status, sleep(limit).then(() => null)]);
+  clearInterval(sampler);
+  await stop(client);
+  if (status === null) throw new Error(`wrk did not finish within ${limit / 1000} s`);
+  if (!status.success) throw new Error(`wrk failed:\n${client.stderrTail}`);
+  const out = await client.stdout();
+  const line = out.split("\n").find((l) => l.startsWith('{"requests"'));
+  if (!line) throw new Error(`wrk printed no summary:\n${out.slice(-1000)}`);
+  const w = JSON.parse(line) as Record<string, number>;
+  const elapsed = w.duration_us! / 1e6;
+  const ms = (us: number | undefined) => r3(us! / 1000);
+  const errors = w.connect! + w.read! + w.write!;
+  return {
+    requests_per_s: Math.round(w.requests! / elapsed),
+    requests: w.requests!,
+    latency_ms: {
+      p50: ms(w.p50),
+      p90: ms(w.p90),
+      p99: ms(w.p99),
+      max: ms(w.max),
+      mean: ms(w.mean),
+    },
+    errors,
+    timeouts: w.timeout!,
+    non_2xx: w.status!,
+    status_codes: {},
+    elapsed_s: r3(elapsed),
+    client_cpu_s: r3(cpu),
+    autocannon: {},
+  };
+}
+
 /** Runs the load generator for `seconds`; it prints one JSON line. */
 async function runClient(url: string, o: Options, seconds: number): Promise<LoadResult> {
+  if (o.loadGenerator === "wrk") return await runWrk(url, o, seconds);
   const client = start(
     "autocannon",
     Deno.execPath(),
@@ -619,6 +708,7 @@ async function main(args: string[]): Promise<number> {
         python: { type: "string", default: join(HERE, ".venv", "bin", "python") },
         "fluxops-entry": { type: "string", default: join(REPO, "function", "main.ts") },
         "batch-rows": { type: "string", default: "1000" },
+        "load-generator": { type: "string", default: "wrk" },
         "batch-requests": { type: "string", default: "50" },
         timeout: { type: "string", default: "600" },
         json: { type: "boolean", default: false },
@@ -646,12 +736,32 @@ async function main(args: string[]): Promise<number> {
       Math.floor(numberFlag("py-workers", s, 1))
     );
     targets = values.targets.split(",").map((s) => s.trim());
+    if (values["load-generator"] !== "wrk" && values["load-generator"] !== "autocannon") {
+      throw new Error(
+        `--load-generator: expected wrk or autocannon, got "${values["load-generator"]}"`,
+      );
+    }
     for (const t of targets) {
       if (t !== "fluxops" && t !== "python") throw new Error(`--targets: unknown target "${t}"`);
     }
   } catch (err) {
     console.error(`error: ${(err as Error).message} (see --help)`);
     return 2;
+  }
+  let wrkVersion = "";
+  if (values["load-generator"] === "wrk") {
+    const v = await new Deno.Command("wrk", { args: ["-v"], stdout: "piped", stderr: "piped" })
+      .output().catch(() => null);
+    // wrk -v prints its version and exits 1.
+    const text = v ? new TextDecoder().decode(v.stdout) + new TextDecoder().decode(v.stderr) : "";
+    const m = /wrk\s+(\S+)/.exec(text);
+    if (!m) {
+      console.error(
+        "error: wrk not found; install it (apt-get install wrk) or use --load-generator autocannon",
+      );
+      return 2;
+    }
+    wrkVersion = `wrk ${m[1]}`;
   }
   const deadline = performance.now() + timeout * 1000;
   const loadAtStart = Deno.loadavg()[0] ?? 0;
@@ -727,6 +837,12 @@ async function main(args: string[]): Promise<number> {
       bodiesFile,
       JSON.stringify(rows.slice(0, 200).map((r) => JSON.stringify({ features: r }))),
     );
+    const bodyLines = join(tmp, "bodies.txt");
+    await Deno.writeTextFile(
+      bodyLines,
+      rows.slice(0, 200).map((r) => JSON.stringify({ features: r })).join("\n") + "\n",
+    );
+    await Deno.writeTextFile(join(tmp, "bodies.lua"), wrkScript(bodyLines));
     const o: Options = {
       duration,
       connections,
@@ -737,6 +853,8 @@ async function main(args: string[]): Promise<number> {
       batchBody: JSON.stringify({ instances: rows.slice(0, batchRows) }),
       oneRow: JSON.stringify({ features: rows[0] }),
       deadline,
+      loadGenerator: values["load-generator"] as "wrk" | "autocannon",
+      wrkScript: join(tmp, "bodies.lua"),
     };
 
     const results: TargetResult[] = [];
@@ -834,7 +952,9 @@ async function main(args: string[]): Promise<number> {
         connections,
         batch_rows: batchRows,
         batch_requests: batchRequests,
-        load_generator: "autocannon 9.0.0 (npm:autocannon@9.0.0 under Deno, its own process)",
+        load_generator: o.loadGenerator === "wrk"
+          ? `${wrkVersion} (one thread, ${o.connections} connections, its own process)`
+          : "autocannon 9.0.0 (npm:autocannon@9.0.0 under Deno, its own process)",
         cpus: navigator.hardwareConcurrency,
         loadavg_at_start: loadAtStart,
         deno: Deno.version.deno,

@@ -58,9 +58,20 @@ interface Ctx {
 
 const JSON_HEADERS = { "content-type": "application/json" };
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const DECODER = new TextDecoder();
 
-function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+/**
+ * What a route answers. The handler turns it into one `Response` with every header in place:
+ * setting headers on a constructed `Response` costs more than the prediction itself.
+ */
+interface Reply {
+  readonly body: string | Uint8Array<ArrayBuffer>;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+}
+
+function json(body: unknown, status = 200, headers: Record<string, string> = {}): Reply {
+  return { body: JSON.stringify(body), status, headers: { ...JSON_HEADERS, ...headers } };
 }
 
 function methodNotAllowed(allow: string[]): HttpError {
@@ -76,11 +87,15 @@ function unavailable(holder: ModelHolder): HttpError {
 
 /** Reads a body up to `limit` bytes, refusing more as early as it can. */
 async function readBody(req: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(req.headers.get("content-length") ?? NaN);
+  const length = req.headers.get("content-length");
+  const declared = length === null ? NaN : Number(length);
   const tooLarge = () =>
     new HttpError("payload_too_large", `body: over the limit of ${limit} bytes`);
   if (declared > limit) throw tooLarge();
   if (!req.body) return new Uint8Array(0);
+  // A declared length within the limit: the runtime takes the whole body in one step (much
+  // cheaper than a stream reader), and it cannot be longer than declared.
+  if (declared >= 0) return await req.bytes();
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = req.body.getReader();
@@ -125,7 +140,7 @@ function requireJson(req: Request, allowMissing = false): void {
 
 function parseJsonBody(bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(DECODER.decode(bytes));
   } catch (err) {
     throw new InvalidInput(`body: not valid JSON (${(err as Error).message.split("\n")[0]})`);
   }
@@ -168,7 +183,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     }
   };
 
-  const health = (): Response => {
+  const health = (): Reply => {
     const served = holder.served;
     const details = healthDetails();
     if (!served) {
@@ -184,7 +199,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     });
   };
 
-  const modelInfo = (ctx: Ctx): Response => {
+  const modelInfo = (ctx: Ctx): Reply => {
     const { artifact } = need(ctx).model;
     return json({
       version: artifact.version,
@@ -206,7 +221,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     });
   };
 
-  const predict = async (req: Request, ctx: Ctx): Promise<Response> => {
+  const predict = async (req: Request, ctx: Ctx): Promise<Reply> => {
     requireJson(req);
     const served = need(ctx);
     const body = parseJsonBody(await readBody(req, maxBodyBytes));
@@ -240,7 +255,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     });
   };
 
-  const infer = async (req: Request, ctx: Ctx): Promise<Response> => {
+  const infer = async (req: Request, ctx: Ctx): Promise<Reply> => {
     const served = need(ctx);
     const headerLength = req.headers.get("inference-header-content-length");
     if (headerLength === null) requireJson(req, true);
@@ -257,11 +272,11 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     const predicted = argmaxRows(proba, served.model.forest.nClasses);
     ctx.timing = performance.now() - t0;
     const out = inferResponse(served, modelName, parsed, predicted, proba);
-    return new Response(out.body, { headers: out.headers });
+    return { body: out.body, status: 200, headers: { ...out.headers } };
   };
 
-  /** Routes a request; returns the response or throws a FluxError. */
-  const route = async (req: Request, ctx: Ctx): Promise<Response> => {
+  /** Routes a request; returns the reply or throws a FluxError. */
+  const route = async (req: Request, ctx: Ctx): Promise<Reply> => {
     const url = new URL(req.url);
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
     const m = req.method;
@@ -347,7 +362,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
       v2: false,
       served: undefined,
     };
-    let res: Response;
+    let res: Reply;
     let errorCode: string | undefined;
     try {
       res = await route(req, ctx);
@@ -367,10 +382,9 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
       const body = ctx.v2 ? { error: e.message } : { error: { code: e.code, message: e.message } };
       res = json(body, e.status, { ...e.headers });
     }
-    res.headers.set("x-request-id", ctx.id);
-    if (ctx.timing !== undefined) {
-      res.headers.set("server-timing", `predict;dur=${ctx.timing.toFixed(3)}`);
-    }
+    const headers = res.headers;
+    headers["x-request-id"] = ctx.id;
+    if (ctx.timing !== undefined) headers["server-timing"] = `predict;dur=${ctx.timing.toFixed(3)}`;
     const entry: RequestLog = {
       time: new Date().toISOString(),
       level: res.status >= 500 ? "error" : res.status >= 400 ? "warn" : "info",
@@ -385,6 +399,6 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
       ...(errorCode ? { error_code: errorCode } : {}),
     };
     log(entry);
-    return res;
+    return new Response(res.body, { status: res.status, headers });
   };
 }

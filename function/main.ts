@@ -14,6 +14,7 @@ import { signingKeyProvider } from "../lib/secrets/key_provider.ts";
 import { openRegistry, storeLocation } from "../lib/store/open_store.ts";
 import { RegistryFollower } from "../lib/serving/registry_follower.ts";
 import { ModelHolder } from "../lib/serving/model_holder.ts";
+import { LineWriter, writeAllSync } from "../lib/log/line_writer.ts";
 import { createHandler } from "./handler.ts";
 
 const HELP = `fluxops function: serve predictions over HTTP
@@ -53,8 +54,11 @@ function positiveNumber(text: string | undefined, fallback: number): number {
   return text !== undefined && n > 0 ? n : fallback;
 }
 
+/** Every log line of the server, request lines included, in order, written in batches. */
+const out = new LineWriter((bytes) => writeAllSync(Deno.stdout, bytes));
+
 function logLine(level: string, msg: string, fields: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
+  out.line(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
 }
 
 /** Starts the server; resolves when it has shut down. */
@@ -139,6 +143,7 @@ export async function main(args: string[]): Promise<number> {
     maxBodyBytes,
     maxInstances,
     startedAt,
+    log: (entry) => out.line(JSON.stringify(entry)),
     ...(follower ? { healthDetails: () => ({ store: follower.state() }) } : {}),
   });
   // Deno's server.shutdown() drops request bodies still being received, so the drain is done
@@ -194,7 +199,12 @@ export async function main(args: string[]): Promise<number> {
   // The listeners stay until the process exits: a second SIGTERM during the final steps must not
   // kill it with the default action.
   logLine("info", "stopped");
+  out.flush();
   return 0;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  const code = await main(Deno.args);
+  out.flush();
+  Deno.exit(code);
+}

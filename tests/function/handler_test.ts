@@ -245,6 +245,30 @@ for (const [what, req, status, code, message] of badPredict) {
   });
 }
 
+Deno.test("a body is read by its declared length, and a declared length over the limit is refused unread", async () => {
+  const { handler } = setup({ maxBodyBytes: 256 });
+  const body = JSON.stringify({ features: [0.1, -0.2, 0.3, 0.4] });
+  const ok = await handler(post("/api/predict", body, { "content-length": String(body.length) }));
+  assert.equal(ok.status, 200);
+  let pulled = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(c) {
+      pulled++;
+      c.enqueue(new TextEncoder().encode(" ".repeat(100)));
+    },
+  });
+  const big = new Request("http://fn/api/predict", {
+    method: "POST",
+    headers: { "content-type": "application/json", "content-length": "5000" },
+    body: stream,
+  });
+  const res = await handler(big);
+  assert.equal(res.status, 413);
+  assert.match((await res.json()).error.message, /over the limit of 256 bytes/);
+  assert.ok(pulled <= 1, `the body was read (${pulled} chunks)`);
+  await big.body?.cancel();
+});
+
 Deno.test("POST /api/predict is 503 when no model is loaded", async () => {
   const { handler } = setup({ loaded: false });
   const res = await handler(post("/api/predict", { features: [0, 0, 0, 0] }));
