@@ -7,7 +7,8 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { freePort, hostLaunch } from "../function/package/launch.ts";
+import { hostLaunch } from "../function/package/launch.ts";
+import { freePort } from "../lib/net/loopback.ts";
 import { buildFunction, ROOT } from "../tasks/build_function.ts";
 
 const HELP = `deno task bench:cold-start: spawn-to-first-prediction time of dist/function

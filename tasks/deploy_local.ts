@@ -13,8 +13,8 @@
  * key (as Terraform keeps it in its state) and the app's settings. Every process and temporary
  * folder is removed by `stop()`.
  *
- * The servers are the test suite's own (`tests/support/`): they are the stand-ins the whole
- * project is tested against, and the rehearsal must exercise the same ones.
+ * The servers are the local stand-ins in `tasks/local/`, the same the test suite runs against,
+ * so the rehearsal exercises what the tests do.
  * @module
  */
 import { join } from "node:path";
@@ -28,11 +28,11 @@ import type { BlobBackend } from "../lib/store/blob_backend.ts";
 import { openBlobBackend } from "../lib/store/open_blob_backend.ts";
 import { ModelRegistry } from "../lib/store/registry.ts";
 import { type BlobLocation, parseStoreUrl } from "../lib/store/store_url.ts";
-import { type RunningAzurite, startAzurite } from "../tests/support/azurite.ts";
-import { type KeyVaultServer, startKeyVaultServer } from "../tests/support/key_vault_server.ts";
-import { freePort } from "../tests/support/server.ts";
-import { makeTls, type TlsFiles } from "../tests/support/tls.ts";
-import { startTokenServer, type TokenServer } from "../tests/support/token_server.ts";
+import { type RunningAzurite, startAzurite } from "./local/azurite.ts";
+import { type KeyVaultServer, startKeyVaultServer } from "./local/key_vault_server.ts";
+import { freePort } from "../lib/net/loopback.ts";
+import { makeTls, type TlsFiles } from "./local/tls.ts";
+import { startTokenServer, type TokenServer } from "./local/token_server.ts";
 
 /** The containers Terraform creates in the artifacts account. */
 const MODELS = "azblob://models";

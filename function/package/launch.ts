@@ -75,11 +75,3 @@ export async function hostLaunch({ dir, port, hostEnv }: LaunchOptions): Promise
     },
   };
 }
-
-/** A loopback port nobody listens on right now. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}

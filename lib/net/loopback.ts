@@ -21,3 +21,11 @@ export function isLoopbackHost(hostname: string): boolean {
   const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
   return m !== null && m.slice(1).every((octet) => Number(octet) <= 255);
 }
+
+/** A free TCP port on 127.0.0.1 (free when asked: whoever binds it next gets it). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { startAzurite } from "../support/azurite.ts";
+import { startAzurite } from "../../tasks/local/azurite.ts";
 import { listDir, withTempDir } from "../support/fixtures.ts";
 import {
   ensurePackage,

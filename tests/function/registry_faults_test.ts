@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { buildArtifact, serializeModel } from "../../lib/model/artifact.ts";
 import { openBlobBackend } from "../../lib/store/open_blob_backend.ts";
 import { ModelRegistry } from "../../lib/store/registry.ts";
-import { startAzurite } from "../support/azurite.ts";
+import { startAzurite } from "../../tasks/local/azurite.ts";
 import { withTempDir } from "../support/fixtures.ts";
 import { smallModel } from "../support/models.ts";
 import { freePort, startServer } from "../support/server.ts";

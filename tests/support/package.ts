@@ -5,7 +5,8 @@
  * @module
  */
 import { join } from "node:path";
-import { freePort, hostLaunch } from "../../function/package/launch.ts";
+import { hostLaunch } from "../../function/package/launch.ts";
+import { freePort } from "../../lib/net/loopback.ts";
 import { buildFunction, type BuildResult } from "../../tasks/build_function.ts";
 
 let built: Promise<BuildResult> | undefined;

@@ -3,6 +3,9 @@
  * @module
  */
 import { join } from "node:path";
+import { freePort } from "../../lib/net/loopback.ts";
+
+export { freePort };
 
 /** A running function process. */
 export interface RunningServer {
@@ -12,14 +15,6 @@ export interface RunningServer {
   stdout(): string;
   /** Sends SIGTERM and waits for the exit status. */
   stop(): Promise<Deno.CommandStatus>;
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 /** Starts the function with `args` and waits until it listens (any HTTP answer). */

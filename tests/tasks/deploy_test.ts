@@ -5,9 +5,9 @@ import { ModelRegistry } from "../../lib/store/registry.ts";
 import { type BlobLocation, parseStoreUrl } from "../../lib/store/store_url.ts";
 import { parseDeployArgs } from "../../tasks/deploy.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { startAzurite } from "../support/azurite.ts";
+import { startAzurite } from "../../tasks/local/azurite.ts";
 import { needsTool } from "../support/python.ts";
-import { hasOpenssl } from "../support/tls.ts";
+import { hasOpenssl } from "../../tasks/local/tls.ts";
 
 const ROOT = join(import.meta.dirname!, "..", "..");
 const STEPS = [

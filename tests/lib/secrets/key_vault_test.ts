@@ -4,12 +4,12 @@ import { InvalidInput } from "../../../lib/errors.ts";
 import { parseVaultUrl, readSecret } from "../../../lib/secrets/key_vault.ts";
 import { SecretError } from "../../../lib/secrets/secret_error.ts";
 import { runDriver } from "../../support/driver.ts";
-import { type KeyVaultServer, startKeyVaultServer } from "../../support/key_vault_server.ts";
+import { type KeyVaultServer, startKeyVaultServer } from "../../../tasks/local/key_vault_server.ts";
 import { needsTool } from "../../support/python.ts";
 import { sha256Hex } from "../../support/sha256.ts";
 import { freePort } from "../../support/server.ts";
-import { hasOpenssl, makeTls, type TlsFiles } from "../../support/tls.ts";
-import { startTokenServer, type TokenServer } from "../../support/token_server.ts";
+import { hasOpenssl, makeTls, type TlsFiles } from "../../../tasks/local/tls.ts";
+import { startTokenServer, type TokenServer } from "../../../tasks/local/token_server.ts";
 
 const DRIVER = join(import.meta.dirname!, "key_vault_driver.ts");
 const SECRET = "kv-test-signing-key-0123456789abcdef";

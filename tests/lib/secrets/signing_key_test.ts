@@ -5,11 +5,11 @@ import { SecretError } from "../../../lib/secrets/secret_error.ts";
 import type { SigningKey } from "../../../lib/model/signing.ts";
 import { resolveSigningKey } from "../../../lib/secrets/signing_key.ts";
 import { runDriver } from "../../support/driver.ts";
-import { startKeyVaultServer } from "../../support/key_vault_server.ts";
+import { startKeyVaultServer } from "../../../tasks/local/key_vault_server.ts";
 import { needsTool } from "../../support/python.ts";
 import { sha256Hex } from "../../support/sha256.ts";
-import { hasOpenssl, makeTls } from "../../support/tls.ts";
-import { startTokenServer } from "../../support/token_server.ts";
+import { hasOpenssl, makeTls } from "../../../tasks/local/tls.ts";
+import { startTokenServer } from "../../../tasks/local/token_server.ts";
 
 const FILE_KEY = "file-key-0123456789abcdef-FILE";
 const ENV_KEY = "env-key-0123456789abcdef-ENV";

@@ -4,11 +4,11 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { ConflictError, InvalidInput, StoreError } from "../../../lib/errors.ts";
 import type { BlobBackend } from "../../../lib/store/blob_backend.ts";
 import { type BlobRetryOptions, openBlobBackend } from "../../../lib/store/open_blob_backend.ts";
-import { type RunningAzurite, startAzurite } from "../../support/azurite.ts";
+import { type RunningAzurite, startAzurite } from "../../../tasks/local/azurite.ts";
 import { runDriver } from "../../support/driver.ts";
 import { needsTool } from "../../support/python.ts";
-import { hasOpenssl, makeTls } from "../../support/tls.ts";
-import { startTokenServer } from "../../support/token_server.ts";
+import { hasOpenssl, makeTls } from "../../../tasks/local/tls.ts";
+import { startTokenServer } from "../../../tasks/local/token_server.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

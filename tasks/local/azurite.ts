@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { freePort } from "./server.ts";
+import { freePort } from "../../lib/net/loopback.ts";
 
 /** Azurite's well-known development account (public, documented emulator values). */
 export const DEV_ACCOUNT = "devstoreaccount1";
