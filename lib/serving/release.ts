@@ -116,7 +116,7 @@ export interface ReleaseOptions {
   /** Where the candidate lives; while it holds no model, production answers everything. */
   readonly candidate: ModelHolder;
   readonly log?: ReleaseLog;
-  /** Most shadow scorings waiting at once; more are skipped and counted (default 16). */
+  /** Most shadow scorings waiting at once; more are skipped and counted (default 64). */
   readonly maxPendingShadow?: number;
 }
 
@@ -158,7 +158,7 @@ export class Release {
     this.#production = options.production;
     this.#candidate = options.candidate;
     this.#log = options.log ?? (() => {});
-    this.#maxPending = options.maxPendingShadow ?? 16;
+    this.#maxPending = options.maxPendingShadow ?? 64;
     this.#buckets = options.config.mode === "canary" ? bucketsFor(options.config.weight) : 0;
   }
 
