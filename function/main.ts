@@ -175,7 +175,12 @@ export async function main(args: string[]): Promise<number> {
     const file = releaseConfig.candidateModel;
     if (file) {
       const ok = await candidateHolder.load(async () => loadModel(await resolveModelPath(file)));
-      if (!ok) {
+      if (ok) {
+        log("info", "model loaded", {
+          model_version: candidateHolder.served!.model.artifact.version,
+          role: "candidate",
+        });
+      } else {
         log("error", "candidate not loaded; production answers everything", {
           reason: candidateHolder.state().lastError,
         });

@@ -273,9 +273,10 @@ export class Release {
     this.#lastError = null;
     const wasRolledBack = this.#rolledBack !== undefined;
     this.#rolledBack = undefined;
-    this.#log("info", "candidate_loaded", {
+    if (before === undefined) return; // the loader logged the first one
+    this.#log("info", "candidate_changed", {
       candidate_version: version,
-      previous_version: before ?? null,
+      previous_version: before,
       mode: this.#config.mode,
       ...(wasRolledBack ? { resumed_after_rollback: true } : {}),
     });

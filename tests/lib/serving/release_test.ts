@@ -237,7 +237,7 @@ Deno.test("a rolled-back candidate stays out until the candidate moves to anothe
     report.versions.filter((v) => v.role === "candidate").map((v) => [v.version, v.requests]),
     [[WIDER.artifact.version, 5], [CANDIDATE.artifact.version, 1]],
   );
-  const resumed = logs.findLast((l) => l.msg === "candidate_loaded");
+  const resumed = logs.findLast((l) => l.msg === "candidate_changed");
   assert.equal(resumed?.fields.resumed_after_rollback, true);
 });
 
