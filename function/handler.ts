@@ -11,6 +11,7 @@ import { HttpError, toErrorBody } from "../lib/serving/http_error.ts";
 import { parseInstances } from "../lib/serving/instances.ts";
 import type { ModelHolder, ServedModel } from "../lib/serving/model_holder.ts";
 import { openApiDocument } from "../lib/serving/openapi.ts";
+import type { Release, Scored, Scorer } from "../lib/serving/release.ts";
 import { inferResponse, modelMetadata, parseInferRequest } from "../lib/serving/v2.ts";
 
 /** One structured log line per request. Never holds feature values. */
@@ -44,6 +45,8 @@ export interface HandlerOptions {
   readonly healthDetails?: () => Record<string, unknown>;
   /** When the process started, for `uptime_s`. */
   readonly startedAt?: number;
+  /** A candidate served beside production (canary or shadow); none by default. */
+  readonly release?: Release | undefined;
 }
 
 /** A request in flight: what the log line and error mapping need. */
@@ -53,12 +56,22 @@ interface Ctx {
   instances: number;
   v2: boolean;
   served: ServedModel | undefined;
+  /** The model a `/v2/models/{name}/versions/{version}/...` request names. */
+  pinned?: ServedModel;
   timing?: number;
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const DECODER = new TextDecoder();
+
+/** Scores `nRows` rows of `x` with a model. */
+function runForest(served: ServedModel, x: Float64Array, nRows: number) {
+  const t0 = performance.now();
+  const proba = predictProba(served.model.forest, x, nRows);
+  const predicted = argmaxRows(proba, served.model.forest.nClasses);
+  return { served, proba, predicted, ms: performance.now() - t0 };
+}
 
 /**
  * What a route answers. The handler turns it into one `Response` with every header in place:
@@ -166,12 +179,28 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     log = (entry: RequestLog) => console.log(JSON.stringify(entry)),
     healthDetails = () => ({}),
     startedAt = performance.now(),
+    release,
   } = options;
 
   const need = (ctx: Ctx): ServedModel => {
     ctx.served ??= holder.served;
     if (!ctx.served) throw unavailable(holder);
     return ctx.served;
+  };
+
+  /** Scores with the version the request names, else the one the release assigns it. */
+  const scoreWith = <S extends Scored & { readonly ms: number }>(
+    req: Request,
+    ctx: Ctx,
+    scorer: Scorer<S>,
+  ): S => {
+    const production = need(ctx);
+    const out = ctx.pinned || !release
+      ? scorer(production)
+      : release.score(req.headers.get(release.stickyHeader) || ctx.id, production, scorer);
+    ctx.served = out.served;
+    ctx.timing = out.ms;
+    return out;
   };
 
   const checkName = (name: string): void => {
@@ -185,7 +214,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
 
   const health = (): Reply => {
     const served = holder.served;
-    const details = healthDetails();
+    const details = release ? { ...healthDetails(), candidate: release.health() } : healthDetails();
     if (!served) {
       return json({ status: "unhealthy", reason: unavailable(holder).message, ...details }, 503);
     }
@@ -218,20 +247,21 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
       engine: artifact.engine,
       sha256: artifact.sha256,
       ...healthDetails(),
+      ...(release ? { release: release.report() } : {}),
     });
   };
 
   const predict = async (req: Request, ctx: Ctx): Promise<Reply> => {
     requireJson(req);
-    const served = need(ctx);
+    need(ctx);
     const body = parseJsonBody(await readBody(req, maxBodyBytes));
-    const { model, index, labelKeys } = served;
-    const rows = parseInstances(body, { features: model.featureNames, maxInstances, index });
+    const { served, rows, proba, predicted } = scoreWith(req, ctx, (served) => {
+      const { model, index } = served;
+      const rows = parseInstances(body, { features: model.featureNames, maxInstances, index });
+      return { rows, ...runForest(served, rows.x, rows.nRows) };
+    });
     ctx.instances = rows.nRows;
-    const t0 = performance.now();
-    const proba = predictProba(model.forest, rows.x, rows.nRows);
-    const predicted = argmaxRows(proba, model.forest.nClasses);
-    ctx.timing = performance.now() - t0;
+    const { model, labelKeys } = served;
     const classes = model.artifact.classes;
     const k = classes.length;
     if (rows.single) {
@@ -256,21 +286,20 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
   };
 
   const infer = async (req: Request, ctx: Ctx): Promise<Reply> => {
-    const served = need(ctx);
+    need(ctx);
     const headerLength = req.headers.get("inference-header-content-length");
     if (headerLength === null) requireJson(req, true);
     const bytes = await readBody(req, maxBodyBytes);
-    const parsed = parseInferRequest(
-      bytes,
-      headerLength === null ? undefined : Number(headerLength),
-      served.model.featureNames.length,
-      maxInstances,
-    );
+    const { served, parsed, proba, predicted } = scoreWith(req, ctx, (served) => {
+      const parsed = parseInferRequest(
+        bytes,
+        headerLength === null ? undefined : Number(headerLength),
+        served.model.featureNames.length,
+        maxInstances,
+      );
+      return { parsed, ...runForest(served, parsed.x, parsed.nRows) };
+    });
     ctx.instances = parsed.nRows;
-    const t0 = performance.now();
-    const proba = predictProba(served.model.forest, parsed.x, parsed.nRows);
-    const predicted = argmaxRows(proba, served.model.forest.nClasses);
-    ctx.timing = performance.now() - t0;
     const out = inferResponse(served, modelName, parsed, predicted, proba);
     return { body: out.body, status: 200, headers: { ...out.headers } };
   };
@@ -322,13 +351,17 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
           rest = rest.slice(2);
           checkName(name);
           const served = need(ctx);
-          if (version !== served.model.artifact.version) {
+          const pinned = version === served.model.artifact.version
+            ? served
+            : release?.candidateOfVersion(version);
+          if (!pinned) {
             ctx.route = "/v2/models/{name}/versions/{version}";
             throw new HttpError(
               "not_found",
               `model ${JSON.stringify(name)} has no version ${JSON.stringify(version)}`,
             );
           }
+          ctx.served = ctx.pinned = pinned;
         }
         if (rest.length === 0) {
           only("GET", "/v2/models/{name}");
@@ -385,6 +418,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     const headers = res.headers;
     headers["x-request-id"] = ctx.id;
     if (ctx.timing !== undefined) headers["server-timing"] = `predict;dur=${ctx.timing.toFixed(3)}`;
+    if (ctx.served) headers["x-fluxops-model-version"] = ctx.served.model.artifact.version;
     const entry: RequestLog = {
       time: new Date().toISOString(),
       level: res.status >= 500 ? "error" : res.status >= 400 ? "warn" : "info",

@@ -15,6 +15,8 @@ import { openRegistry, storeLocation } from "../lib/store/open_store.ts";
 import { RegistryFollower } from "../lib/serving/registry_follower.ts";
 import { ModelHolder } from "../lib/serving/model_holder.ts";
 import { LineWriter, writeAllSync } from "../lib/log/line_writer.ts";
+import { Release } from "../lib/serving/release.ts";
+import { parseReleaseConfig, type ReleaseConfig } from "../lib/serving/release_config.ts";
 import { createHandler } from "./handler.ts";
 
 const HELP = `fluxops function: serve predictions over HTTP
@@ -33,6 +35,19 @@ Usage: deno task serve [--model PATH] [--port N]
   --model-name NAME    model name in /v2/models/{name} (env FLUXOPS_MODEL_NAME, default fluxops)
   --max-body BYTES     largest request body (env FLUXOPS_MAX_BODY_BYTES, default 1048576)
   --max-instances N    most rows per request (env FLUXOPS_MAX_INSTANCES, default 10000)
+
+Canary and shadow releases (environment only):
+  FLUXOPS_RELEASE_MODE         off (default), canary or shadow
+  FLUXOPS_CANDIDATE_ALIAS      the alias the candidate follows (default candidate)
+  FLUXOPS_CANDIDATE_MODEL      a candidate model file instead (required with --model)
+  FLUXOPS_CANARY_WEIGHT        canary: share of requests the candidate answers, a fraction
+                               from 0 to 1 (0.1 = 10%); required in canary mode
+  FLUXOPS_STICKY_HEADER        the header whose value (hashed) keeps a subject on one version
+                               (default x-fluxops-subject); without it, the request id decides
+                               (x-request-id when sent, else random per request)
+  FLUXOPS_ROLLBACK_ERROR_RATE  roll the candidate back in this process when over this share
+                               of its requests fail (default 0.05; 1 never)
+  FLUXOPS_ROLLBACK_MIN_REQUESTS  candidate requests before judging (default 50)
 
 On SIGTERM/SIGINT it finishes the requests in flight (up to FLUXOPS_DRAIN_SECONDS, default 30)
 before it exits.
@@ -96,8 +111,20 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   const modelArg = values.model ?? env("FLUXOPS_MODEL");
+  const alias = env("FLUXOPS_ALIAS") ?? "production";
+  let releaseConfig: ReleaseConfig;
+  try {
+    releaseConfig = parseReleaseConfig(env, { productionAlias: alias, fileMode: !!modelArg });
+  } catch (err) {
+    console.error(`error: ${describeError(err)}`);
+    return 2;
+  }
+  const log = (level: string, msg: string, fields?: Record<string, unknown>) =>
+    logLine(level, msg, fields ?? {});
   const holder = new ModelHolder();
+  const candidateHolder = new ModelHolder();
   let follower: RegistryFollower | undefined;
+  let candidateFollower: RegistryFollower | undefined;
   if (modelArg) {
     // A model file: load it once.
     const loaded = await holder.load(async () => loadModel(await resolveModelPath(modelArg)));
@@ -117,24 +144,64 @@ export async function main(args: string[]): Promise<number> {
     try {
       const registry = await openRegistry(storeLocation(explicit));
       const keys = signingKeyProvider();
-      follower = new RegistryFollower({
+      const common = {
         registry,
-        holder,
-        alias: env("FLUXOPS_ALIAS") ?? "production",
-        version: env("FLUXOPS_MODEL_VERSION") || undefined,
-        newestIfNoAlias: explicit === undefined && !env("FLUXOPS_ALIAS"),
         pollSeconds: positiveNumber(env("FLUXOPS_POLL_SECONDS"), 30),
-        verify: async (bytes, sig, version) => {
+        verify: async (bytes: Uint8Array, sig: Uint8Array | undefined, version: string) => {
           const key = await keys();
           if (key) verifySignature(bytes, sig, key, version);
         },
-        log: (level, msg, fields) => logLine(level, msg, fields ?? {}),
+        log,
+      };
+      follower = new RegistryFollower({
+        ...common,
+        holder,
+        alias,
+        version: env("FLUXOPS_MODEL_VERSION") || undefined,
+        newestIfNoAlias: explicit === undefined && !env("FLUXOPS_ALIAS"),
       });
+      if (releaseConfig.mode !== "off" && !releaseConfig.candidateModel) {
+        candidateFollower = new RegistryFollower({
+          ...common,
+          holder: candidateHolder,
+          alias: releaseConfig.candidateAlias,
+        });
+      }
     } catch (err) {
       console.error(`error: ${describeError(err)}`);
       return 2;
     }
     void follower.start(); // serves 503 until the first model loads
+    void candidateFollower?.start(); // production answers everything until the candidate loads
+  }
+  let release: Release | undefined;
+  if (releaseConfig.mode !== "off") {
+    const file = releaseConfig.candidateModel;
+    if (file) {
+      const ok = await candidateHolder.load(async () => loadModel(await resolveModelPath(file)));
+      if (ok) {
+        log("info", "model loaded", {
+          model_version: candidateHolder.served!.model.artifact.version,
+          role: "candidate",
+        });
+      } else {
+        log("error", "candidate not loaded; production answers everything", {
+          reason: candidateHolder.state().lastError,
+        });
+      }
+    }
+    release = new Release({
+      config: releaseConfig,
+      production: holder,
+      candidate: candidateHolder,
+      log,
+    });
+    log("info", "release mode", {
+      mode: releaseConfig.mode,
+      weight: releaseConfig.weight,
+      candidate: file ?? releaseConfig.candidateAlias,
+      sticky_header: releaseConfig.stickyHeader,
+    });
   }
 
   const handler = createHandler({
@@ -144,6 +211,7 @@ export async function main(args: string[]): Promise<number> {
     maxInstances,
     startedAt,
     log: (entry) => out.line(JSON.stringify(entry)),
+    release,
     ...(follower ? { healthDetails: () => ({ store: follower.state() }) } : {}),
   });
   // Deno's server.shutdown() drops request bodies still being received, so the drain is done
@@ -195,7 +263,8 @@ export async function main(args: string[]): Promise<number> {
   const listeners = signals.map((s) => [s, () => void stop(s)] as const);
   for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
   await server.finished;
-  await follower?.stop();
+  await Promise.all([follower?.stop(), candidateFollower?.stop()]);
+  await release?.settled();
   // The listeners stay until the process exits: a second SIGTERM during the final steps must not
   // kill it with the default action.
   logLine("info", "stopped");

@@ -30,6 +30,95 @@ const REQUEST_ID_HEADER = {
   },
 };
 
+const ANSWERED_HEADERS = {
+  ...REQUEST_ID_HEADER,
+  "x-fluxops-model-version": {
+    description:
+      "The model version that answered: production, or the candidate in a canary release.",
+    schema: { type: "string" },
+  },
+};
+
+const count = { type: "integer", minimum: 0 };
+const fraction = { type: "number", minimum: 0, maximum: 1 };
+const nullable = (schema: Schema): Schema => ({ oneOf: [schema, { type: "null" }] });
+
+/** The `release` section of model-info and the `candidate` of health (release.ts). */
+const RELEASE_SCHEMAS: Record<string, Schema> = {
+  CandidateHealth: {
+    type: "object",
+    description: "The candidate model when a release mode (canary or shadow) is on.",
+    required: ["mode", "alias", "model_version", "last_load_error", "rolled_back"],
+    properties: {
+      mode: { enum: ["off", "canary", "shadow"] },
+      alias: nullable({ type: "string" }),
+      model_version: nullable({ type: "string" }),
+      last_load_error: nullable({ type: "string" }),
+      rolled_back: { type: "boolean" },
+    },
+  },
+  Release: {
+    type: "object",
+    description:
+      "Canary or shadow release: per-version counts, shadow agreement and automatic rollback.",
+    required: [
+      "mode",
+      "weight",
+      "sticky_header",
+      "candidate_alias",
+      "candidate_version",
+      "production_version",
+      "versions",
+      "shadow",
+      "rollback",
+      "rolled_back",
+      "rolled_back_reason",
+      "rolled_back_at",
+      "candidate_last_error",
+    ],
+    properties: {
+      mode: { enum: ["off", "canary", "shadow"] },
+      weight: { ...fraction, description: "Share of requests the candidate answers (canary)." },
+      sticky_header: { type: "string" },
+      candidate_alias: nullable({ type: "string" }),
+      candidate_version: nullable({ type: "string" }),
+      production_version: nullable({ type: "string" }),
+      versions: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["version", "role", "requests", "errors"],
+          properties: {
+            version: { type: "string" },
+            role: { enum: ["production", "candidate"] },
+            requests: count,
+            errors: count,
+          },
+        },
+      },
+      shadow: nullable({
+        type: "object",
+        required: ["compared", "agreed", "agreement_rate", "skipped"],
+        properties: {
+          compared: { ...count, description: "Rows scored by both models." },
+          agreed: { ...count, description: "Rows where both predicted the same label." },
+          agreement_rate: nullable(fraction),
+          skipped: count,
+        },
+      }),
+      rollback: {
+        type: "object",
+        required: ["error_rate", "min_requests"],
+        properties: { error_rate: fraction, min_requests: count },
+      },
+      rolled_back: { type: "boolean" },
+      rolled_back_reason: nullable({ type: "string" }),
+      rolled_back_at: nullable({ type: "string" }),
+      candidate_last_error: nullable({ type: "string" }),
+    },
+  },
+};
+
 /** Builds the OpenAPI document. */
 export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
   const names = served?.model.featureNames;
@@ -108,7 +197,7 @@ export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
           responses: {
             "200": {
               description: "Predictions with class probabilities.",
-              headers: REQUEST_ID_HEADER,
+              headers: ANSWERED_HEADERS,
               content: {
                 "application/json": {
                   schema: { oneOf: [ref("PredictionOne"), ref("PredictionBatch")] },
@@ -252,6 +341,7 @@ export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
           responses: {
             "200": {
               description: "Outputs `label` [rows] and `probabilities` [rows, classes].",
+              headers: ANSWERED_HEADERS,
               content: { "application/json": { schema: ref("V2InferResponse") } },
             },
             "400": v2Error("Invalid request."),
@@ -275,6 +365,7 @@ export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
         },
       },
       schemas: {
+        ...RELEASE_SCHEMAS,
         Error: {
           type: "object",
           required: ["error"],
@@ -307,12 +398,17 @@ export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
             status: { const: "healthy" },
             model_version: { type: "string" },
             uptime_s: { type: "number" },
+            candidate: ref("CandidateHealth"),
           },
         },
         Unhealthy: {
           type: "object",
           required: ["status", "reason"],
-          properties: { status: { const: "unhealthy" }, reason: { type: "string" } },
+          properties: {
+            status: { const: "unhealthy" },
+            reason: { type: "string" },
+            candidate: ref("CandidateHealth"),
+          },
         },
         PredictOne: {
           type: "object",
@@ -382,6 +478,7 @@ export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
             metrics: { type: "object" },
             engine: { type: "object" },
             sha256: { type: "string" },
+            release: ref("Release"),
           },
         },
         V2Live: { type: "object", required: ["live"], properties: { live: { type: "boolean" } } },

@@ -92,6 +92,7 @@ export class RegistryFollower {
     const { holder, log } = this.#o;
     holder.fail(`${what}: ${this.#lastError}`);
     log(holder.served ? "warn" : "error", `${what} failed`, {
+      alias: this.#o.version ? null : this.#o.alias,
       error: this.#lastError,
       serving: holder.served?.model.artifact.version ?? null,
     });

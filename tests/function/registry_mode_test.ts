@@ -99,7 +99,11 @@ Deno.test("with a signing key the function serves only signed models and keeps t
         (x) => /does not match/.test(x.body.last_load_error ?? ""),
       );
       assert.equal(h.body.model_version, good);
-      const logs = server.stdout();
+      // Log lines are written in batches every few milliseconds: wait for this one.
+      const logs = await until(
+        () => Promise.resolve(server.stdout()),
+        (out) => /"msg":"loading from [^"]* failed"/.test(out),
+      );
       assert.match(logs, /"msg":"loading from [^"]* failed"/);
       assert.ok(!logs.includes(SECRET), "the key never appears in logs");
     } finally {
