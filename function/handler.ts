@@ -5,7 +5,8 @@
  * test calling it with `new Request(...)`.
  * @module
  */
-import { FluxError, InvalidInput } from "../lib/errors.ts";
+import { driftLogLine, DriftMonitor } from "../lib/drift/monitor.ts";
+import { describeError, FluxError, InvalidInput } from "../lib/errors.ts";
 import { argmaxRows, predictProba } from "../lib/forest/predict.ts";
 import { HttpError, toErrorBody } from "../lib/serving/http_error.ts";
 import { parseInstances } from "../lib/serving/instances.ts";
@@ -44,6 +45,11 @@ export interface HandlerOptions {
   readonly healthDetails?: () => Record<string, unknown>;
   /** When the process started, for `uptime_s`. */
   readonly startedAt?: number;
+  /**
+   * Watches every parsed row for drift (`GET /api/drift`). Default: a monitor with default
+   * settings that logs status changes on stdout; `null` turns drift monitoring off.
+   */
+  readonly drift?: DriftMonitor | null;
 }
 
 /** A request in flight: what the log line and error mapping need. */
@@ -151,6 +157,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     log = (entry: RequestLog) => console.log(JSON.stringify(entry)),
     healthDetails = () => ({}),
     startedAt = performance.now(),
+    drift = new DriftMonitor({ onEvent: (e) => console.log(driftLogLine(e)) }),
   } = options;
 
   const need = (ctx: Ctx): ServedModel => {
@@ -213,6 +220,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     const { model, index, labelKeys } = served;
     const rows = parseInstances(body, { features: model.featureNames, maxInstances, index });
     ctx.instances = rows.nRows;
+    drift?.observe(model, rows.x, rows.nRows);
     const t0 = performance.now();
     const proba = predictProba(model.forest, rows.x, rows.nRows);
     const predicted = argmaxRows(proba, model.forest.nClasses);
@@ -252,12 +260,23 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
       maxInstances,
     );
     ctx.instances = parsed.nRows;
+    drift?.observe(served.model, parsed.x, parsed.nRows);
     const t0 = performance.now();
     const proba = predictProba(served.model.forest, parsed.x, parsed.nRows);
     const predicted = argmaxRows(proba, served.model.forest.nClasses);
     ctx.timing = performance.now() - t0;
     const out = inferResponse(served, modelName, parsed, predicted, proba);
     return new Response(out.body, { headers: out.headers });
+  };
+
+  const driftReport = (ctx: Ctx): Response => {
+    const { model } = need(ctx);
+    if (!drift) throw new HttpError("unavailable", "drift monitoring is off");
+    try {
+      return json(drift.snapshot(model));
+    } catch (err) {
+      throw new HttpError("unavailable", `no drift figures: ${describeError(err)}`);
+    }
   };
 
   /** Routes a request; returns the response or throws a FluxError. */
@@ -283,6 +302,9 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
         case "/api/openapi.json":
           only("GET", path);
           return json(openApiDocument({ modelName, served: holder.served }));
+        case "/api/drift":
+          only("GET", path);
+          return driftReport(ctx);
       }
     } else if (path === "/v2" || path.startsWith("/v2/")) {
       ctx.v2 = true;

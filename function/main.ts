@@ -6,6 +6,8 @@
  * @module
  */
 import { parseCli } from "../lib/cli/parse_cli.ts";
+import { driftLogLine, type DriftMonitor } from "../lib/drift/monitor.ts";
+import { driftMonitorFromEnv } from "../lib/drift/settings.ts";
 import { describeError } from "../lib/errors.ts";
 import { loadModel } from "../lib/model/artifact.ts";
 import { resolveModelPath } from "../lib/model/local_store.ts";
@@ -33,12 +35,16 @@ Usage: deno task serve [--model PATH] [--port N]
   --max-body BYTES     largest request body (env FLUXOPS_MAX_BODY_BYTES, default 1048576)
   --max-instances N    most rows per request (env FLUXOPS_MAX_INSTANCES, default 10000)
 
+Drift: the last FLUXOPS_DRIFT_WINDOW rows (default 1000; 0 turns it off) are compared with
+the training data (GET /api/drift); a feature crossing PSI 0.1 (warn) or 0.25 (alert) is
+logged once the window holds FLUXOPS_DRIFT_MIN_ROWS rows (default 500).
+
 On SIGTERM/SIGINT it finishes the requests in flight (up to FLUXOPS_DRAIN_SECONDS, default 30)
 before it exits.
   -h, --help           show this help
 
-Routes: GET /api/health, POST /api/predict, GET /api/model-info, GET /api/openapi.json,
-and the Open Inference Protocol under /v2.`;
+Routes: GET /api/health, POST /api/predict, GET /api/model-info, GET /api/drift,
+GET /api/openapi.json, and the Open Inference Protocol under /v2.`;
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined || text === "") return fallback;
@@ -75,6 +81,7 @@ export async function main(args: string[]): Promise<number> {
   let port: number;
   let maxBodyBytes: number;
   let maxInstances: number;
+  let drift: DriftMonitor | null;
   try {
     port = positiveInt("port", env("FUNCTIONS_CUSTOMHANDLER_PORT") ?? values.port, 7071);
     maxBodyBytes = positiveInt(
@@ -87,6 +94,7 @@ export async function main(args: string[]): Promise<number> {
       values["max-instances"] ?? env("FLUXOPS_MAX_INSTANCES"),
       10_000,
     );
+    drift = driftMonitorFromEnv(env, (e) => console.log(driftLogLine(e)));
   } catch (err) {
     console.error(`error: ${describeError(err)}`);
     return 2;
@@ -139,6 +147,7 @@ export async function main(args: string[]): Promise<number> {
     maxBodyBytes,
     maxInstances,
     startedAt,
+    drift,
     ...(follower ? { healthDetails: () => ({ store: follower.state() }) } : {}),
   });
   // Deno's server.shutdown() drops request bodies still being received, so the drain is done
