@@ -166,6 +166,14 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     return ctx.served;
   };
 
+  /**
+   * Adds parsed rows to the drift window, unless the model changed while the request was read:
+   * rows for a replaced model would start its window over in place of the new one's.
+   */
+  const watch = (served: ServedModel, x: Float64Array, nRows: number): void => {
+    if (drift && holder.served === served) drift.observe(served.model, x, nRows);
+  };
+
   const checkName = (name: string): void => {
     if (name !== modelName) {
       throw new HttpError(
@@ -220,7 +228,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     const { model, index, labelKeys } = served;
     const rows = parseInstances(body, { features: model.featureNames, maxInstances, index });
     ctx.instances = rows.nRows;
-    drift?.observe(model, rows.x, rows.nRows);
+    watch(served, rows.x, rows.nRows);
     const t0 = performance.now();
     const proba = predictProba(model.forest, rows.x, rows.nRows);
     const predicted = argmaxRows(proba, model.forest.nClasses);
@@ -260,7 +268,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
       maxInstances,
     );
     ctx.instances = parsed.nRows;
-    drift?.observe(served.model, parsed.x, parsed.nRows);
+    watch(served, parsed.x, parsed.nRows);
     const t0 = performance.now();
     const proba = predictProba(served.model.forest, parsed.x, parsed.nRows);
     const predicted = argmaxRows(proba, served.model.forest.nClasses);

@@ -131,6 +131,36 @@ Deno.test("a new model starts a new drift window", async () => {
   assert.equal(body.model_version, next.artifact.version);
 });
 
+Deno.test("rows of a request that began before a model swap do not reset the new model's window", async () => {
+  const { handler, holder } = setup();
+  const body = new TextEncoder().encode(
+    JSON.stringify({ instances: rowsOf(uniformRows(new Rng(3), 4, P)) }),
+  );
+  let push!: ReadableStreamDefaultController<Uint8Array>;
+  const stream = new ReadableStream<Uint8Array>({ start: (c) => void (push = c) });
+  const slow = handler(
+    new Request("http://fn/api/predict", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+    }),
+  );
+  const next = uniformModel({ nFeatures: 4, seed: 6 });
+  holder.set(next);
+  const fresh = await handler(
+    post("/api/predict", { instances: rowsOf(uniformRows(new Rng(4), 5, P)) }),
+  );
+  await fresh.body?.cancel();
+  push.enqueue(body);
+  push.close();
+  const res = await slow;
+  assert.equal(res.status, 200, "the old model still answers the request it began");
+  assert.equal((await res.json()).model_version, MODEL.artifact.version);
+  const { body: figures } = await drift(handler);
+  assert.equal(figures.model_version, next.artifact.version);
+  assert.equal(figures.window, 5);
+});
+
 const noHistograms = uniformModel({
   nFeatures: 4,
   features: uniformStats(["f0", "f1", "f2", "f3"]).map((f) => ({ ...f, bin_frequencies: [] })),
