@@ -43,6 +43,7 @@ export const ROUTES = [
   { name: "health", route: "api/health", methods: ["GET"], authLevel: "anonymous" },
   { name: "predict", route: "api/predict", methods: ["POST"], authLevel: "function" },
   { name: "model-info", route: "api/model-info", methods: ["GET"], authLevel: "function" },
+  { name: "drift", route: "api/drift", methods: ["GET"], authLevel: "function" },
   { name: "openapi", route: "api/openapi.json", methods: ["GET"], authLevel: "anonymous" },
   { name: "v2-root", route: "v2", methods: ["GET"], authLevel: "anonymous" },
   { name: "v2-health", route: "v2/health/{*rest}", methods: ["GET"], authLevel: "anonymous" },

@@ -5,7 +5,8 @@
  * test calling it with `new Request(...)`.
  * @module
  */
-import { FluxError, InvalidInput } from "../lib/errors.ts";
+import { driftLogLine, DriftMonitor } from "../lib/drift/monitor.ts";
+import { describeError, FluxError, InvalidInput } from "../lib/errors.ts";
 import { argmaxRows, predictProba } from "../lib/forest/predict.ts";
 import { HttpError, toErrorBody } from "../lib/serving/http_error.ts";
 import { parseInstances } from "../lib/serving/instances.ts";
@@ -47,6 +48,11 @@ export interface HandlerOptions {
   readonly startedAt?: number;
   /** A candidate served beside production (canary or shadow); none by default. */
   readonly release?: Release | undefined;
+  /**
+   * Watches every parsed row for drift (`GET /api/drift`). Default: a monitor with default
+   * settings that logs status changes on stdout; `null` turns drift monitoring off.
+   */
+  readonly drift?: DriftMonitor | null;
 }
 
 /** A request in flight: what the log line and error mapping need. */
@@ -180,6 +186,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     healthDetails = () => ({}),
     startedAt = performance.now(),
     release,
+    drift = new DriftMonitor({ onEvent: (e) => console.log(driftLogLine(e)) }),
   } = options;
 
   const need = (ctx: Ctx): ServedModel => {
@@ -201,6 +208,14 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     ctx.served = out.served;
     ctx.timing = out.ms;
     return out;
+  };
+
+  /**
+   * Adds parsed rows to the drift window, unless the model changed while the request was read:
+   * rows for a replaced model would start its window over in place of the new one's.
+   */
+  const watch = (served: ServedModel, x: Float64Array, nRows: number): void => {
+    if (drift && holder.served === served) drift.observe(served.model, x, nRows);
   };
 
   const checkName = (name: string): void => {
@@ -262,6 +277,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     });
     ctx.instances = rows.nRows;
     const { model, labelKeys } = served;
+    watch(served, rows.x, rows.nRows);
     const classes = model.artifact.classes;
     const k = classes.length;
     if (rows.single) {
@@ -300,8 +316,19 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
       return { parsed, ...runForest(served, parsed.x, parsed.nRows) };
     });
     ctx.instances = parsed.nRows;
+    watch(served, parsed.x, parsed.nRows);
     const out = inferResponse(served, modelName, parsed, predicted, proba);
     return { body: out.body, status: 200, headers: { ...out.headers } };
+  };
+
+  const driftReport = (ctx: Ctx): Reply => {
+    const { model } = need(ctx);
+    if (!drift) throw new HttpError("unavailable", "drift monitoring is off");
+    try {
+      return json(drift.snapshot(model));
+    } catch (err) {
+      throw new HttpError("unavailable", `no drift figures: ${describeError(err)}`);
+    }
   };
 
   /** Routes a request; returns the reply or throws a FluxError. */
@@ -327,6 +354,9 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
         case "/api/openapi.json":
           only("GET", path);
           return json(openApiDocument({ modelName, served: holder.served }));
+        case "/api/drift":
+          only("GET", path);
+          return driftReport(ctx);
       }
     } else if (path === "/v2" || path.startsWith("/v2/")) {
       ctx.v2 = true;

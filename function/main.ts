@@ -6,6 +6,8 @@
  * @module
  */
 import { parseCli } from "../lib/cli/parse_cli.ts";
+import { driftLogLine, type DriftMonitor } from "../lib/drift/monitor.ts";
+import { driftMonitorFromEnv } from "../lib/drift/settings.ts";
 import { describeError } from "../lib/errors.ts";
 import { loadModel } from "../lib/model/artifact.ts";
 import { resolveModelPath } from "../lib/model/local_store.ts";
@@ -49,12 +51,16 @@ Canary and shadow releases (environment only):
                                of its requests fail (default 0.05; 1 never)
   FLUXOPS_ROLLBACK_MIN_REQUESTS  candidate requests before judging (default 50)
 
+Drift: the last FLUXOPS_DRIFT_WINDOW rows (default 1000; 0 turns it off) are compared with
+the training data (GET /api/drift); a feature crossing PSI 0.1 (warn) or 0.25 (alert) is
+logged once the window holds FLUXOPS_DRIFT_MIN_ROWS rows (default 500).
+
 On SIGTERM/SIGINT it finishes the requests in flight (up to FLUXOPS_DRAIN_SECONDS, default 30)
 before it exits.
   -h, --help           show this help
 
-Routes: GET /api/health, POST /api/predict, GET /api/model-info, GET /api/openapi.json,
-and the Open Inference Protocol under /v2.`;
+Routes: GET /api/health, POST /api/predict, GET /api/model-info, GET /api/drift,
+GET /api/openapi.json, and the Open Inference Protocol under /v2.`;
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined || text === "") return fallback;
@@ -94,6 +100,7 @@ export async function main(args: string[]): Promise<number> {
   let port: number;
   let maxBodyBytes: number;
   let maxInstances: number;
+  let drift: DriftMonitor | null;
   try {
     port = positiveInt("port", env("FUNCTIONS_CUSTOMHANDLER_PORT") ?? values.port, 7071);
     maxBodyBytes = positiveInt(
@@ -106,6 +113,7 @@ export async function main(args: string[]): Promise<number> {
       values["max-instances"] ?? env("FLUXOPS_MAX_INSTANCES"),
       10_000,
     );
+    drift = driftMonitorFromEnv(env, (e) => out.line(driftLogLine(e)));
   } catch (err) {
     console.error(`error: ${describeError(err)}`);
     return 2;
@@ -212,6 +220,7 @@ export async function main(args: string[]): Promise<number> {
     startedAt,
     log: (entry) => out.line(JSON.stringify(entry)),
     release,
+    drift,
     ...(follower ? { healthDetails: () => ({ store: follower.state() }) } : {}),
   });
   // Deno's server.shutdown() drops request bodies still being received, so the drain is done

@@ -88,6 +88,7 @@ module "app_insights" {
   action_group_short_name = substr("${var.name_prefix}${var.environment}", 0, 12)
   alert_email_addresses   = var.alert_email_addresses
   alerts                  = var.alerts
+  drift_alert             = var.drift_alert
   tags                    = local.tags
 }
 

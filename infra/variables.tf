@@ -205,3 +205,17 @@ variable "alerts" {
   nullable = false
   default  = {}
 }
+
+variable "drift_alert" {
+  description = "Alert on the function's drift events: statuses that fire it (warn, alert), severity, evaluation frequency and window, and an optional other action group (see modules/app_insights)."
+  type = object({
+    enabled              = optional(bool, true)
+    statuses             = optional(list(string), ["alert"])
+    severity             = optional(number, 2)
+    evaluation_frequency = optional(string, "PT5M")
+    window_duration      = optional(string, "PT15M")
+    action_group_id      = optional(string)
+  })
+  nullable = false
+  default  = {}
+}

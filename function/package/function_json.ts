@@ -6,7 +6,8 @@
  *
  * Probes are anonymous (load balancers and uptime checks carry no key); everything that serves
  * or describes the model needs a function key. `openapi` is keyed too: the document embeds the
- * served model's feature names and class labels, the same facts `model-info` guards.
+ * served model's feature names and class labels, the same facts `model-info` guards; so is
+ * `drift`, which tells how the clients' inputs are distributed.
  * On Azure a method a function does not list is answered by the host (404), not by the
  * handler's 405 with `Allow`: the host routes by method before the handler sees anything.
  * There is deliberately no catch-all function: an anonymous `{*path}` would forward, without a
@@ -35,6 +36,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   { name: "health", route: "api/health", methods: ["get"], authLevel: "anonymous" },
   { name: "predict", route: "api/predict", methods: ["post"], authLevel: "function" },
   { name: "model-info", route: "api/model-info", methods: ["get"], authLevel: "function" },
+  { name: "drift", route: "api/drift", methods: ["get"], authLevel: "function" },
   { name: "openapi", route: "api/openapi.json", methods: ["get"], authLevel: "function" },
   { name: "v2-server", route: "v2", methods: ["get"], authLevel: "function" },
   { name: "v2-health", route: "v2/health/{probe}", methods: ["get"], authLevel: "anonymous" },

@@ -23,6 +23,14 @@ alerts = {
   window_duration      = "PT15M"
 }
 
+# Drift into warn as well as alert: dev is where a new model meets new data first.
+drift_alert = {
+  statuses             = ["warn", "alert"]
+  severity             = 3
+  evaluation_frequency = "PT15M"
+  window_duration      = "PT15M"
+}
+
 tags = {
   cost-center = "fluxops-dev"
 }

@@ -396,6 +396,96 @@ run "alerts_watch_error_rate_and_p95" {
   }
 }
 
+run "drift_events_raise_an_alert_per_feature" {
+  command = plan
+
+  module {
+    source = "./modules/app_insights"
+  }
+
+  variables {
+    name                    = "appi-fluxops-dev-abc123"
+    workspace_name          = "log-fluxops-dev-abc123"
+    resource_group_name     = "rg-fluxops-dev"
+    location                = "westeurope"
+    action_group_name       = "ag-fluxops-dev"
+    action_group_short_name = "fluxopsdev"
+    alert_email_addresses   = ["ops@example.com"]
+    # Module defaults, whatever the environment's var file says.
+    drift_alert = {}
+  }
+
+  assert {
+    condition = (
+      strcontains(azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].query, "traces") &&
+      strcontains(azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].query, "parse_json(extract(") &&
+      strcontains(azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].query, "msg == \"drift\" and status in (\"alert\")")
+    )
+    error_message = "the drift alert reads the function's JSON drift events from traces, status alert only by default"
+  }
+
+  assert {
+    condition = (
+      azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].time_aggregation_method == "Count" &&
+      azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].operator == "GreaterThan" &&
+      azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].threshold == 0 &&
+      azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].dimension[0].name == "feature"
+    )
+    error_message = "any drift event fires the alert, one alert per feature"
+  }
+
+  assert {
+    condition = (
+      azurerm_monitor_scheduled_query_rules_alert_v2.drift.severity == 2 &&
+      azurerm_monitor_scheduled_query_rules_alert_v2.drift.evaluation_frequency == "PT5M" &&
+      azurerm_monitor_scheduled_query_rules_alert_v2.drift.window_duration == "PT15M" &&
+      azurerm_monitor_scheduled_query_rules_alert_v2.drift.auto_mitigation_enabled &&
+      length(azurerm_monitor_scheduled_query_rules_alert_v2.drift.scopes) == 1
+    )
+    error_message = "drift alert defaults: severity 2, every 5 minutes over 15, resolved by itself, on the component"
+  }
+
+  assert {
+    condition     = length(azurerm_monitor_action_group.this) == 1
+    error_message = "without an action group of its own, the drift alert notifies the module's"
+  }
+}
+
+run "drift_alert_can_notify_another_action_group_on_warn" {
+  command = plan
+
+  module {
+    source = "./modules/app_insights"
+  }
+
+  variables {
+    name                    = "appi-fluxops-dev-abc123"
+    workspace_name          = "log-fluxops-dev-abc123"
+    resource_group_name     = "rg-fluxops-dev"
+    location                = "westeurope"
+    action_group_name       = "ag-fluxops-dev"
+    action_group_short_name = "fluxopsdev"
+    drift_alert = {
+      statuses        = ["warn", "alert"]
+      severity        = 1
+      action_group_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ml/providers/microsoft.insights/actionGroups/ag-ml-team"
+    }
+  }
+
+  assert {
+    condition = (
+      strcontains(azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].query, "status in (\"warn\", \"alert\")") &&
+      azurerm_monitor_scheduled_query_rules_alert_v2.drift.severity == 1
+    )
+    error_message = "the drift alert can fire on warn too, at another severity"
+  }
+
+  assert {
+    condition     = toset(azurerm_monitor_scheduled_query_rules_alert_v2.drift.action[0].action_groups) == toset(["/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ml/providers/microsoft.insights/actionGroups/ag-ml-team"])
+    error_message = "the drift alert notifies the action group it is given"
+  }
+}
+
 # Bad input: each run changes one variable and expects its validation to fail.
 run "rejects_an_unknown_plan_sku" {
   command = plan
@@ -467,4 +557,24 @@ run "rejects_an_unknown_replication_type" {
   command = plan
   variables { storage_replication_type = "XRS" }
   expect_failures = [var.storage_replication_type]
+}
+
+run "rejects_an_unknown_drift_status" {
+  command = plan
+
+  module {
+    source = "./modules/app_insights"
+  }
+
+  variables {
+    name                    = "appi-fluxops-dev-abc123"
+    workspace_name          = "log-fluxops-dev-abc123"
+    resource_group_name     = "rg-fluxops-dev"
+    location                = "westeurope"
+    action_group_name       = "ag-fluxops-dev"
+    action_group_short_name = "fluxopsdev"
+    drift_alert             = { statuses = ["critical"] }
+  }
+
+  expect_failures = [var.drift_alert]
 }

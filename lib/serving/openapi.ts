@@ -226,6 +226,28 @@ export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
           },
         },
       },
+      "/api/drift": {
+        get: {
+          operationId: "drift",
+          summary: "Input drift of the recent rows against the training data",
+          description:
+            "PSI of each feature over the last rows the served model was asked about (a rolling " +
+            "window), binned on the training deciles; status ok below 0.1, warn below 0.25, " +
+            "alert from 0.25. overall_psi is the mean over features. Before the window holds " +
+            "min_rows rows (ready false) the figures are noisy. A new model starts a new window.",
+          responses: {
+            "200": {
+              description: "Drift figures of the current window.",
+              headers: REQUEST_ID_HEADER,
+              content: { "application/json": { schema: ref("Drift") } },
+            },
+            "405": common4xx["405"],
+            "503": errorResponse(
+              "No model is loaded, it has no training histograms, or monitoring is off.",
+            ),
+          },
+        },
+      },
       "/api/openapi.json": {
         get: {
           operationId: "openapi",
@@ -480,6 +502,47 @@ export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
             sha256: { type: "string" },
             release: ref("Release"),
           },
+        },
+        DriftStatus: { enum: ["ok", "warn", "alert"] },
+        Drift: {
+          type: "object",
+          required: [
+            "window",
+            "overall_psi",
+            "status",
+            "features",
+            "model_version",
+            "capacity",
+            "min_rows",
+            "ready",
+            "rows_seen",
+          ],
+          properties: {
+            window: { type: "integer", minimum: 0, description: "Rows in the window." },
+            overall_psi: { type: "number", minimum: 0 },
+            status: { ...ref("DriftStatus"), description: "The most severe feature status." },
+            features: {
+              type: "object",
+              description: "PSI and status of each feature, by name.",
+              ...(names
+                ? {
+                  properties: Object.fromEntries(names.map((n) => [n, ref("FeatureDrift")])),
+                  required: [...names],
+                  additionalProperties: false,
+                }
+                : { additionalProperties: ref("FeatureDrift") }),
+            },
+            model_version: { type: "string" },
+            capacity: { type: "integer", minimum: 1, description: "Most rows the window holds." },
+            min_rows: { type: "integer", minimum: 1 },
+            ready: { type: "boolean" },
+            rows_seen: { type: "integer", minimum: 0 },
+          },
+        },
+        FeatureDrift: {
+          type: "object",
+          required: ["psi", "status"],
+          properties: { psi: { type: "number", minimum: 0 }, status: ref("DriftStatus") },
         },
         V2Live: { type: "object", required: ["live"], properties: { live: { type: "boolean" } } },
         V2Ready: {

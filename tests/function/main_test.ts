@@ -80,3 +80,17 @@ Deno.test("the server takes its port from FUNCTIONS_CUSTOMHANDLER_PORT and refus
   }).output();
   assert.match(new TextDecoder().decode(help.stdout), /--model PATH/);
 });
+
+Deno.test("the server refuses a drift window setting that is not a whole number of rows", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(import.meta.dirname!, "../../function/main.ts"), "--port", "1"],
+    env: { FLUXOPS_DRIFT_WINDOW: "1k" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  assert.match(
+    new TextDecoder().decode(out.stderr),
+    /FLUXOPS_DRIFT_WINDOW: expected a whole number of rows, got "1k"/,
+  );
+});

@@ -161,6 +161,7 @@ Deno.test("every function.json is an HTTP trigger with an http output, keyed unl
     "get api/health",
     "post api/predict",
     "get api/model-info",
+    "get api/drift",
     "get api/openapi.json",
     "get v2",
     "get v2/health/{probe}",

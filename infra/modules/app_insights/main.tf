@@ -119,3 +119,67 @@ resource "azurerm_monitor_scheduled_query_rules_alert_v2" "latency_p95" {
 
   tags = var.tags
 }
+
+# Input drift, from the prediction function's own log. On every change of a feature's drift
+# status the function writes one JSON line on stdout:
+#   {"time":...,"level":"error","msg":"drift","feature":"f3","psi":0.41,"status":"alert",
+#    "previous":"warn","model_version":...,"window":1000}
+# Assumptions about how it gets here (azure-functions-host WorkerProcess/WorkerConsoleLogService):
+# the host reads a custom handler's stdout line by line and logs each line as it is, at
+# Information level (stderr: Warning if the line holds "warn", Error if "error", "fail" or
+# "severe"), under the category Host.Function.Console, which host.json keeps at Information
+# (function/package/host_json.ts). The host does not parse the line, so in Application Insights
+# the event is a row of `traces` whose `message` is the JSON text and whose customDimensions
+# carry only the host's fields (Category, LogLevel, ...); the query parses `message`, and falls
+# back to customDimensions should a logging pipeline ever lift the fields there. Traces are
+# subject to adaptive sampling (host.json samples all but requests and exceptions), so under a
+# heavy load an event can be dropped; each crossing is announced once, not repeated. Each
+# instance of the app keeps its own window, so one alert per feature can come from each.
+resource "azurerm_monitor_scheduled_query_rules_alert_v2" "drift" {
+  name                 = "${var.name}-drift"
+  location             = var.location
+  resource_group_name  = var.resource_group_name
+  scopes               = [azurerm_application_insights.this.id]
+  description          = "A feature of the prediction function's input drifted into ${join(" or ", var.drift_alert.statuses)} (PSI from 0.1 warn, from 0.25 alert, against the training data) within ${var.drift_alert.window_duration}; one alert per feature."
+  severity             = var.drift_alert.severity
+  evaluation_frequency = var.drift_alert.evaluation_frequency
+  window_duration      = var.drift_alert.window_duration
+  enabled              = var.drift_alert.enabled
+  # Stateful: one notification per feature until a window passes without its events.
+  auto_mitigation_enabled = true
+
+  criteria {
+    query                   = <<-KQL
+      traces
+      | where message has "drift"
+      | extend event = parse_json(extract(@"\{.*\}", 0, message))
+      | extend msg = coalesce(tostring(event.msg), tostring(customDimensions.msg)),
+          status = coalesce(tostring(event.status), tostring(customDimensions.status)),
+          feature = coalesce(tostring(event.feature), tostring(customDimensions.feature)),
+          psi = todouble(coalesce(tostring(event.psi), tostring(customDimensions.psi))),
+          model_version = coalesce(tostring(event.model_version), tostring(customDimensions.model_version))
+      | where msg == "drift" and status in (${join(", ", [for s in var.drift_alert.statuses : jsonencode(s)])})
+      | project timestamp, feature, status, psi, model_version, cloud_RoleInstance
+    KQL
+    time_aggregation_method = "Count"
+    operator                = "GreaterThan"
+    threshold               = 0
+
+    dimension {
+      name     = "feature"
+      operator = "Include"
+      values   = ["*"]
+    }
+
+    failing_periods {
+      minimum_failing_periods_to_trigger_alert = 1
+      number_of_evaluation_periods             = 1
+    }
+  }
+
+  action {
+    action_groups = [coalesce(var.drift_alert.action_group_id, local.action_group_id)]
+  }
+
+  tags = var.tags
+}

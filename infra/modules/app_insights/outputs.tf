@@ -24,5 +24,6 @@ output "alert_rule_ids" {
   value = {
     error_rate  = azurerm_monitor_scheduled_query_rules_alert_v2.error_rate.id
     latency_p95 = azurerm_monitor_scheduled_query_rules_alert_v2.latency_p95.id
+    drift       = azurerm_monitor_scheduled_query_rules_alert_v2.drift.id
   }
 }

@@ -123,3 +123,37 @@ variable "tags" {
   nullable    = false
   default     = {}
 }
+
+variable "drift_alert" {
+  description = "Alert on the prediction function's drift events (a feature's PSI crossing 0.1 into warn or 0.25 into alert): the statuses that fire it, its severity (0 critical to 4 verbose), how often it runs and over what window (ISO 8601), and an action group to notify instead of the module's (null: the module's)."
+  type = object({
+    enabled              = optional(bool, true)
+    statuses             = optional(list(string), ["alert"])
+    severity             = optional(number, 2)
+    evaluation_frequency = optional(string, "PT5M")
+    window_duration      = optional(string, "PT15M")
+    action_group_id      = optional(string)
+  })
+  nullable = false
+  default  = {}
+
+  validation {
+    condition     = length(var.drift_alert.statuses) > 0 && alltrue([for s in var.drift_alert.statuses : contains(["warn", "alert"], s)])
+    error_message = "drift_alert.statuses: one or both of \"warn\" and \"alert\"."
+  }
+
+  validation {
+    condition     = contains([0, 1, 2, 3, 4], var.drift_alert.severity)
+    error_message = "drift_alert.severity: 0 (critical), 1, 2, 3 or 4 (verbose)."
+  }
+
+  validation {
+    condition     = contains(["PT1M", "PT5M", "PT10M", "PT15M", "PT30M", "PT45M", "PT1H"], var.drift_alert.evaluation_frequency) && contains(["PT5M", "PT10M", "PT15M", "PT30M", "PT45M", "PT1H", "PT2H", "PT3H", "PT6H", "P1D"], var.drift_alert.window_duration)
+    error_message = "drift_alert: evaluation_frequency one of PT1M, PT5M, PT10M, PT15M, PT30M, PT45M, PT1H; window_duration one of PT5M ... PT6H or P1D."
+  }
+
+  validation {
+    condition     = var.drift_alert.action_group_id == null || can(regex("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/microsoft\\.insights/actionGroups/[^/]+$", coalesce(var.drift_alert.action_group_id, "-")))
+    error_message = "drift_alert.action_group_id: null or an action group resource ID (/subscriptions/.../providers/microsoft.insights/actionGroups/<name>)."
+  }
+}

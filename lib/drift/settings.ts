@@ -1,0 +1,54 @@
+/**
+ * The drift monitor as the function's settings configure it: `FLUXOPS_DRIFT_WINDOW` (rows in
+ * the window, default 1,000; 0 turns monitoring off) and `FLUXOPS_DRIFT_MIN_ROWS` (rows before
+ * any status change is announced, default 500 or the window if smaller).
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+import {
+  DEFAULT_DRIFT_MIN_ROWS,
+  DEFAULT_DRIFT_WINDOW,
+  type DriftEvent,
+  DriftMonitor,
+} from "./monitor.ts";
+
+function intSetting(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined || text.trim() === "") return fallback;
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`${name}: expected a whole number of rows, got "${text}"`);
+  }
+  return Number(text);
+}
+
+/**
+ * Builds the monitor from settings read with `env`, or `null` when `FLUXOPS_DRIFT_WINDOW` is 0.
+ *
+ * @throws {UsageError} naming the setting when a value is not a whole number, or the minimum
+ *   is 0 or over the window
+ * @example
+ * ```ts
+ * const drift = driftMonitorFromEnv((name) => Deno.env.get(name), (e) => console.log(e));
+ * ```
+ */
+export function driftMonitorFromEnv(
+  env: (name: string) => string | undefined,
+  onEvent: (event: DriftEvent) => void,
+): DriftMonitor | null {
+  const window = intSetting(
+    "FLUXOPS_DRIFT_WINDOW",
+    env("FLUXOPS_DRIFT_WINDOW"),
+    DEFAULT_DRIFT_WINDOW,
+  );
+  if (window === 0) return null;
+  const minRows = intSetting(
+    "FLUXOPS_DRIFT_MIN_ROWS",
+    env("FLUXOPS_DRIFT_MIN_ROWS"),
+    Math.min(DEFAULT_DRIFT_MIN_ROWS, window),
+  );
+  if (minRows < 1 || minRows > window) {
+    throw new UsageError(
+      `FLUXOPS_DRIFT_MIN_ROWS: expected 1 to ${window} (FLUXOPS_DRIFT_WINDOW), got ${minRows}`,
+    );
+  }
+  return new DriftMonitor({ window, minRows, onEvent });
+}
