@@ -37,6 +37,15 @@ locals {
   key_vault_uri = "https://${local.names.key_vault}.vault.azure.net/"
 
   deployer_object_id = coalesce(var.deployer_object_id, data.azurerm_client_config.current.object_id)
+
+  # A canary or shadow release: the function reads these at start-up (function/main.ts).
+  release_settings = var.release.mode == "off" ? {} : merge({
+    FLUXOPS_RELEASE_MODE          = var.release.mode
+    FLUXOPS_CANDIDATE_ALIAS       = var.release.candidate_alias
+    FLUXOPS_STICKY_HEADER         = var.release.sticky_header
+    FLUXOPS_ROLLBACK_ERROR_RATE   = tostring(var.release.rollback_error_rate)
+    FLUXOPS_ROLLBACK_MIN_REQUESTS = tostring(var.release.rollback_min_requests)
+  }, var.release.mode == "canary" ? { FLUXOPS_CANARY_WEIGHT = tostring(var.release.canary_weight) } : {})
 }
 
 module "resource_group" {
@@ -105,14 +114,14 @@ module "function_app" {
   package_url                            = "${local.blob_endpoint}/deployments/${var.package_blob_name}"
   application_insights_connection_string = module.app_insights.connection_string
 
-  app_settings = {
+  app_settings = merge({
     FLUXOPS_STORE          = "${local.blob_endpoint}/models"
     FLUXOPS_ALIAS          = var.model_alias
     FLUXOPS_KEY_VAULT_URI  = local.key_vault_uri
     FLUXOPS_SIGNING_SECRET = var.signing_key.secret_name
     # Run-from-package mounts the app folder read-only; Deno's caches go to a writable place.
     DENO_DIR = "/tmp/deno"
-  }
+  }, local.release_settings)
 
   tags = local.tags
 }

@@ -219,3 +219,47 @@ variable "drift_alert" {
   nullable = false
   default  = {}
 }
+
+variable "release" {
+  description = "A candidate model served beside production: mode off, canary (the candidate answers canary_weight of requests, sticky per sticky_header value) or shadow (it scores live traffic, never answers), and the error rate over rollback_min_requests at which each instance rolls it back. Sets the function's FLUXOPS_RELEASE_MODE and related app settings (README, 'Canary and shadow releases')."
+  type = object({
+    mode                  = optional(string, "off")
+    candidate_alias       = optional(string, "candidate")
+    canary_weight         = optional(number, 0.1)
+    sticky_header         = optional(string, "x-fluxops-subject")
+    rollback_error_rate   = optional(number, 0.05)
+    rollback_min_requests = optional(number, 50)
+  })
+  nullable = false
+  default  = {}
+
+  validation {
+    condition     = contains(["off", "canary", "shadow"], var.release.mode)
+    error_message = "release.mode: off, canary or shadow."
+  }
+
+  validation {
+    condition     = var.release.canary_weight >= 0 && var.release.canary_weight <= 1
+    error_message = "release.canary_weight: a fraction from 0 to 1 (0.1 is 10%)."
+  }
+
+  validation {
+    condition     = var.release.rollback_error_rate > 0 && var.release.rollback_error_rate <= 1
+    error_message = "release.rollback_error_rate: a fraction above 0 and at most 1 (1 never rolls back)."
+  }
+
+  validation {
+    condition     = var.release.rollback_min_requests >= 1 && floor(var.release.rollback_min_requests) == var.release.rollback_min_requests
+    error_message = "release.rollback_min_requests: a whole number of at least 1."
+  }
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,62}$", var.release.candidate_alias)) && var.release.candidate_alias != var.model_alias
+    error_message = "release.candidate_alias: 1-63 lower-case letters, digits and hyphens, starting with a letter, and not the production alias."
+  }
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]{1,64}$", var.release.sticky_header))
+    error_message = "release.sticky_header: an HTTP header name (letters, digits, hyphens)."
+  }
+}

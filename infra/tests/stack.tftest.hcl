@@ -578,3 +578,50 @@ run "rejects_an_unknown_drift_status" {
 
   expect_failures = [var.drift_alert]
 }
+
+run "a_canary_release_sets_the_function_settings" {
+  command = plan
+
+  variables {
+    release = {
+      mode          = "canary"
+      canary_weight = 0.25
+    }
+  }
+
+  assert {
+    condition = (
+      local.release_settings["FLUXOPS_RELEASE_MODE"] == "canary" &&
+      local.release_settings["FLUXOPS_CANARY_WEIGHT"] == "0.25" &&
+      local.release_settings["FLUXOPS_CANDIDATE_ALIAS"] == "candidate" &&
+      local.release_settings["FLUXOPS_ROLLBACK_ERROR_RATE"] == "0.05" &&
+      local.release_settings["FLUXOPS_ROLLBACK_MIN_REQUESTS"] == "50"
+    )
+    error_message = "a canary release reaches the function as FLUXOPS_* app settings"
+  }
+}
+
+run "no_release_sets_no_release_settings" {
+  command = plan
+
+  assert {
+    condition     = length(local.release_settings) == 0
+    error_message = "with release.mode off the function gets no release settings"
+  }
+}
+
+run "rejects_a_canary_weight_given_as_a_percentage" {
+  command = plan
+  variables {
+    release = { mode = "canary", canary_weight = 10 }
+  }
+  expect_failures = [var.release]
+}
+
+run "rejects_a_candidate_alias_that_is_the_production_alias" {
+  command = plan
+  variables {
+    release = { mode = "shadow", candidate_alias = "production" }
+  }
+  expect_failures = [var.release]
+}
