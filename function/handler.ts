@@ -282,7 +282,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
           return modelInfo(ctx);
         case "/api/openapi.json":
           only("GET", path);
-          return json(openApiDocument({ modelName, served: holder.served }));
+          return json(openApiDocument({ modelName, served: holder.served, maxInstances }));
       }
     } else if (path === "/v2" || path.startsWith("/v2/")) {
       ctx.v2 = true;
