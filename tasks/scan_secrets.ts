@@ -171,9 +171,17 @@ export async function scanSecrets(options: ScanOptions = {}): Promise<ScanResult
       continue;
     }
     if (!await isRegularFile(path)) continue;
+    let source: Awaited<ReturnType<typeof createRawSource>>;
+    try {
+      source = await createRawSource(path);
+    } catch (err) {
+      // Listed by git, then removed before it could be read (another process's temporary file).
+      if ((err as { code?: string }).code === "ENOENT") continue;
+      throw err;
+    }
     scanned.push(file);
     const result = await lintSource({
-      source: await createRawSource(path),
+      source,
       // secretlint replaces the matched values in its messages by asterisks.
       options: { config, maskSecrets: true },
     });
