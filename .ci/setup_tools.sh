@@ -7,7 +7,7 @@ cache="${FLUXOPS_TOOL_CACHE:-$HOME/.cache/fluxops-tools}"
 mkdir -p "$cache"
 here="$(cd "$(dirname "$0")" && pwd)"
 
-# Python tools: the Triton/KServe V2 client (PyPI).
+# Python tools (PyPI): the Triton/KServe V2 client, and schemathesis for API fuzzing.
 req="$here/requirements-test.txt"
 stamp="$cache/venv/.requirements.sha256"
 want=$(sha256sum "$req" | cut -d' ' -f1)

@@ -353,7 +353,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
           return modelInfo(ctx);
         case "/api/openapi.json":
           only("GET", path);
-          return json(openApiDocument({ modelName, served: holder.served }));
+          return json(openApiDocument({ modelName, served: holder.served, maxInstances }));
         case "/api/drift":
           only("GET", path);
           return driftReport(ctx);

@@ -103,6 +103,15 @@ function isLabel(v: unknown): v is Label {
   return typeof v === "string" || (typeof v === "number" && Number.isFinite(v));
 }
 
+function firstDuplicate(values: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const v of values) {
+    if (seen.has(v)) return v;
+    seen.add(v);
+  }
+  return undefined;
+}
+
 /** Parses model.json text, checking format, checksum and structure; `source` names it in errors. */
 export function parseModel(text: string, source = "model.json"): LoadedModel {
   let raw: unknown;
@@ -140,6 +149,15 @@ export function parseModel(text: string, source = "model.json"): LoadedModel {
     !features.every((f) => f && typeof f === "object" && typeof f.name === "string")
   ) {
     throw new InvalidModel(`${source}: features must list at least one named feature`);
+  }
+  // Requests name features and responses key probabilities by label: both must be unambiguous.
+  const dupFeature = firstDuplicate(features.map((f) => f.name as string));
+  if (dupFeature !== undefined) {
+    throw new InvalidModel(`${source}: feature ${JSON.stringify(dupFeature)} is listed twice`);
+  }
+  const dupClass = firstDuplicate(classes.map(String));
+  if (dupClass !== undefined) {
+    throw new InvalidModel(`${source}: class ${JSON.stringify(dupClass)} is listed twice`);
   }
   for (const key of ["version", "created_at", "target"] as const) {
     if (typeof m[key] !== "string") throw new InvalidModel(`${source}: ${key} must be a string`);

@@ -104,6 +104,16 @@ export function parseInstances(body: unknown, opts: ParseInstancesOptions): Inst
     );
   }
   const b = body as Record<string, unknown>;
+  // A misspelt or unknown field is refused rather than ignored, as the OpenAPI document says
+  // (additionalProperties: false): a client sending "instance" or "feature" learns at once.
+  const unknown = Object.keys(b).filter((k) => k !== "features" && k !== "instances");
+  if (unknown.length > 0) {
+    throw new InvalidInput(
+      `body: unknown field${unknown.length > 1 ? "s" : ""} ${
+        unknown.slice(0, 5).map(show).join(", ")
+      }; expected "features" (one row) or "instances" (a batch)`,
+    );
+  }
   const hasF = "features" in b;
   const hasI = "instances" in b;
   if (hasF === hasI) {

@@ -9,6 +9,8 @@ import type { ServedModel } from "./model_holder.ts";
 export interface OpenApiOptions {
   readonly modelName: string;
   readonly served: ServedModel | undefined;
+  /** Most rows in one request (the handler's `maxInstances`); more are answered 413. */
+  readonly maxInstances?: number;
 }
 
 type Schema = Record<string, unknown>;
@@ -120,7 +122,9 @@ const RELEASE_SCHEMAS: Record<string, Schema> = {
 };
 
 /** Builds the OpenAPI document. */
-export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
+export function openApiDocument(
+  { modelName, served, maxInstances = 10_000 }: OpenApiOptions,
+): Schema {
   const names = served?.model.featureNames;
   const p = names?.length;
   const classes = served?.model.artifact.classes;
@@ -191,6 +195,7 @@ export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
             content: {
               "application/json": {
                 schema: { oneOf: [ref("PredictOne"), ref("PredictBatch")] },
+                ...(names ? { examples: predictExamples(names) } : {}),
               },
             },
           },
@@ -358,7 +363,12 @@ export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
           summary: "Inference (JSON tensors, or Triton's binary tensor extension)",
           requestBody: {
             required: true,
-            content: { "application/json": { schema: ref("V2InferRequest") } },
+            content: {
+              "application/json": {
+                schema: ref("V2InferRequest"),
+                ...(p ? { examples: inferExamples(p) } : {}),
+              },
+            },
           },
           responses: {
             "200": {
@@ -383,7 +393,7 @@ export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
           in: "path",
           required: true,
           description: `The model name; this server serves "${modelName}".`,
-          schema: { type: "string", examples: [modelName] },
+          schema: { type: "string", enum: [modelName] },
         },
       },
       schemas: {
@@ -442,7 +452,12 @@ export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
           type: "object",
           required: ["instances"],
           properties: {
-            instances: { type: "array", minItems: 1, items: { oneOf: [row, named] } },
+            instances: {
+              type: "array",
+              minItems: 1,
+              maxItems: maxInstances,
+              items: { oneOf: [row, named] },
+            },
           },
           additionalProperties: false,
         },
@@ -582,19 +597,32 @@ export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
                   name: { type: "string" },
                   shape: {
                     type: "array",
+                    description: "[rows, features], or [features] for a single row.",
                     items: { type: "integer", minimum: 1 },
-                    minItems: 2,
-                    maxItems: 2,
-                    ...(p ? { prefixItems: [{ type: "integer", minimum: 1 }, { const: p }] } : {}),
+                    anyOf: [
+                      {
+                        minItems: 2,
+                        maxItems: 2,
+                        prefixItems: [{ maximum: maxInstances }, ...(p ? [{ const: p }] : [])],
+                      },
+                      { minItems: 1, maxItems: 1, ...(p ? { prefixItems: [{ const: p }] } : {}) },
+                    ],
                   },
                   datatype: { enum: ["FP32", "FP64"] },
-                  data: { type: "array" },
+                  data: {
+                    type: "array",
+                    description: "The values, row-major: flat, or nested by rows.",
+                    items: {
+                      anyOf: [{ type: "number" }, { type: "array", items: { type: "number" } }],
+                    },
+                  },
                   parameters: { type: "object" },
                 },
               },
             },
             outputs: {
               type: "array",
+              minItems: 1,
               items: {
                 type: "object",
                 required: ["name"],
@@ -629,6 +657,30 @@ export function openApiDocument({ modelName, served }: OpenApiOptions): Schema {
           },
         },
       },
+    },
+  };
+}
+
+/** Example request bodies of `/api/predict` for a model with features `names`. */
+function predictExamples(names: readonly string[]): Schema {
+  const row = names.map((_, j) => (j % 5) - 2);
+  return {
+    one: { summary: "One row, in feature order", value: { features: row } },
+    named: {
+      summary: "One row, by feature name",
+      value: { features: Object.fromEntries(names.map((n, j) => [n, row[j]])) },
+    },
+    batch: { summary: "A batch", value: { instances: [row, row.map((v) => -v)] } },
+  };
+}
+
+/** An example V2 infer request for a model with `p` features. */
+function inferExamples(p: number): Schema {
+  const data = Array.from({ length: 2 * p }, (_, i) => (i % 5) - 2);
+  return {
+    batch: {
+      summary: "Two rows as FP64",
+      value: { inputs: [{ name: "input", datatype: "FP64", shape: [2, p], data }] },
     },
   };
 }

@@ -38,14 +38,34 @@ function bad(message: string): InvalidInput {
   return new InvalidInput(message);
 }
 
-/** Flattens nested arrays of numbers, row-major, checking each value. */
-function flatten(data: unknown, where: string, out: number[]): void {
-  if (Array.isArray(data)) {
-    for (let i = 0; i < data.length; i++) flatten(data[i], `${where}[${i}]`, out);
+/** A JSON object: not null, not an array. */
+function isObject(v: unknown): boolean {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Refuses `parameters` that is present but not an object, as the protocol defines it. */
+function checkParameters(v: unknown, where: string): void {
+  if (v !== undefined && !isObject(v)) throw bad(`${where}: expected an object`);
+}
+
+/** A value as a message shows it: JSON, cut short. */
+function show(v: unknown): string {
+  const s = JSON.stringify(v) ?? "nothing";
+  return s.length > 40 ? s.slice(0, 37) + "..." : s;
+}
+
+/**
+ * Flattens tensor data given flat (`[1, 2, 3, 4]`) or nested by rows (`[[1, 2], [3, 4]]`),
+ * row-major, checking each value.
+ */
+function flatten(data: unknown, where: string, out: number[], depth = 0): void {
+  if (Array.isArray(data) && depth < 2) {
+    for (let i = 0; i < data.length; i++) flatten(data[i], `${where}[${i}]`, out, depth + 1);
     return;
   }
+  if (depth === 0) throw bad(`${where}: expected an array of numbers, got ${show(data)}`);
   if (typeof data !== "number" || !Number.isFinite(data)) {
-    throw bad(`${where}: expected a finite number, got ${JSON.stringify(data) ?? "nothing"}`);
+    throw bad(`${where}: expected a finite number, got ${show(data)}`);
   }
   out.push(data);
 }
@@ -76,17 +96,17 @@ export function parseInferRequest(
     );
   }
   const req = parseJson(new TextDecoder().decode(body.subarray(0, jsonEnd)), "body");
-  if (req === null || typeof req !== "object" || Array.isArray(req)) {
-    throw bad('body: expected a JSON object with "inputs"');
-  }
+  if (!isObject(req)) throw bad('body: expected a JSON object with "inputs"');
   const r = req as Record<string, unknown>;
   if (r.id !== undefined && typeof r.id !== "string") throw bad("id: expected a string");
+  checkParameters(r.parameters, "parameters");
   const inputs = r.inputs;
   if (!Array.isArray(inputs) || inputs.length !== 1) {
     throw bad(`inputs: expected exactly one input tensor of shape [rows, ${nFeatures}]`);
   }
   const t = inputs[0] as TensorJson;
-  if (t === null || typeof t !== "object") throw bad("inputs[0]: expected a tensor object");
+  if (!isObject(t)) throw bad("inputs[0]: expected a tensor object");
+  checkParameters(t.parameters, "inputs[0].parameters");
   if (typeof t.name !== "string") throw bad("inputs[0].name: expected a string");
   if (t.datatype !== "FP32" && t.datatype !== "FP64") {
     throw bad(
@@ -150,7 +170,16 @@ export function parseInferRequest(
       );
     }
     x = Float64Array.from(flat);
-    if (t.datatype === "FP32") { for (let i = 0; i < expected; i++) x[i] = Math.fround(x[i]!); }
+    if (t.datatype === "FP32") {
+      for (let i = 0; i < expected; i++) {
+        const v = Math.fround(x[i]!);
+        // 1e39 is a finite JSON number but no FP32 value: it would round to Infinity.
+        if (!Number.isFinite(v)) {
+          throw bad(`inputs[0].data[${i}]: ${x[i]} is outside the range of FP32`);
+        }
+        x[i] = v;
+      }
+    }
   }
   const binaryAll =
     (r.parameters as Record<string, unknown> | undefined)?.binary_data_output === true;
@@ -162,10 +191,12 @@ export function parseInferRequest(
       throw bad("outputs: expected a non-empty array of {name}");
     }
     outputs = r.outputs.map((o: TensorJson, i: number) => {
-      if (!V2_OUTPUTS.includes(o?.name as OutputName)) {
+      if (!isObject(o)) throw bad(`outputs[${i}]: expected an object with "name"`);
+      checkParameters(o.parameters, `outputs[${i}].parameters`);
+      if (!V2_OUTPUTS.includes(o.name as OutputName)) {
         throw bad(
           `outputs[${i}].name: expected "label" or "probabilities", got ${
-            JSON.stringify(o?.name) ?? "nothing"
+            JSON.stringify(o.name) ?? "nothing"
           }`,
         );
       }

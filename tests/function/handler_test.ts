@@ -110,6 +110,13 @@ const badPredict: [string, Request, number, string, RegExp][] = [
     /"features" \(one row\) or "instances"/,
   ],
   [
+    "an unknown field beside the row",
+    post("/api/predict", { features: [1, 2, 3, 4], instance: [[1, 2, 3, 4]] }),
+    400,
+    "invalid_input",
+    /^body: unknown field "instance"; expected "features" \(one row\) or "instances"/,
+  ],
+  [
     "both features and instances",
     post("/api/predict", { features: [1], instances: [] }),
     400,
@@ -375,4 +382,20 @@ Deno.test("responses match the schemas the OpenAPI document gives for them", asy
     }),
     "V2InferResponse",
   );
+});
+
+Deno.test("the OpenAPI document states the instance limit and the served model's name", async () => {
+  const { handler } = setup({ maxInstances: 5 });
+  const doc = await (await handler(get("/api/openapi.json"))).json();
+  const { schemas, parameters } = doc.components;
+  assert.equal(schemas.PredictBatch.properties.instances.maxItems, 5);
+  const shape = schemas.V2InferRequest.properties.inputs.items.properties.shape;
+  assert.deepEqual(shape.anyOf[0].prefixItems, [{ maximum: 5 }, { const: NAMES.length }]);
+  assert.deepEqual(parameters.ModelName.schema.enum, ["fluxops"]);
+  const example = doc.paths["/api/predict"].post.requestBody.content["application/json"].examples;
+  for (const { value } of Object.values(example) as { value: unknown }[]) {
+    const res = await handler(post("/api/predict", value));
+    assert.equal(res.status, 200, JSON.stringify(value));
+    await res.body?.cancel();
+  }
 });

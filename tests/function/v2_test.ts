@@ -197,6 +197,42 @@ const bad: [string, unknown, number, RegExp][] = [
     /outputs\[0\]\.name/,
   ],
   ["a numeric id", { id: 5, inputs: [] }, 400, /id: expected a string/],
+  [
+    "request parameters that are not an object",
+    { inputs: [{ name: "x", shape: [1, 3], datatype: "FP64", data: [1, 2, 3] }], parameters: [] },
+    400,
+    /^parameters: expected an object/,
+  ],
+  [
+    "tensor parameters that are not an object",
+    { inputs: [{ name: "x", shape: [1, 3], datatype: "FP64", data: [1, 2, 3], parameters: 1 }] },
+    400,
+    /^inputs\[0\]\.parameters: expected an object/,
+  ],
+  [
+    "an output that is not an object",
+    { inputs: [{ name: "x", shape: [1, 3], datatype: "FP64", data: [1, 2, 3] }], outputs: [null] },
+    400,
+    /^outputs\[0\]: expected an object/,
+  ],
+  [
+    "data that is a number, not an array",
+    { inputs: [{ name: "x", shape: [1, 3], datatype: "FP64", data: 5 }] },
+    400,
+    /^inputs\[0\]\.data: expected an array of numbers, got 5/,
+  ],
+  [
+    "data nested deeper than rows",
+    { inputs: [{ name: "x", shape: [1, 3], datatype: "FP64", data: [[[1, 2, 3]]] }] },
+    400,
+    /^inputs\[0\]\.data\[0\]\[0\]: expected a finite number, got \[1,2,3\]/,
+  ],
+  [
+    "an FP32 value beyond the range of FP32",
+    { inputs: [{ name: "x", shape: [1, 3], datatype: "FP32", data: [1, 1e39, 3] }] },
+    400,
+    /^inputs\[0\]\.data\[1\]: 1e\+39 is outside the range of FP32/,
+  ],
 ];
 for (const [what, body, status, message] of bad) {
   Deno.test(`V2 infer answers ${status} {"error"} to ${what}`, async () => {

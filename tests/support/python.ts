@@ -1,6 +1,6 @@
 /**
- * Finds the Python interpreter that has the test tools (tritonclient), made by
- * `.ci/setup_python_tools.sh` in a cache outside the repository.
+ * Finds the Python interpreter and tools of the test venv (tritonclient, schemathesis), made by
+ * `.ci/setup_tools.sh` in a cache outside the repository.
  * @module
  */
 import { join } from "node:path";
@@ -22,6 +22,18 @@ export function pythonWith(module: string): string | undefined {
     })
       .outputSync();
     return out.success ? py : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A command-line tool of the test venv (`bin/<name>`), if it exists and answers `--version`. */
+export function venvTool(name: string): string | undefined {
+  const path = join(toolCache(), "venv", "bin", name);
+  try {
+    const out = new Deno.Command(path, { args: ["--version"], stderr: "null", stdout: "null" })
+      .outputSync();
+    return out.success ? path : undefined;
   } catch {
     return undefined;
   }

@@ -111,6 +111,22 @@ const corrupt: [string, () => string, typeof IntegrityError | typeof InvalidMode
     /at least one named feature/,
   ],
   [
+    "names a feature twice, rehashed",
+    () =>
+      tamper((m) => {
+        const features = m.features as { name: string }[];
+        features[1]!.name = features[0]!.name;
+      }, true),
+    InvalidModel,
+    /feature "[^"]+" is listed twice/,
+  ],
+  [
+    "lists a class twice, as a number and a string, rehashed",
+    () => tamper((m) => (m.classes = [0, "0"]), true),
+    InvalidModel,
+    /class "0" is listed twice/,
+  ],
+  [
     "has a numeric version, rehashed",
     () => tamper((m) => (m.version = 5), true),
     InvalidModel,
