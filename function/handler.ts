@@ -11,6 +11,7 @@ import { HttpError, toErrorBody } from "../lib/serving/http_error.ts";
 import { parseInstances } from "../lib/serving/instances.ts";
 import type { ModelHolder, ServedModel } from "../lib/serving/model_holder.ts";
 import { openApiDocument } from "../lib/serving/openapi.ts";
+import type { ReadDeadlines } from "../lib/serving/read_deadlines.ts";
 import { inferResponse, modelMetadata, parseInferRequest } from "../lib/serving/v2.ts";
 
 /** One structured log line per request. Never holds feature values. */
@@ -44,6 +45,8 @@ export interface HandlerOptions {
   readonly healthDetails?: () => Record<string, unknown>;
   /** When the process started, for `uptime_s`. */
   readonly startedAt?: number;
+  /** Deadlines for reading request bodies (408 past them); default: none. */
+  readonly readDeadlines?: ReadDeadlines;
 }
 
 /** A request in flight: what the log line and error mapping need. */
@@ -74,8 +77,15 @@ function unavailable(holder: ModelHolder): HttpError {
   return new HttpError("unavailable", `no model is loaded${reason ? `: ${reason}` : ""}`);
 }
 
-/** Reads a body up to `limit` bytes, refusing more as early as it can. */
-async function readBody(req: Request, limit: number): Promise<Uint8Array> {
+/**
+ * Reads a body up to `limit` bytes, refusing more as early as it can, and within the read
+ * deadline when there is one (a slow client gets a 408 and its connection is closed).
+ */
+async function readBody(
+  req: Request,
+  limit: number,
+  deadlines?: ReadDeadlines,
+): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
   const tooLarge = () =>
     new HttpError("payload_too_large", `body: over the limit of ${limit} bytes`);
@@ -84,9 +94,18 @@ async function readBody(req: Request, limit: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = req.body.getReader();
+  const watch = deadlines?.watch(() => void reader.cancel().catch(() => {}));
   try {
     for (;;) {
       const { done, value } = await reader.read();
+      if (watch?.expired) {
+        await reader.cancel().catch(() => {});
+        throw new HttpError(
+          "request_timeout",
+          `body: not received within ${deadlines!.timeoutMs / 1000} s`,
+          { connection: "close" },
+        );
+      }
       if (done) break;
       size += value.length;
       if (size > limit) {
@@ -96,6 +115,7 @@ async function readBody(req: Request, limit: number): Promise<Uint8Array> {
       chunks.push(value);
     }
   } finally {
+    watch?.done();
     reader.releaseLock();
   }
   if (chunks.length === 1) return chunks[0]!;
@@ -151,6 +171,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     log = (entry: RequestLog) => console.log(JSON.stringify(entry)),
     healthDetails = () => ({}),
     startedAt = performance.now(),
+    readDeadlines,
   } = options;
 
   const need = (ctx: Ctx): ServedModel => {
@@ -209,7 +230,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
   const predict = async (req: Request, ctx: Ctx): Promise<Response> => {
     requireJson(req);
     const served = need(ctx);
-    const body = parseJsonBody(await readBody(req, maxBodyBytes));
+    const body = parseJsonBody(await readBody(req, maxBodyBytes, readDeadlines));
     const { model, index, labelKeys } = served;
     const rows = parseInstances(body, { features: model.featureNames, maxInstances, index });
     ctx.instances = rows.nRows;
@@ -244,7 +265,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     const served = need(ctx);
     const headerLength = req.headers.get("inference-header-content-length");
     if (headerLength === null) requireJson(req, true);
-    const bytes = await readBody(req, maxBodyBytes);
+    const bytes = await readBody(req, maxBodyBytes, readDeadlines);
     const parsed = parseInferRequest(
       bytes,
       headerLength === null ? undefined : Number(headerLength),

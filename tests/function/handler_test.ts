@@ -3,6 +3,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { createHandler, type RequestLog } from "../../function/handler.ts";
 import { ModelHolder } from "../../lib/serving/model_holder.ts";
+import { ReadDeadlines } from "../../lib/serving/read_deadlines.ts";
 import { smallModel } from "../support/models.ts";
 
 const model = smallModel({ nFeatures: 4, classes: ["cat", "dog"] });
@@ -351,4 +352,43 @@ Deno.test("responses match the schemas the OpenAPI document gives for them", asy
     }),
     "V2InferResponse",
   );
+});
+
+Deno.test("a body that stalls past the read deadline is answered 408 and the connection closed", async () => {
+  const holder = new ModelHolder();
+  holder.set(model);
+  const readDeadlines = new ReadDeadlines({ timeoutMs: 50, tickMs: 10 });
+  const logs: RequestLog[] = [];
+  const handler = createHandler({ holder, readDeadlines, log: (e) => logs.push(e) });
+  try {
+    for (const path of ["/api/predict", "/v2/models/fluxops/infer"]) {
+      let cancelled = false;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"features":[0.1,')); // and no more
+        },
+        cancel() {
+          cancelled = true;
+        },
+      });
+      const res = await handler(
+        new Request(`http://fn${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        }),
+      );
+      assert.equal(res.status, 408, path);
+      assert.equal(res.headers.get("connection"), "close");
+      const json = await res.json();
+      const message = path === "/api/predict" ? json.error.message : json.error;
+      assert.match(message, /body: not received within 0.05 s/);
+      assert.ok(cancelled, "the stalled body was cancelled");
+    }
+    assert.equal(logs.length, 2);
+    assert.ok(logs.every((l) => l.status === 408 && l.error_code === "request_timeout"));
+    assert.equal(readDeadlines.active, 0);
+  } finally {
+    readDeadlines.close();
+  }
 });
