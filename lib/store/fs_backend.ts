@@ -165,9 +165,13 @@ export class FsBackend implements StorageBackend {
         const fh = await open(lock, "wx"); // create-only
         try {
           await fh.writeFile(mine);
-        } finally {
-          await fh.close();
+        } catch (err) {
+          // A full disk: no lock left behind that others would wait on.
+          await fh.close().catch(() => {});
+          await unlink(lock).catch(() => {});
+          throw err;
         }
+        await fh.close();
         break;
       } catch (err) {
         if (code(err) !== "EEXIST") throw storeError(`cannot lock ${path}`, err);
