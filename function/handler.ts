@@ -112,7 +112,9 @@ async function readBody(
         await reader.cancel().catch(() => {});
         throw tooLarge();
       }
-      chunks.push(value);
+      // A chunk is a view into a 64 KiB read buffer: keeping a small one as is would let a
+      // client that trickles its body pin 64 KiB per byte sent.
+      chunks.push(value.byteLength * 4 < value.buffer.byteLength ? value.slice() : value);
     }
   } finally {
     watch?.done();
