@@ -13,6 +13,7 @@ import { parseInstances } from "../lib/serving/instances.ts";
 import type { ModelHolder, ServedModel } from "../lib/serving/model_holder.ts";
 import { openApiDocument } from "../lib/serving/openapi.ts";
 import type { Release, Scored, Scorer } from "../lib/serving/release.ts";
+import type { ReadDeadlines } from "../lib/serving/read_deadlines.ts";
 import { inferResponse, modelMetadata, parseInferRequest } from "../lib/serving/v2.ts";
 
 /** One structured log line per request. Never holds feature values. */
@@ -53,6 +54,8 @@ export interface HandlerOptions {
    * settings that logs status changes on stdout; `null` turns drift monitoring off.
    */
   readonly drift?: DriftMonitor | null;
+  /** Deadlines for reading request bodies (408 past them); default: none. */
+  readonly readDeadlines?: ReadDeadlines;
 }
 
 /** A request in flight: what the log line and error mapping need. */
@@ -104,32 +107,52 @@ function unavailable(holder: ModelHolder): HttpError {
   return new HttpError("unavailable", `no model is loaded${reason ? `: ${reason}` : ""}`);
 }
 
-/** Reads a body up to `limit` bytes, refusing more as early as it can. */
-async function readBody(req: Request, limit: number): Promise<Uint8Array> {
+function bodyTimeout(deadlines: ReadDeadlines): HttpError {
+  return new HttpError(
+    "request_timeout",
+    `body: not received within ${deadlines.timeoutMs / 1000} s`,
+    { connection: "close" },
+  );
+}
+
+/**
+ * Reads a body up to `limit` bytes, refusing more as early as it can, and within the read
+ * deadline when there is one (a slow client gets a 408 and its connection is closed).
+ */
+async function readBody(
+  req: Request,
+  limit: number,
+  deadlines?: ReadDeadlines,
+): Promise<Uint8Array> {
   const length = req.headers.get("content-length");
   const declared = length === null ? NaN : Number(length);
   const tooLarge = () =>
     new HttpError("payload_too_large", `body: over the limit of ${limit} bytes`);
   if (declared > limit) throw tooLarge();
   if (!req.body) return new Uint8Array(0);
-  // A declared length within the limit: the runtime takes the whole body in one step (much
-  // cheaper than a stream reader), and it cannot be longer than declared.
-  if (declared >= 0) return await req.bytes();
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = req.body.getReader();
+  const watch = deadlines?.watch(() => void reader.cancel().catch(() => {}));
   try {
     for (;;) {
       const { done, value } = await reader.read();
+      if (watch?.expired) {
+        await reader.cancel().catch(() => {});
+        throw bodyTimeout(deadlines!);
+      }
       if (done) break;
       size += value.length;
       if (size > limit) {
         await reader.cancel().catch(() => {});
         throw tooLarge();
       }
-      chunks.push(value);
+      // A chunk is a view into a 64 KiB read buffer: keeping a small one as is would let a
+      // client that trickles its body pin 64 KiB per byte sent.
+      chunks.push(value.byteLength * 4 < value.buffer.byteLength ? value.slice() : value);
     }
   } finally {
+    watch?.done();
     reader.releaseLock();
   }
   if (chunks.length === 1) return chunks[0]!;
@@ -187,6 +210,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     startedAt = performance.now(),
     release,
     drift = new DriftMonitor({ onEvent: (e) => console.log(driftLogLine(e)) }),
+    readDeadlines,
   } = options;
 
   const need = (ctx: Ctx): ServedModel => {
@@ -269,7 +293,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
   const predict = async (req: Request, ctx: Ctx): Promise<Reply> => {
     requireJson(req);
     need(ctx);
-    const body = parseJsonBody(await readBody(req, maxBodyBytes));
+    const body = parseJsonBody(await readBody(req, maxBodyBytes, readDeadlines));
     const { served, rows, proba, predicted } = scoreWith(req, ctx, (served) => {
       const { model, index } = served;
       const rows = parseInstances(body, { features: model.featureNames, maxInstances, index });
@@ -305,7 +329,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     need(ctx);
     const headerLength = req.headers.get("inference-header-content-length");
     if (headerLength === null) requireJson(req, true);
-    const bytes = await readBody(req, maxBodyBytes);
+    const bytes = await readBody(req, maxBodyBytes, readDeadlines);
     const { served, parsed, proba, predicted } = scoreWith(req, ctx, (served) => {
       const parsed = parseInferRequest(
         bytes,

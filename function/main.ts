@@ -1,8 +1,9 @@
 /**
  * The prediction function's server: serves {@link createHandler} with `Deno.serve` on
  * `FUNCTIONS_CUSTOMHANDLER_PORT` (set by the Azure Functions host for a custom handler), else
- * `--port`, default 7071. On SIGTERM or SIGINT it stops accepting connections and drains the
- * requests in flight before it exits.
+ * `--port`, default 7071. On SIGTERM or SIGINT it tells keep-alive clients to close, finishes the
+ * requests in flight, stops accepting connections and exits. A request body that does not arrive
+ * within the body timeout is answered 408 and its connection closed.
  * @module
  */
 import { parseCli } from "../lib/cli/parse_cli.ts";
@@ -19,6 +20,7 @@ import { ModelHolder } from "../lib/serving/model_holder.ts";
 import { LineWriter, writeAllSync } from "../lib/log/line_writer.ts";
 import { Release } from "../lib/serving/release.ts";
 import { parseReleaseConfig, type ReleaseConfig } from "../lib/serving/release_config.ts";
+import { ReadDeadlines } from "../lib/serving/read_deadlines.ts";
 import { createHandler } from "./handler.ts";
 
 const HELP = `fluxops function: serve predictions over HTTP
@@ -37,6 +39,8 @@ Usage: deno task serve [--model PATH] [--port N]
   --model-name NAME    model name in /v2/models/{name} (env FLUXOPS_MODEL_NAME, default fluxops)
   --max-body BYTES     largest request body (env FLUXOPS_MAX_BODY_BYTES, default 1048576)
   --max-instances N    most rows per request (env FLUXOPS_MAX_INSTANCES, default 10000)
+  --body-timeout S     seconds a request body may take to arrive, else 408 and the connection
+                       is closed (env FLUXOPS_BODY_TIMEOUT_SECONDS, default 15)
 
 Canary and shadow releases (environment only):
   FLUXOPS_RELEASE_MODE         off (default), canary or shadow
@@ -55,12 +59,18 @@ Drift: the last FLUXOPS_DRIFT_WINDOW rows (default 1000; 0 turns it off) are com
 the training data (GET /api/drift); a feature crossing PSI 0.1 (warn) or 0.25 (alert) is
 logged once the window holds FLUXOPS_DRIFT_MIN_ROWS rows (default 500).
 
-On SIGTERM/SIGINT it finishes the requests in flight (up to FLUXOPS_DRAIN_SECONDS, default 30)
-before it exits.
+On SIGTERM/SIGINT it answers every request with "connection: close" for up to a second (until
+traffic pauses), finishes the requests in flight (up to FLUXOPS_DRAIN_SECONDS, default 30), then
+stops accepting connections and exits 0.
   -h, --help           show this help
 
 Routes: GET /api/health, POST /api/predict, GET /api/model-info, GET /api/drift,
 GET /api/openapi.json, and the Open Inference Protocol under /v2.`;
+
+/** Longest time a drain answers with "connection: close" before it stops accepting. */
+const DRAIN_GRACE_MS = 1000;
+/** A pause in traffic this long ends that phase early: the keep-alive clients have gone. */
+const DRAIN_QUIET_MS = 200;
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined || text === "") return fallback;
@@ -70,6 +80,15 @@ function positiveInt(name: string, text: string | undefined, fallback: number): 
   return Number(text);
 }
 
+function positiveSeconds(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined || text === "") return fallback;
+  const n = Number(text);
+  if (!(n > 0) || !Number.isFinite(n)) {
+    throw new Error(`${name}: expected a positive number of seconds, got "${text}"`);
+  }
+  return n;
+}
+
 function positiveNumber(text: string | undefined, fallback: number): number {
   const n = Number(text);
   return text !== undefined && n > 0 ? n : fallback;
@@ -77,6 +96,29 @@ function positiveNumber(text: string | undefined, fallback: number): number {
 
 /** Every log line of the server, request lines included, in order, written in batches. */
 const out = new LineWriter((bytes) => writeAllSync(Deno.stdout, bytes));
+
+/** Errors a response body on purpose: the one way to make Deno.serve drop a connection. */
+class CloseConnection extends Error {
+  constructor() {
+    super("closing the connection of a request whose body never arrived");
+    this.name = "CloseConnection";
+  }
+}
+
+/**
+ * The answer, then the connection closed. After a `connection: close` answer Deno.serve (2.9.6)
+ * keeps reading a request body that has not ended, so a client trickling one would keep its
+ * connection; a response body that errors once its content is sent makes Deno.serve drop the
+ * connection. (The answer then lacks the final empty chunk of its chunked encoding.)
+ */
+async function answerThenClose(res: Response): Promise<Response> {
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const body = new ReadableStream<Uint8Array>({
+    start: (controller) => controller.enqueue(bytes),
+    pull: (controller) => controller.error(new CloseConnection()),
+  });
+  return new Response(body, { status: res.status, headers: res.headers });
+}
 
 function logLine(level: string, msg: string, fields: Record<string, unknown> = {}): void {
   out.line(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
@@ -93,6 +135,7 @@ export async function main(args: string[]): Promise<number> {
     "model-name": { type: "string" },
     "max-body": { type: "string" },
     "max-instances": { type: "string" },
+    "body-timeout": { type: "string" },
   }, HELP);
   if (cli.exit !== undefined) return cli.exit;
   const { values } = cli;
@@ -101,6 +144,7 @@ export async function main(args: string[]): Promise<number> {
   let maxBodyBytes: number;
   let maxInstances: number;
   let drift: DriftMonitor | null;
+  let bodyTimeoutS: number;
   try {
     port = positiveInt("port", env("FUNCTIONS_CUSTOMHANDLER_PORT") ?? values.port, 7071);
     maxBodyBytes = positiveInt(
@@ -114,6 +158,11 @@ export async function main(args: string[]): Promise<number> {
       10_000,
     );
     drift = driftMonitorFromEnv(env, (e) => out.line(driftLogLine(e)));
+    bodyTimeoutS = positiveSeconds(
+      "body-timeout",
+      values["body-timeout"] ?? env("FLUXOPS_BODY_TIMEOUT_SECONDS"),
+      15,
+    );
   } catch (err) {
     console.error(`error: ${describeError(err)}`);
     return 2;
@@ -212,8 +261,10 @@ export async function main(args: string[]): Promise<number> {
     });
   }
 
+  const readDeadlines = new ReadDeadlines({ timeoutMs: bodyTimeoutS * 1000 });
   const handler = createHandler({
     holder,
+    readDeadlines,
     modelName: values["model-name"] ?? env("FLUXOPS_MODEL_NAME") ?? "fluxops",
     maxBodyBytes,
     maxInstances,
@@ -223,17 +274,22 @@ export async function main(args: string[]): Promise<number> {
     drift,
     ...(follower ? { healthDetails: () => ({ store: follower.state() }) } : {}),
   });
-  // Deno's server.shutdown() drops request bodies still being received, so the drain is done
-  // here: count requests in flight, and on a signal wait for them to finish (telling clients to
-  // close their connections) before shutting the server down.
+  // The drain is done here because Deno's server.shutdown() both stops accepting and closes
+  // every idle keep-alive connection at once: a request a client has just written on one is lost
+  // without an answer, and a request body still arriving is cut off. So on a signal: first answer
+  // with "connection: close" until every busy keep-alive client has had its answer (traffic
+  // pauses, or DRAIN_GRACE_MS), then wait for the requests in flight, then shut down.
   let inFlight = 0;
   let draining = false;
+  let lastArrival = 0;
   const counted = async (req: Request): Promise<Response> => {
     inFlight++;
+    if (draining) lastArrival = performance.now();
     try {
       const res = await handler(req);
       if (draining) res.headers.set("connection", "close");
-      return res;
+      // 408: the body did not arrive in time (see answerThenClose).
+      return res.status === 408 ? await answerThenClose(res) : res;
     } finally {
       inFlight--;
     }
@@ -249,6 +305,7 @@ export async function main(args: string[]): Promise<number> {
       });
     },
     onError: (err) => {
+      if (err instanceof CloseConnection) return new Response(null, { status: 408 });
       logLine("error", "unhandled error", { error: describeError(err) });
       return new Response(
         JSON.stringify({ error: { code: "internal", message: "internal error" } }),
@@ -260,13 +317,23 @@ export async function main(args: string[]): Promise<number> {
   const stop = async (signal: string) => {
     if (draining) return;
     draining = true;
+    const t0 = performance.now();
+    lastArrival = t0;
     logLine("info", "draining", { signal, in_flight: inFlight });
-    const deadline = performance.now() + drainMs;
-    while (inFlight > 0 && performance.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 5));
+    const deadline = t0 + drainMs;
+    const graceEnd = Math.min(deadline, t0 + DRAIN_GRACE_MS);
+    const sleep = () => new Promise((r) => setTimeout(r, 5));
+    while (performance.now() < graceEnd && performance.now() - lastArrival < DRAIN_QUIET_MS) {
+      await sleep();
     }
+    while (inFlight > 0 && performance.now() < deadline) await sleep();
     if (inFlight > 0) logLine("warn", "drain timed out", { in_flight: inFlight });
+    logLine("info", "closing the listener", {
+      in_flight: inFlight,
+      drain_ms: Math.round(performance.now() - t0),
+    });
     await server.shutdown();
+    readDeadlines.close();
   };
   const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];
   const listeners = signals.map((s) => [s, () => void stop(s)] as const);

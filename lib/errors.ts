@@ -14,6 +14,7 @@ export type ErrorCode =
   | "model_not_found"
   | "conflict"
   | "payload_too_large"
+  | "request_timeout"
   | "unsupported_media_type"
   | "method_not_allowed"
   | "not_found"

@@ -31,7 +31,9 @@ Options:
   -h, --help        show this help
 
 Exit status: 0 success, 2 usage error, 3 conflict (the registry changed meanwhile, or the
-version exists), 1 any other error.`;
+version exists), 4 the store refused or could not be reached (read-only, full, permission
+denied, unreachable; the message names the store and the cause, and a publish it stopped is
+not visible), 1 any other error.`;
 
 /** Reads a model folder's publishable files. */
 export async function readModelDir(dir: string): Promise<Map<string, Uint8Array>> {
@@ -170,6 +172,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof FluxError && err.code === "conflict") return 3;
+    if (err instanceof FluxError && err.code === "store_error") return 4;
     return 1;
   }
 }

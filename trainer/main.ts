@@ -46,7 +46,8 @@ Usage: deno task train [flags]
 Writes DIR/model.json, DIR/metrics.json and DIR/report.html, and DIR/model.sig when a
 signing key is configured (FLUXOPS_KEY_VAULT_URI [+ FLUXOPS_SIGNING_SECRET],
 FLUXOPS_SIGNING_KEY_FILE or FLUXOPS_SIGNING_KEY).
-Exit status: 0 success, 2 usage error, 1 data or store error, 3 publish conflict.`;
+Exit status: 0 success, 2 usage error, 1 data error, 3 publish conflict, 4 the store refused or
+could not be reached (read-only, full, permission denied, unreachable).`;
 
 function intFlag(name: string, text: string | undefined, min: number): number | undefined {
   if (text === undefined) return undefined;
@@ -171,6 +172,7 @@ export async function main(args: string[]): Promise<number> {
     if (err instanceof UsageError) return 2;
     if (err instanceof FluxError && err.code === "invalid_input") return 2;
     if (err instanceof FluxError && err.code === "conflict") return 3;
+    if (err instanceof FluxError && err.code === "store_error") return 4;
     return 1;
   }
 }

@@ -13,6 +13,7 @@ const STATUS: Record<ErrorCode, number> = {
   model_not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  request_timeout: 408,
   unsupported_media_type: 415,
   method_not_allowed: 405,
   not_found: 404,

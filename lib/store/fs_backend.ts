@@ -1,7 +1,8 @@
 /**
  * The file-system storage backend: objects are files under a root folder, ETags are content
  * hashes, create-only writes use hard links (which fail if the name exists) and compare-and-swap
- * writes hold a lock file, so the registry's guarantees hold on a shared disk too.
+ * writes hold a lock file, so the registry's guarantees hold on a shared disk too. Every write
+ * goes to a temporary file first; listing removes those a killed writer left, once stale.
  * @module
  */
 import {
@@ -24,6 +25,9 @@ import type { PutCondition, StorageBackend, StoredObject } from "./backend.ts";
 
 /** A lock older than this is taken to be left by a crashed writer. */
 const STALE_LOCK_MS = 30_000;
+/** A temporary file older than this was left by a writer that died (kill -9, power loss). */
+export const STALE_TEMP_MS = 15 * 60_000;
+const TEMP_RE = /^\.[0-9a-f-]{36}\.tmp$/;
 
 function code(err: unknown): string | undefined {
   return (err as { code?: string }).code;
@@ -39,6 +43,41 @@ function storeError(what: string, err: unknown): StoreError {
   };
   const c = code(err);
   return new StoreError(`${what}: ${(c && reason[c]) ?? (err as Error).message}`, { cause: err });
+}
+
+/** This machine's name, or "" when the process may not ask (no --allow-sys). */
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "";
+  }
+}
+
+/** Whether a process with this id runs on this machine; undefined when it cannot be known. */
+async function processAlive(pid: number): Promise<boolean | undefined> {
+  if (Deno.build.os !== "linux") return undefined;
+  return await stat(`/proc/${pid}`).then(() => true, (err) => {
+    return code(err) === "ENOENT" ? false : undefined;
+  });
+}
+
+/**
+ * Whether a lock was left by a writer that died: its process is gone from this machine (a
+ * kill -9 mid-write), or it is older than STALE_LOCK_MS (a writer on another machine).
+ */
+async function orphaned(lock: string, held: string): Promise<boolean> {
+  const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+  if (age > STALE_LOCK_MS) return true;
+  let owner: { pid?: unknown; host?: unknown };
+  try {
+    owner = JSON.parse(held);
+  } catch {
+    return false; // being written right now, or an older FluxOps' empty lock: wait for the age
+  }
+  const host = hostname();
+  if (host === "" || owner.host !== host || typeof owner.pid !== "number") return false;
+  return (await processAlive(owner.pid)) === false;
 }
 
 const tag = (bytes: Uint8Array) => `"${sha256Hex(bytes).slice(0, 32)}"`;
@@ -120,19 +159,33 @@ export class FsBackend implements StorageBackend {
   async #withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
     const lock = `${path}.lock`;
     const deadline = Date.now() + 10_000;
+    const mine = JSON.stringify({ pid: Deno.pid, host: hostname(), nonce: crypto.randomUUID() });
     for (;;) {
       try {
         const fh = await open(lock, "wx"); // create-only
+        try {
+          await fh.writeFile(mine);
+        } catch (err) {
+          // A full disk: no lock left behind that others would wait on.
+          await fh.close().catch(() => {});
+          await unlink(lock).catch(() => {});
+          throw err;
+        }
         await fh.close();
         break;
       } catch (err) {
         if (code(err) !== "EEXIST") throw storeError(`cannot lock ${path}`, err);
-        const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
-        if (age > STALE_LOCK_MS) {
-          await unlink(lock).catch(() => {});
+        const held = await readFile(lock, "utf8").catch(() => undefined);
+        if (held !== undefined && await orphaned(lock, held)) {
+          // Re-read just before breaking it: a new holder's lock has another nonce.
+          if ((await readFile(lock, "utf8").catch(() => undefined)) === held) {
+            await unlink(lock).catch(() => {});
+          }
           continue;
         }
-        if (Date.now() > deadline) throw new ConflictError(`${path} is locked by another writer`);
+        if (Date.now() > deadline) {
+          throw new ConflictError(`${path} is locked by another writer (${lock})`);
+        }
         await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
       }
     }
@@ -143,8 +196,17 @@ export class FsBackend implements StorageBackend {
     }
   }
 
+  /**
+   * Lists keys; on the way it removes stale temporary files, which a writer killed part-way
+   * through a write leaves behind (never listed, but as large as what it was writing).
+   */
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
+    const now = Date.now();
+    const sweep = async (full: string) => {
+      const age = await stat(full).then((s) => now - s.mtimeMs, () => 0);
+      if (age > STALE_TEMP_MS) await unlink(full).catch(() => {});
+    };
     const walk = async (dir: string): Promise<void> => {
       let entries;
       try {
@@ -154,8 +216,9 @@ export class FsBackend implements StorageBackend {
         throw storeError(`cannot list ${dir}`, err);
       }
       for (const e of entries) {
-        if (e.name.startsWith(".") || e.name.endsWith(".lock")) continue;
         const full = join(dir, e.name);
+        if (TEMP_RE.test(e.name)) await sweep(full);
+        if (e.name.startsWith(".") || e.name.endsWith(".lock")) continue;
         if (e.isDirectory()) await walk(full);
         else keys.push(relative(this.#root, full).split(sep).join("/"));
       }

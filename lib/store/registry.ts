@@ -241,7 +241,8 @@ export class ModelRegistry {
     } catch (err) {
       if (err instanceof ConflictError) {
         throw new ConflictError(
-          `alias ${alias} was moved by someone else meanwhile; read it again and retry`,
+          `alias ${alias} was moved by someone else meanwhile (${err.message}); read it again ` +
+            "and retry",
           { cause: err },
         );
       }

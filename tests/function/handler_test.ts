@@ -3,6 +3,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { createHandler, type RequestLog } from "../../function/handler.ts";
 import { ModelHolder } from "../../lib/serving/model_holder.ts";
+import { ReadDeadlines } from "../../lib/serving/read_deadlines.ts";
 import { smallModel } from "../support/models.ts";
 
 const model = smallModel({ nFeatures: 4, classes: ["cat", "dog"] });
@@ -252,7 +253,7 @@ for (const [what, req, status, code, message] of badPredict) {
   });
 }
 
-Deno.test("a body is read by its declared length, and a declared length over the limit is refused unread", async () => {
+Deno.test("a body within the limit is read, and a declared length over the limit is refused unread", async () => {
   const { handler } = setup({ maxBodyBytes: 256 });
   const body = JSON.stringify({ features: [0.1, -0.2, 0.3, 0.4] });
   const ok = await handler(post("/api/predict", body, { "content-length": String(body.length) }));
@@ -397,5 +398,44 @@ Deno.test("the OpenAPI document states the instance limit and the served model's
     const res = await handler(post("/api/predict", value));
     assert.equal(res.status, 200, JSON.stringify(value));
     await res.body?.cancel();
+  }
+});
+
+Deno.test("a body that stalls past the read deadline is answered 408 and the connection closed", async () => {
+  const holder = new ModelHolder();
+  holder.set(model);
+  const readDeadlines = new ReadDeadlines({ timeoutMs: 50, tickMs: 10 });
+  const logs: RequestLog[] = [];
+  const handler = createHandler({ holder, readDeadlines, log: (e) => logs.push(e) });
+  try {
+    for (const path of ["/api/predict", "/v2/models/fluxops/infer"]) {
+      let cancelled = false;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"features":[0.1,')); // and no more
+        },
+        cancel() {
+          cancelled = true;
+        },
+      });
+      const res = await handler(
+        new Request(`http://fn${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        }),
+      );
+      assert.equal(res.status, 408, path);
+      assert.equal(res.headers.get("connection"), "close");
+      const json = await res.json();
+      const message = path === "/api/predict" ? json.error.message : json.error;
+      assert.match(message, /body: not received within 0.05 s/);
+      assert.ok(cancelled, "the stalled body was cancelled");
+    }
+    assert.equal(logs.length, 2);
+    assert.ok(logs.every((l) => l.status === 408 && l.error_code === "request_timeout"));
+    assert.equal(readDeadlines.active, 0);
+  } finally {
+    readDeadlines.close();
   }
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConflictError, InvalidInput, StoreError } from "../../../lib/errors.ts";
-import { FsBackend } from "../../../lib/store/fs_backend.ts";
+import { FsBackend, STALE_TEMP_MS } from "../../../lib/store/fs_backend.ts";
 import { listDir, withTempDir } from "../../support/fixtures.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -80,5 +80,42 @@ Deno.test("FsBackend reports a read-only store as a clear StoreError", async () 
     } finally {
       await Deno.chmod(dir, 0o755);
     }
+  });
+});
+
+Deno.test("FsBackend removes the temporary files a killed writer left once they are stale", async () => {
+  await withTempDir(async (dir) => {
+    const b = new FsBackend(dir);
+    await b.put("models/v/metrics.json", bytes("{}"));
+    const folder = join(dir, "models", "v");
+    const stale = `.${crypto.randomUUID()}.tmp`;
+    const fresh = `.${crypto.randomUUID()}.tmp`;
+    await Deno.writeTextFile(join(folder, stale), "half a model");
+    await Deno.writeTextFile(join(folder, fresh), "a write in progress");
+    const old = new Date(Date.now() - STALE_TEMP_MS - 60_000);
+    await Deno.utime(join(folder, stale), old, old);
+    assert.deepEqual(await b.list("aliases/"), []);
+    assert.deepEqual(await b.list(""), ["models/v/metrics.json"]); // never listed
+    const left = await listDir(folder);
+    assert.ok(!left.includes(stale), "the stale one is removed");
+    assert.ok(left.includes(fresh), "a recent one may be a live writer's");
+  });
+});
+
+Deno.test("FsBackend breaks at once a lock whose writer was killed", async () => {
+  await withTempDir(async (dir) => {
+    const b = new FsBackend(dir);
+    const etag = await b.put("aliases/production.json", bytes("v1"));
+    const dead = new Deno.Command("true").spawn();
+    await dead.status;
+    await Deno.writeTextFile(
+      join(dir, "aliases", "production.json.lock"),
+      JSON.stringify({ pid: dead.pid, host: Deno.hostname(), nonce: "x" }),
+    );
+    const t0 = performance.now();
+    await b.put("aliases/production.json", bytes("v2"), { ifMatch: etag });
+    assert.ok(performance.now() - t0 < 1000, "no wait for the lock to go stale");
+    assert.equal(new TextDecoder().decode((await b.get("aliases/production.json"))!.bytes), "v2");
+    assert.deepEqual(await listDir(join(dir, "aliases")), ["production.json"]);
   });
 });

@@ -1,0 +1,156 @@
+/**
+ * Slowloris-style clients: many TCP connections that send a request head or body a byte at a
+ * time, and a prober that times single requests on fresh connections meanwhile. Loopback only.
+ * @module
+ */
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** Where a slow client stalls. */
+export type SlowPhase =
+  /** The request head never ends: `GET /api/health` with one more header byte now and then. */
+  | "header"
+  /** The head is complete and announces a body that arrives one byte now and then. */
+  | "body"
+  /** As `body`, but after its first bytes nothing more is sent. */
+  | "stall";
+
+/** What became of one slow connection. */
+export interface SlowClientResult {
+  readonly phase: SlowPhase;
+  /** The status line the server sent, if any (`HTTP/1.1 408 Request Timeout`). */
+  readonly statusLine: string | undefined;
+  /** Milliseconds from connect until the server closed the connection, or undefined if open. */
+  readonly closedAfterMs: number | undefined;
+}
+
+/** Options of {@link startSlowClients}. */
+export interface SlowClientsOptions {
+  readonly port: number;
+  /** Connections stalling in the request head. */
+  readonly header: number;
+  /** Connections trickling the request body. */
+  readonly body: number;
+  /** Connections that stop sending part-way through the body. Default 0. */
+  readonly stall?: number;
+  /** Milliseconds between two trickled bytes. Default 500. */
+  readonly trickleMs?: number;
+}
+
+/** Running slow clients. */
+export interface SlowClients {
+  /** Connections open right now (not closed by the server). */
+  open(): number;
+  /** Closes every connection and reports what happened to each. */
+  stop(): Promise<SlowClientResult[]>;
+}
+
+interface Slow {
+  phase: SlowPhase;
+  conn: Deno.TcpConn;
+  startedAt: number;
+  statusLine: string | undefined;
+  closedAfterMs: number | undefined;
+  reading: Promise<void>;
+}
+
+/** Opens the slow connections (in parallel batches) and starts trickling. */
+export async function startSlowClients(options: SlowClientsOptions): Promise<SlowClients> {
+  const { port, trickleMs = 500 } = options;
+  const phases: SlowPhase[] = [
+    ...Array<SlowPhase>(options.header).fill("header"),
+    ...Array<SlowPhase>(options.body).fill("body"),
+    ...Array<SlowPhase>(options.stall ?? 0).fill("stall"),
+  ];
+  const all: Slow[] = [];
+  let stopping = false;
+  const open = async (phase: SlowPhase): Promise<Slow> => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const first = phase === "header"
+      ? "GET /api/health HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: "
+      : "POST /api/predict HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n" +
+        'content-length: 100000\r\n\r\n{"features":[';
+    await conn.write(enc.encode(first));
+    const slow: Slow = {
+      phase,
+      conn,
+      startedAt: performance.now(),
+      statusLine: undefined,
+      closedAfterMs: undefined,
+      reading: Promise.resolve(),
+    };
+    slow.reading = (async () => {
+      const buf = new Uint8Array(4096);
+      let text = "";
+      try {
+        for (;;) {
+          const n = await conn.read(buf);
+          if (n === null) break;
+          text += dec.decode(buf.subarray(0, n));
+          slow.statusLine ??= /^HTTP\/1\.1 [^\r\n]*/.exec(text)?.[0];
+        }
+      } catch { /* reset, or closed by stop() */ }
+      if (!stopping) slow.closedAfterMs = performance.now() - slow.startedAt;
+    })();
+    return slow;
+  };
+  for (let i = 0; i < phases.length; i += 100) {
+    all.push(...await Promise.all(phases.slice(i, i + 100).map(open)));
+  }
+  const trickle = setInterval(() => {
+    for (const s of all) {
+      if (s.closedAfterMs !== undefined || s.phase === "stall") continue;
+      s.conn.write(enc.encode(s.phase === "header" ? "a" : "1")).catch(() => {});
+    }
+  }, trickleMs);
+  return {
+    open: () => all.filter((s) => s.closedAfterMs === undefined).length,
+    stop: async () => {
+      clearInterval(trickle);
+      stopping = true;
+      for (const s of all) {
+        try {
+          s.conn.close();
+        } catch { /* closed by the server already */ }
+      }
+      await Promise.all(all.map((s) => s.reading));
+      return all.map((s) => ({
+        phase: s.phase,
+        statusLine: s.statusLine,
+        closedAfterMs: s.closedAfterMs,
+      }));
+    },
+  };
+}
+
+/** One `GET` on a fresh connection (`connection: close`); its status and total milliseconds. */
+export async function timedGet(
+  port: number,
+  path: string,
+): Promise<{ status: number; ms: number }> {
+  const t0 = performance.now();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  let text = "";
+  try {
+    await conn.write(
+      enc.encode(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n`),
+    );
+    const buf = new Uint8Array(4096);
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      text += dec.decode(buf.subarray(0, n));
+    }
+  } finally {
+    conn.close();
+  }
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+  return { status, ms: performance.now() - t0 };
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
