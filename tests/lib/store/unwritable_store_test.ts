@@ -44,7 +44,16 @@ function canMount(): boolean {
 }
 
 const mountable = canMount();
-const mountTest = needsTool(
+/**
+ * GitLab's shared runners are unprivileged containers, where no tmpfs can be mounted: the
+ * pipeline sets FLUXOPS_NO_MOUNT=1 and these tests say so and step aside there. Everywhere
+ * else (`.ci/run` runs as root) CI=true makes a machine that cannot mount a failure.
+ */
+const noMount = Deno.env.get("FLUXOPS_NO_MOUNT") === "1";
+if (noMount) {
+  console.warn("skipping: the tmpfs store tests (FLUXOPS_NO_MOUNT=1: an unprivileged runner)");
+}
+const mountTest = noMount ? { ignore: true } : needsTool(
   mountable,
   "mounting a tmpfs (needs root with CAP_SYS_ADMIN: a privileged runner)",
 );
