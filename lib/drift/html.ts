@@ -7,7 +7,7 @@
  */
 import { escapeHtml as esc } from "../report/escape.ts";
 import { formatCount, formatTimestamp } from "../report/format.ts";
-import { REPORT_CSS } from "../report/styles.ts";
+import { pageStart } from "../report/styles.ts";
 import { driftHistogramSvg, RECENT_COLOR, TRAINING_COLOR } from "./histogram_svg.ts";
 import type { DriftReport, FeatureDriftDetail } from "./offline.ts";
 import { ALERT_PSI, type DriftStatus, WARN_PSI } from "./psi.ts";
@@ -60,18 +60,7 @@ export function renderDriftReport(report: DriftReport): string {
     `<td class="num">${psiText(f.psi)}</td><td>${badge(f.status)}</td></tr>`
   );
   const cards = features.map(({ name, f, i }) => featureCard(name, f, i));
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="generator" content="FluxOps">
-<title>Input drift · model ${esc(report.model_version)}</title>
-<style>${REPORT_CSS}${DRIFT_CSS}</style>
-</head>
-<body>
-<main>
+  return `${pageStart(`Input drift · model ${esc(report.model_version)}`, DRIFT_CSS)}
 <header id="report-header">
 <h1>Input drift</h1>
 <div class="meta">

@@ -12,7 +12,7 @@ import { escapeHtml as esc } from "./escape.ts";
 import { featureImportanceSvg } from "./feature_importance_svg.ts";
 import { formatCount, formatMetric, formatSeconds, formatTimestamp } from "./format.ts";
 import { rocCurveSvg, type RocPoints } from "./roc_curve_svg.ts";
-import { REPORT_CSS } from "./styles.ts";
+import { pageStart } from "./styles.ts";
 
 /** Features shown in the importance chart. */
 const TOP_FEATURES = 30;
@@ -103,18 +103,7 @@ export function renderReport(input: ReportInput): string {
   }
   sections.push(importanceSection(input, roc === undefined), trainingSection(input));
 
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="generator" content="FluxOps">
-<title>${esc(input.title)} · model ${esc(input.version)}</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-<main>
+  return `${pageStart(`${esc(input.title)} · model ${esc(input.version)}`)}
 ${header(input)}
 ${summary(metrics, positive)}
 <div class="grid">

@@ -84,3 +84,23 @@ footer { color: var(--muted); font-size: 12px; margin-top: 28px; text-align: cen
   .card, .kpi { break-inside: avoid; }
 }
 `;
+
+/**
+ * The head of a self-contained report page, up to and including `<main>`: a strict CSP (no
+ * scripts, no fetches; inline styles and data: images only), the report's CSS and `extraCss`.
+ * `title` must already be HTML-escaped.
+ */
+export function pageStart(title: string, extraCss = ""): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="generator" content="FluxOps">
+<title>${title}</title>
+<style>${REPORT_CSS}${extraCss}</style>
+</head>
+<body>
+<main>`;
+}
