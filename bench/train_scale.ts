@@ -167,6 +167,7 @@ export function markdown(
     workers: number;
     jobs: number;
     load: number;
+    loadAtEnd: number;
   },
 ): string {
   const peer = results[0]?.sklearn;
@@ -205,11 +206,12 @@ export function markdown(
       perK(results[0]?.fluxops, results[0]?.rows)
     }.`,
   ];
-  if (meta.load > 0.5) {
+  if (Math.max(meta.load, meta.loadAtEnd) > 0.5) {
     lines.push(
       "",
       `**Warning:** the 1-minute load average was ${meta.load.toFixed(2)} when the run ` +
-        `started; other work on this machine skews these figures.`,
+        `started and ${meta.loadAtEnd.toFixed(2)} when it ended; other work on this machine ` +
+        `skews these figures.`,
     );
   }
   return lines.join("\n");
@@ -278,6 +280,7 @@ async function main(args: string[]): Promise<number> {
     workers: Number(values.workers),
     jobs: Number(values.jobs),
     load,
+    loadAtEnd: Deno.loadavg()[0] ?? 0,
   };
   const section = markdown(results, meta);
   console.log(values.json ? JSON.stringify({ meta, results }, null, 2) : section);

@@ -5,6 +5,7 @@
  * @module
  */
 import { Rng } from "../data/random.ts";
+import { InvalidInput } from "../errors.ts";
 import type { Forest } from "./forest.ts";
 import { featuresPerSplit, type ForestParams, resolveParams } from "./params.ts";
 import { prepare, type PreparedData, type TrainingData } from "./prepare.ts";
@@ -30,12 +31,12 @@ const ID_MASK = 0x7fffffff;
 const POS = 2097152; // 2^21
 /**
  * The fewest rows for which a node keeps every feature's rows in sorted order rather than
- * ordering the features it draws itself: a power of two up to 2^21, or 2^21 for "never" when
- * that is above `nRows`. A presorted node scans
- * `mtry` features and partitions all `nFeatures` at its split: about nFeatures + mtry passes
- * over its rows. A small node sorts each feature it draws, about 1 + log2(rows) passes, or, for
- * features with few distinct values, counts class weights per value, about 2 + nClasses *
- * distinct / rows passes. (Weights of the passes measured on 1,000,000 x 10 and on digits.)
+ * ordering the features it draws itself: a power of two up to 2^21 (2^21 meaning "never" when
+ * it is above `nRows`). A presorted node scans `mtry` features and partitions all `nFeatures`
+ * at its split: about nFeatures + mtry passes over its rows. A small node sorts each feature it
+ * draws, about 1 + log2(rows) passes, or, for features with few distinct values, counts class
+ * weights per value, about 2 + nClasses * distinct / rows passes. (The weights of the passes
+ * were measured on 1,000,000 x 10 rows and on the digits data.)
  */
 export function presortFrom(
   nRows: number,
@@ -163,10 +164,11 @@ export function trainTree(
     maxDistinct = Math.max(maxDistinct, d);
     sumDistinct += d;
   }
-  const sortedBelow = Math.min(
-    POS,
-    options.presortFrom ?? presortFrom(N, P, mtry, K, sumDistinct / P),
-  );
+  const given = options.presortFrom;
+  if (given !== undefined && !(Number.isInteger(given) && given >= 2)) {
+    throw new InvalidInput(`presortFrom: expected an integer >= 2, got ${given}`);
+  }
+  const sortedBelow = Math.min(POS, given ?? presortFrom(N, P, mtry, K, sumDistinct / P));
   let ws = workspaces.get(data);
   if (ws === undefined || ws.keys.length < Math.min(N, sortedBelow)) {
     ws = new Workspace(N, P, K, sortedBelow, maxDistinct);

@@ -175,6 +175,16 @@ for (const [what, training, given] of pathCases) {
   });
 }
 
+Deno.test("trainTree() rejects a presortFrom that is not an integer >= 2", () => {
+  const data = prepare(asTraining(easyData(2, 50)));
+  for (const bad of [0, 1, 2.5, NaN]) {
+    assert.throws(
+      () => trainTree(data, resolveParams({}), 0, { presortFrom: bad }),
+      (err: unknown) => err instanceof InvalidInput && /^presortFrom: /.test(err.message),
+    );
+  }
+});
+
 Deno.test("presortFrom() presorts large nodes of many distinct values, never few-valued ones", () => {
   assert.equal(presortFrom(1_000_000, 10, 3, 2, 1_000_000), 16);
   assert.equal(presortFrom(1437, 64, 8, 10, 12), 2 ** 21); // digits: 0..16 pixel values
