@@ -101,3 +101,14 @@ export class StoreError extends FluxError {
     this.name = "StoreError";
   }
 }
+
+/**
+ * A training worker could not start, crashed or reported an error; the training was stopped
+ * and every worker ended. Code `unavailable`: the failure is the machine's, not the input's.
+ */
+export class WorkerFailed extends FluxError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("unavailable", message, options);
+    this.name = "WorkerFailed";
+  }
+}

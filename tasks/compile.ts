@@ -39,6 +39,9 @@ export async function main(args: string[]): Promise<number> {
     "--allow-read",
     "--allow-write",
     "--allow-env",
+    // Worker modules are not followed by the module graph: the trainer's must be named.
+    "--include",
+    "lib/forest/train_worker.ts",
     "--output",
     output,
     ...(values.target ? ["--target", values.target] : []),

@@ -7,6 +7,7 @@ import { parseCli } from "../lib/cli/parse_cli.ts";
 import { join } from "node:path";
 import { describeError, FluxError, UsageError } from "../lib/errors.ts";
 import { type ForestParams, parseMaxFeatures } from "../lib/forest/params.ts";
+import { defaultWorkers } from "../lib/forest/parallel_train.ts";
 import { signingKeyProvider } from "../lib/secrets/key_provider.ts";
 import { FsBackend } from "../lib/store/fs_backend.ts";
 import { DEFAULT_STORE, openRegistry, storeLocation } from "../lib/store/open_store.ts";
@@ -18,7 +19,8 @@ import {
 } from "../lib/training/train_model.ts";
 import { progressBar } from "./progress.ts";
 
-const HELP = `fluxops-trainer: train a random-forest classifier and write a versioned model
+const HELP = () =>
+  `fluxops-trainer: train a random-forest classifier and write a versioned model
 
 Usage: deno task train [flags]
 
@@ -34,6 +36,9 @@ Usage: deno task train [flags]
   --min-samples-leaf N   fewest rows in a leaf (default 1)
   --seed N               random seed (default 42)
   --engine NAME          native (default) or ml-random-forest
+  --workers N            threads training the native engine's trees (default: the
+                         CPUs, ${defaultWorkers()} here; 0 trains on the main thread); the
+                         model is the same for any N
   --out DIR              output folder (default .fluxops/models/<version>/)
   --publish              also publish the model to the registry (--store)
   --promote ALIAS        publish, then point ALIAS (e.g. production) at the new version
@@ -70,12 +75,13 @@ export async function main(args: string[]): Promise<number> {
     "min-samples-leaf": { type: "string" },
     seed: { type: "string" },
     engine: { type: "string" },
+    workers: { type: "string" },
     out: { type: "string" },
     publish: { type: "boolean" },
     promote: { type: "string" },
     store: { type: "string" },
     json: { type: "boolean" },
-  }, HELP);
+  }, HELP());
   if (cli.exit !== undefined) return cli.exit;
   const { values } = cli;
   try {
@@ -108,6 +114,7 @@ export async function main(args: string[]): Promise<number> {
       }
     }
 
+    const workers = intFlag("workers", values.workers, 0);
     const interactive = Deno.stderr.isTerminal();
     const bar = interactive ? progressBar("training") : undefined;
     const result = await trainModel(
@@ -118,6 +125,7 @@ export async function main(args: string[]): Promise<number> {
         ...(testSize === undefined ? {} : { testSize }),
         params,
         engine,
+        workers,
       },
       bar?.update,
     );

@@ -1,6 +1,8 @@
 /**
  * Reading CSV files into datasets and feature tables, streamed through csv-parse so a file is
- * never held in memory whole. Errors are {@linkcode DataError}s naming file, line and column.
+ * never held in memory whole: a first pass counts the lines, so the values go straight into a
+ * typed array of the right size, stored once (no doubling, no final copy). Errors are
+ * {@linkcode DataError}s naming file, line and column.
  * @module
  */
 
@@ -50,6 +52,8 @@ export interface FeatureTable {
 
 /** Receives each record (the header first) with the line it starts on. */
 interface Collector<R> {
+  /** Called before any record with an upper bound on the number of records, when known. */
+  expect(records: number): void;
   record(fields: string[], line: number): void;
   finish(): R;
 }
@@ -157,14 +161,54 @@ async function readFile<R>(path: string, collector: Collector<R>): Promise<R> {
   const feeder = new RecordFeeder(collector);
   const parser = parseStream({ ...CSV_OPTIONS, on_record: feeder.onRecord });
   try {
+    if ((await file.stat()).isFile) collector.expect(await countLines(file));
     for await (const _ of file.readable.pipeThrough(parser)) { /* nothing is emitted */ }
   } catch (err) {
     throw feeder.error(path, err);
+  } finally {
+    try {
+      file.close();
+    } catch {
+      // The stream closed it.
+    }
   }
   return collector.finish();
 }
 
+/**
+ * Counts the lines of a file (LF, CRLF or CR ends; a record is at most one line) in one pass
+ * of bounded memory, then rewinds it.
+ */
+async function countLines(file: Deno.FsFile): Promise<number> {
+  const buf = new Uint8Array(1 << 20);
+  let lines = 1;
+  let lastWasCr = false;
+  for (let n = await file.read(buf); n !== null; n = await file.read(buf)) {
+    const chunk = buf.subarray(0, n);
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lines++;
+    for (let i = chunk.indexOf(0x0d); i !== -1; i = chunk.indexOf(0x0d, i + 1)) {
+      if (chunk[i + 1] !== 0x0a) lines++; // the CR of a CRLF is counted with its LF
+    }
+    // A CRLF split across reads: its CR, last of the previous read, was counted already.
+    if (lastWasCr && chunk[0] === 0x0a) lines--;
+    lastWasCr = chunk[n - 1] === 0x0d;
+  }
+  await file.seek(0, Deno.SeekMode.Start);
+  return lines;
+}
+
+/** Counts lines in text as {@linkcode countLines} does in a file. */
+function countTextLines(text: string): number {
+  let lines = 1;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lines++;
+  for (let i = text.indexOf("\r"); i !== -1; i = text.indexOf("\r", i + 1)) {
+    if (text.charCodeAt(i + 1) !== 0x0a) lines++;
+  }
+  return lines;
+}
+
 function parseText<R>(text: string, source: string, collector: Collector<R>): R {
+  collector.expect(countTextLines(text));
   const feeder = new RecordFeeder(collector);
   try {
     parseSync(text, { ...CSV_OPTIONS, on_record: feeder.onRecord });
@@ -337,12 +381,15 @@ function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** A row-major matrix of `width` columns that doubles its capacity as rows are added. */
+/**
+ * A row-major matrix of `width` columns, sized for the expected rows; past them (input whose
+ * size was unknown) it doubles its capacity.
+ */
 class GrowingMatrix {
   x: Float64Array;
   rows = 0;
-  constructor(readonly width: number) {
-    this.x = new Float64Array(Math.max(1, width) * 1024);
+  constructor(readonly width: number, expectedRows = 1024) {
+    this.x = new Float64Array(Math.max(1, width) * Math.max(1, expectedRows));
   }
   /** Makes room for one more row and returns its offset. */
   addRow(): number {
@@ -355,10 +402,11 @@ class GrowingMatrix {
     this.rows++;
     return offset;
   }
-  /** The filled part, trimmed to size. */
+  /** The filled part: a view when little is unused (the usual case), else a trimmed copy. */
   values(): Float64Array {
     const n = this.rows * this.width;
-    return n === this.x.length ? this.x : this.x.slice(0, n);
+    if (n === this.x.length) return this.x;
+    return this.x.length - n <= Math.max(1024, n >> 3) ? this.x.subarray(0, n) : this.x.slice(0, n);
   }
 }
 
@@ -370,9 +418,14 @@ class DatasetCollector implements Collector<Dataset> {
   #featureNames: string[] = [];
   #matrix = new GrowingMatrix(0);
   #labelIds = new Map<string, number>();
-  #rowLabels = new Int32Array(1024);
+  #expected = 1024;
+  #rowLabels = new Int32Array(0);
 
   constructor(readonly source: string, readonly targetOption: string | undefined) {}
+
+  expect(records: number): void {
+    this.#expected = Math.max(1, records - 1); // the header is one of them
+  }
 
   record(fields: string[], line: number): void {
     if (this.#header === undefined) {
@@ -406,7 +459,7 @@ class DatasetCollector implements Collector<Dataset> {
       this.#labelIds.set(label, id);
     }
     if (row === this.#rowLabels.length) {
-      const bigger = new Int32Array(row * 2);
+      const bigger = new Int32Array(Math.max(1024, row * 2));
       bigger.set(this.#rowLabels);
       this.#rowLabels = bigger;
     }
@@ -433,7 +486,8 @@ class DatasetCollector implements Collector<Dataset> {
     const cols = names.map((_, c) => c).filter((c) => c !== targetCol);
     this.#featureCols = Int32Array.from(cols);
     this.#featureNames = cols.map((c) => names[c]!);
-    this.#matrix = new GrowingMatrix(cols.length);
+    this.#matrix = new GrowingMatrix(cols.length, this.#expected);
+    this.#rowLabels = new Int32Array(this.#expected);
   }
 
   finish(): Dataset {
@@ -492,6 +546,10 @@ class FeatureTableCollector implements Collector<FeatureTable> {
       throw new InvalidInput(`target ${quote(target)} is also listed in features`);
     }
     this.#matrix = new GrowingMatrix(features.length);
+  }
+
+  expect(records: number): void {
+    this.#matrix = new GrowingMatrix(this.features.length, Math.max(1, records - 1));
   }
 
   record(fields: string[], line: number): void {

@@ -14,7 +14,8 @@ import { InvalidInput } from "../errors.ts";
 import type { Forest } from "./forest.ts";
 import { featuresPerSplit, type ForestParams, resolveParams } from "./params.ts";
 import type { OnTree, TrainingData, TreeArrays } from "./train.ts";
-import { assembleForest, prepare } from "./train.ts";
+import { assembleForest } from "./train.ts";
+import { checkTrainingData } from "./prepare.ts";
 
 /** The version of `ml-random-forest` pinned in deno.json. */
 export const ML_RANDOM_FOREST_VERSION = "2.1.0";
@@ -144,7 +145,7 @@ export function trainMlRandomForest(
   onTree?: OnTree,
 ): Forest {
   const p = resolveParams(params);
-  prepare(data); // the same input checks as the native engine
+  checkTrainingData(data); // the same input checks as the native engine
   const rows: number[][] = [];
   for (let i = 0; i < data.nRows; i++) {
     rows.push(Array.from(data.x.subarray(i * data.nFeatures, (i + 1) * data.nFeatures)));

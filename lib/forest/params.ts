@@ -40,7 +40,7 @@ export const DEFAULT_PARAMS: ForestParams = {
 };
 
 function checkInt(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) {
+  if (!Number.isSafeInteger(value) || value < min) {
     throw new InvalidInput(`${name}: expected an integer >= ${min}, got ${JSON.stringify(value)}`);
   }
 }

@@ -15,6 +15,7 @@ import { ML_RANDOM_FOREST_VERSION, trainMlRandomForest } from "../forest/ml_rand
 import { type ForestParams, resolveParams } from "../forest/params.ts";
 import { predictProba } from "../forest/predict.ts";
 import { type OnTree, trainForest } from "../forest/train.ts";
+import { defaultWorkers, trainForestParallel } from "../forest/parallel_train.ts";
 import { writeFileAtomic } from "../fs/atomic.ts";
 import { type ClassificationMetrics, evaluate, rocAuc, rocCurve } from "../metrics/mod.ts";
 import {
@@ -45,6 +46,11 @@ export interface TrainOptions {
   readonly testSize?: number;
   readonly params?: Partial<ForestParams>;
   readonly engine?: EngineName;
+  /**
+   * Web Workers that train the native engine's trees; 0 trains on this thread. The model is
+   * the same whatever the number. Default: the CPUs.
+   */
+  readonly workers?: number | undefined;
 }
 
 /** metrics.json. */
@@ -63,17 +69,25 @@ export interface TrainResult {
   readonly report: string;
 }
 
-/** Trains a forest with the named engine. */
-export function trainWith(
+/** Options of {@linkcode trainWith}. */
+export interface TrainWithOptions {
+  /** Called after each tree with the number done and the total. */
+  readonly onTree?: OnTree | undefined;
+  /** Web Workers for the native engine; 0 trains on this thread. Default: the CPUs. */
+  readonly workers?: number | undefined;
+}
+
+/** Trains a forest with the named engine (`ml-random-forest` always on this thread). */
+export async function trainWith(
   engine: EngineName,
   ds: Dataset,
   params: Partial<ForestParams>,
-  onTree?: OnTree,
-): Forest {
+  { onTree, workers = defaultWorkers() }: TrainWithOptions = {},
+): Promise<Forest> {
   const data = { ...ds, nClasses: ds.classes.length };
-  return engine === "native"
-    ? trainForest(data, params, onTree)
-    : trainMlRandomForest(data, params, onTree);
+  if (engine !== "native") return trainMlRandomForest(data, params, onTree);
+  if (workers === 0) return trainForest(data, params, onTree);
+  return await trainForestParallel(data, params, { workers, onTree });
 }
 
 /** Re-encodes an evaluation set's labels into the training classes, refusing unknown labels. */
@@ -143,7 +157,7 @@ export async function trainModel(
   }
 
   const started = performance.now();
-  const forest = trainWith(engine, train, params, onTree);
+  const forest = await trainWith(engine, train, params, { onTree, workers: options.workers });
   const trainSeconds = (performance.now() - started) / 1000;
 
   const proba = predictProba(forest, test.x, test.nRows);

@@ -25,6 +25,8 @@ const failing: [string, string[], Record<string, string>, number][] = [
   ["an unknown engine", ["--engine", "xgboost"], {}, 2],
   ["a test size of 1", ["--test-size", "1"], {}, 2],
   ["a bad max-features", ["--max-features", "most"], {}, 2],
+  ["a negative worker count", ["--workers", "-1"], {}, 2],
+  ["a non-integer worker count", ["--workers", "two"], {}, 2],
   ["a missing data file", ["--data", "missing.csv"], {}, 1],
   ["a non-numeric cell", ["--data", "d.csv"], { "d.csv": "a,b\n1,x\nfoo,y\n" }, 1],
   ["a ragged row", ["--data", "d.csv"], { "d.csv": "a,b,c\n1,2,x\n3,y\n" }, 1],
@@ -118,10 +120,25 @@ Deno.test("the trainer overwrites an existing output folder file by file", async
   });
 });
 
+Deno.test("the trainer writes the same forest with any number of workers", async () => {
+  await withTempDir(async (dir) => {
+    const forests = [];
+    for (const workers of ["0", "1", "3"]) {
+      const out = join(dir, workers);
+      assert.equal(await main(["--trees", "7", "--workers", workers, "--out", out]), 0);
+      forests.push((await loadModel(join(out, "model.json"))).artifact.forest);
+    }
+    assert.deepEqual(forests[1], forests[0]);
+    assert.deepEqual(forests[2], forests[0]);
+  });
+});
+
 Deno.test("the trainer prints its flags with --help", async () => {
   const result = await runTrainer(["--help"]);
   assert.equal(result.code, 0);
-  for (const flag of ["--data", "--target", "--eval", "--trees", "--engine", "--out"]) {
+  for (
+    const flag of ["--data", "--target", "--eval", "--trees", "--engine", "--workers", "--out"]
+  ) {
     assert.ok(result.stdout.includes(flag), flag);
   }
 });

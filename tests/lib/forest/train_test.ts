@@ -2,9 +2,13 @@ import assert from "node:assert/strict";
 import { InvalidInput } from "../../../lib/errors.ts";
 import { treeCount } from "../../../lib/forest/forest.ts";
 import { predictClass, predictProba } from "../../../lib/forest/predict.ts";
-import { prepare, trainForest, trainTree } from "../../../lib/forest/train.ts";
-import { resolveParams } from "../../../lib/forest/params.ts";
+import { prepare } from "../../../lib/forest/prepare.ts";
+import { assembleForest, presortFrom, trainForest, trainTree } from "../../../lib/forest/train.ts";
+import { type ForestParams, resolveParams } from "../../../lib/forest/params.ts";
+import { makeClassification, SEED_WORKLOAD } from "../../../lib/data/make_classification.ts";
+import type { TrainingData } from "../../../lib/forest/prepare.ts";
 import { asTraining, easyData } from "../../support/fixtures.ts";
+import { forestDigest } from "../../support/forest_digest.ts";
 
 function accuracy(pred: Int32Array, y: Int32Array): number {
   let hits = 0;
@@ -124,6 +128,77 @@ Deno.test("trainForest() uses the sorting path on wide-ranged continuous feature
   }
   const forest = trainForest({ nRows: n, nFeatures: 2, nClasses: 2, x, y }, { n_estimators: 5 });
   assert.ok(accuracy(predictClass(forest, x, n), y) > 0.99);
+});
+
+Deno.test("trainForest() gives the pinned forests of the engine before presorting", () => {
+  // Digests of forests trained by the engine that sorted every node (commit 660aa4e); the
+  // presorted engine must reproduce them byte for byte.
+  const seed = asTraining(makeClassification(SEED_WORKLOAD));
+  assert.equal(forestDigest(trainForest(seed, { n_estimators: 8 })), "e8ee9e2151927304");
+  const noisy = asTraining(
+    makeClassification({ ...SEED_WORKLOAD, nSamples: 5000, nClasses: 4, flipY: 0.1, seed: 3 }),
+  );
+  assert.equal(forestDigest(trainForest(noisy, { n_estimators: 8 })), "39a96ceff72c6537");
+});
+
+/** Coarse values with many ties, a constant column and negative zeros. */
+function tiedData(): TrainingData {
+  const n = 700;
+  const x = new Float64Array(n * 4);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    x[i * 4] = ((i * 7919) % 13) / 2 - 3;
+    x[i * 4 + 1] = (i * 31) % 5 === 0 ? -0 : ((i * 104729) % 7) - 3;
+    x[i * 4 + 2] = 1;
+    x[i * 4 + 3] = Math.sin(i) * 1e6;
+    y[i] = ((x[i * 4]! + x[i * 4 + 1]! > 0 ? 1 : 0) + (i % 11 === 0 ? 2 : 0)) % 3;
+  }
+  return { nRows: n, nFeatures: 4, x, y, nClasses: 3 };
+}
+
+const pathCases: [string, TrainingData, Partial<ForestParams>][] = [
+  ["continuous values", asTraining(easyData(2, 600)), {}],
+  ["three classes and min_samples_leaf", asTraining(easyData(3, 600)), { min_samples_leaf: 3 }],
+  ["ties, a constant feature and -0", tiedData(), { max_features: "all" }],
+  ["no bootstrap and max_depth", tiedData(), { bootstrap: false, max_depth: 6 }],
+];
+for (const [what, training, given] of pathCases) {
+  Deno.test(`trainTree() grows the same tree presorted or sorting per node: ${what}`, () => {
+    const data = prepare(training);
+    const params = resolveParams({ seed: 5, ...given });
+    for (let t = 0; t < 4; t++) {
+      const sorting = trainTree(data, params, t, { presortFrom: 2 ** 21 });
+      assert.deepEqual(trainTree(data, params, t, { presortFrom: 2 }), sorting);
+      assert.deepEqual(trainTree(data, params, t, { presortFrom: 64 }), sorting);
+      assert.deepEqual(trainTree(data, params, t), sorting);
+    }
+  });
+}
+
+Deno.test("trainTree() rejects a presortFrom that is not an integer >= 2", () => {
+  const data = prepare(asTraining(easyData(2, 50)));
+  for (const bad of [0, 1, 2.5, NaN]) {
+    assert.throws(
+      () => trainTree(data, resolveParams({}), 0, { presortFrom: bad }),
+      (err: unknown) => err instanceof InvalidInput && /^presortFrom: /.test(err.message),
+    );
+  }
+});
+
+Deno.test("presortFrom() presorts large nodes of many distinct values, never few-valued ones", () => {
+  assert.equal(presortFrom(1_000_000, 10, 3, 2, 1_000_000), 16);
+  assert.equal(presortFrom(1437, 64, 8, 10, 12), 2 ** 21); // digits: 0..16 pixel values
+  assert.ok(presortFrom(455, 30, 5, 2, 450) <= 256);
+  assert.equal(presortFrom(10_000_000, 500, 22, 2, 10_000_000), 2 ** 21);
+});
+
+Deno.test("assembleForest() keeps trees in the order given", () => {
+  const data = prepare(asTraining(easyData(2, 100)));
+  const params = resolveParams({ seed: 2 });
+  const trees = [0, 1, 2].map((t) => trainTree(data, params, t));
+  const forest = assembleForest(trees, 6, 2);
+  assert.equal(forest.treeOffsets[1], trees[0]!.feature.length);
+  assert.deepEqual(forest.feature.subarray(0, trees[0]!.feature.length), trees[0]!.feature);
 });
 
 const badData: [string, Record<string, unknown>, RegExp][] = [

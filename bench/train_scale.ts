@@ -1,0 +1,300 @@
+/**
+ * `deno task bench:scale`: training cost from 1,000 to 1,000,000 rows, FluxOps beside
+ * scikit-learn, on the same CSV files and this machine. For each size it writes (once) a
+ * training file of N rows x 10 features and a test file of N/4 rows, generated with
+ * make_classification semantics by lib/data, then trains 100 trees in a fresh process on each
+ * side: FluxOps on 2 Web Workers (bench/train_scale_fluxops.ts), scikit-learn's
+ * RandomForestClassifier with n_jobs=2 (bench/train_scale_peer.py). Prints a Markdown table
+ * (or JSON with --json); --write puts it in docs/benchmarks.md between the scale markers.
+ *
+ * Needs Python 3 (bench/setup_python.sh makes bench/.venv with scikit-learn from PyPI).
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { makeClassification, SEED_WORKLOAD } from "../lib/data/make_classification.ts";
+
+const HERE = import.meta.dirname!;
+const DATA = join(HERE, "data");
+const PY = join(HERE, ".venv", "bin", "python");
+const DOC = join(HERE, "..", "docs", "benchmarks.md");
+const MARKERS = ["<!-- scale:start -->", "<!-- scale:end -->"] as const;
+const DEFAULT_SIZES = [1_000, 10_000, 100_000, 1_000_000];
+
+const HELP = `deno task bench:scale [--sizes 1k,10k,100k,1m] [--trees 100] [--workers 2]
+                       [--jobs 2] [--repeat N] [--json] [--write]
+
+Trains a random forest on N rows x 10 features (make_classification, 2 classes, seed 42; a
+test file of N/4 rows) with FluxOps on --workers Web Workers and with scikit-learn's
+RandomForestClassifier(n_jobs=--jobs), the same CSV files, each side in a fresh process, and
+reports fit wall time, peak resident memory (VmHWM, loading included) and test accuracy.
+
+  --sizes LIST   training rows, e.g. 1k,10k or 250000 (default 1k,10k,100k,1m)
+  --trees N      trees per forest (default 100)
+  --workers N    FluxOps workers (default 2)
+  --jobs N       scikit-learn n_jobs (default 2)
+  --repeat N     fits per size and side, median reported (default 3 up to 100k rows, else 1)
+  --json         print the results as JSON instead of Markdown
+  --write        also put the Markdown in docs/benchmarks.md between ${MARKERS[0]} / ${MARKERS[1]}
+
+Data files are cached in bench/data/scale_<rows>_{train,test}.csv.`;
+
+/** What each side reports (bench/train_scale_fluxops.ts, bench/train_scale_peer.py). */
+interface SideResult {
+  rows: number;
+  load_seconds: number;
+  fit_seconds: number;
+  fit_seconds_all: number[];
+  accuracy: number;
+  rss_after_load_bytes: number;
+  peak_rss_bytes: number;
+  nodes: number;
+  version?: string;
+  numpy?: string;
+  python?: string;
+}
+
+interface SizeResult {
+  rows: number;
+  test_rows: number;
+  csv_bytes: number;
+  fluxops: SideResult;
+  sklearn: SideResult;
+}
+
+function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
+  const n = m ? Number(m[1]) * ({ "": 1, k: 1e3, m: 1e6 }[m[2]!.toLowerCase()] ?? NaN) : NaN;
+  if (!Number.isInteger(n) || n < 100) throw new Error(`--sizes: bad size "${text}"`);
+  return n;
+}
+
+function label(rows: number): string {
+  if (rows >= 1e6 && rows % 1e6 === 0) return `${rows / 1e6}M`;
+  if (rows >= 1e3 && rows % 1e3 === 0) return `${rows / 1e3}k`;
+  return String(rows);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function run(cmd: string[], env?: Record<string, string>): Promise<string> {
+  const out = await new Deno.Command(cmd[0]!, {
+    args: cmd.slice(1),
+    stdout: "piped",
+    stderr: "inherit",
+    ...(env ? { env, clearEnv: true } : {}),
+  }).output();
+  if (!out.success) throw new Error(`${cmd.join(" ")} failed with exit ${out.code}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** Writes rows [from, to) of a generated dataset as CSV, in chunks, then renames it in place. */
+async function writeCsv(
+  path: string,
+  ds: ReturnType<typeof makeClassification>,
+  from: number,
+  to: number,
+): Promise<void> {
+  const p = ds.nFeatures;
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+  const enc = new TextEncoder();
+  const write = async (text: string) => {
+    const bytes = enc.encode(text);
+    for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+  };
+  try {
+    let chunk = [...ds.featureNames, "target"].join(",") + "\n";
+    for (let i = from; i < to; i++) {
+      // String(number) is the shortest text that reads back to the same float64, in Python too.
+      for (let j = 0; j < p; j++) chunk += `${ds.x[i * p + j]},`;
+      chunk += `${ds.classes[ds.y[i]!]}\n`;
+      if (chunk.length > 1 << 20) {
+        await write(chunk);
+        chunk = "";
+      }
+    }
+    await write(chunk);
+  } finally {
+    file.close();
+  }
+  await Deno.rename(tmp, path);
+}
+
+/** The training and test files for `rows`, generated once. */
+async function dataFiles(rows: number): Promise<{ train: string; test: string }> {
+  const train = join(DATA, `scale_${rows}_train.csv`);
+  const test = join(DATA, `scale_${rows}_test.csv`);
+  if (await exists(train) && await exists(test)) return { train, test };
+  await Deno.mkdir(DATA, { recursive: true });
+  const testRows = Math.ceil(rows / 4);
+  console.error(`train_scale: writing ${label(rows)} + ${label(testRows)} rows to ${DATA}`);
+  // The generator shuffles its rows, so the first N are a random training set.
+  const ds = makeClassification({ ...SEED_WORKLOAD, nSamples: rows + testRows });
+  await writeCsv(test, ds, rows, rows + testRows);
+  await writeCsv(train, ds, 0, rows);
+  return { train, test };
+}
+
+async function machine(): Promise<string> {
+  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ??
+    "unknown CPU";
+  const mem = (await Deno.readTextFile("/proc/meminfo")).match(/MemTotal:\s*(\d+)/)?.[1];
+  const gib = mem ? (Number(mem) / 1048576).toFixed(0) : "?";
+  return `${cpu}, ${navigator.hardwareConcurrency} cores, ${gib} GiB, ${Deno.build.os}/${Deno.build.arch}`;
+}
+
+const mib = (bytes: number) => (bytes / 1048576).toFixed(0);
+const secs = (s: number) => (s < 10 ? s.toFixed(3) : s.toFixed(1));
+const pct = (v: number) => (v * 100).toFixed(2);
+const perK = (side: SideResult | undefined, rows: number | undefined) =>
+  side && rows ? (side.fit_seconds / rows * 1e6).toFixed(1) : "?";
+
+/** The Markdown section for docs/benchmarks.md. */
+export function markdown(
+  results: readonly SizeResult[],
+  meta: {
+    machine: string;
+    time: string;
+    trees: number;
+    workers: number;
+    jobs: number;
+    load: number;
+    loadAtEnd: number;
+  },
+): string {
+  const peer = results[0]?.sklearn;
+  const lines = [
+    `Measured ${meta.time.slice(0, 16)}Z on ${meta.machine}; Deno ${Deno.version.deno}, ` +
+    `scikit-learn ${peer?.version}, numpy ${peer?.numpy}, Python ${peer?.python}. ` +
+    `${meta.trees} trees, \`max_features="sqrt"\`, bootstrap, fully grown; FluxOps on ` +
+    `${meta.workers} Web Workers, scikit-learn \`n_jobs=${meta.jobs}\`; the same CSV files ` +
+    `(10 features, 5 informative, 2 classes, test set a quarter the size). Fit is wall time ` +
+    `(median of the repeats); peak RSS is each process's VmHWM, reading the CSVs included ` +
+    `(RSS once loaded in brackets).`,
+    "",
+    "| train rows | FluxOps fit s | sklearn fit s | FluxOps / sklearn | FluxOps ms per 1k rows | sklearn ms per 1k rows | FluxOps peak RSS MiB (loaded) | sklearn peak RSS MiB (loaded) | FluxOps acc. % | sklearn acc. % | CSV read s, FluxOps / numpy |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...results.map(({ rows, fluxops: o, sklearn: p }) =>
+      `| ${rows.toLocaleString("en")} | ${secs(o.fit_seconds)} | ${secs(p.fit_seconds)} | ${
+        (o.fit_seconds / p.fit_seconds).toFixed(2)
+      }x | ${perK(o, rows)} | ${perK(p, rows)} | ${mib(o.peak_rss_bytes)} (${
+        mib(o.rss_after_load_bytes)
+      }) | ${mib(p.peak_rss_bytes)} (${mib(p.rss_after_load_bytes)}) | ${pct(o.accuracy)} | ${
+        pct(p.accuracy)
+      } | ${o.load_seconds.toFixed(2)} / ${p.load_seconds.toFixed(2)} |`
+    ),
+    "",
+    "```mermaid",
+    "xychart-beta",
+    `  title "Fit time per 1,000 training rows (ms), ${meta.trees} trees"`,
+    `  x-axis [${results.map((r) => `"${label(r.rows)}"`).join(", ")}]`,
+    `  y-axis "ms per 1,000 rows"`,
+    `  line [${results.map((r) => perK(r.sklearn, r.rows)).join(", ")}]`,
+    `  line [${results.map((r) => perK(r.fluxops, r.rows)).join(", ")}]`,
+    "```",
+    "",
+    `The lines: scikit-learn, from ${perK(results[0]?.sklearn, results[0]?.rows)} ms per ` +
+    `1,000 rows at ${label(results[0]?.rows ?? 0)}; FluxOps, from ${
+      perK(results[0]?.fluxops, results[0]?.rows)
+    }.`,
+  ];
+  if (Math.max(meta.load, meta.loadAtEnd) > 0.5) {
+    lines.push(
+      "",
+      `**Warning:** the 1-minute load average was ${meta.load.toFixed(2)} when the run ` +
+        `started and ${meta.loadAtEnd.toFixed(2)} when it ended; other work on this machine ` +
+        `skews these figures.`,
+    );
+  }
+  return lines.join("\n");
+}
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      sizes: { type: "string" },
+      trees: { type: "string", default: "100" },
+      workers: { type: "string", default: "2" },
+      jobs: { type: "string", default: "2" },
+      repeat: { type: "string" },
+      json: { type: "boolean" },
+      write: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const sizes = values.sizes ? values.sizes.split(",").map(parseSize) : DEFAULT_SIZES;
+  const load = Deno.loadavg()[0] ?? 0;
+  if (load > 0.5) {
+    console.error(`train_scale: warning: 1-minute load average ${load.toFixed(2)}`);
+  }
+  await run(["bash", join(HERE, "setup_python.sh")]);
+  const env = Deno.env.toObject();
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const results: SizeResult[] = [];
+  for (const rows of sizes) {
+    const { train, test } = await dataFiles(rows);
+    const repeat = values.repeat ?? (rows <= 100_000 ? "3" : "1");
+    const common = ["--train", train, "--test", test, "--trees", values.trees, "--repeat", repeat];
+    console.error(`train_scale: ${label(rows)} rows, FluxOps`);
+    const fluxops = JSON.parse(
+      await run([
+        Deno.execPath(),
+        "run",
+        "-A",
+        join(HERE, "train_scale_fluxops.ts"),
+        ...common,
+        "--workers",
+        values.workers,
+      ]),
+    ) as SideResult;
+    console.error(`train_scale: ${label(rows)} rows, scikit-learn`);
+    const sklearn = JSON.parse(
+      await run([PY, join(HERE, "train_scale_peer.py"), ...common, "--jobs", values.jobs], env),
+    ) as SideResult;
+    results.push({
+      rows,
+      test_rows: Math.ceil(rows / 4),
+      csv_bytes: (await Deno.stat(train)).size,
+      fluxops,
+      sklearn,
+    });
+  }
+  const meta = {
+    machine: await machine(),
+    time: new Date().toISOString(),
+    trees: Number(values.trees),
+    workers: Number(values.workers),
+    jobs: Number(values.jobs),
+    load,
+    loadAtEnd: Deno.loadavg()[0] ?? 0,
+  };
+  const section = markdown(results, meta);
+  console.log(values.json ? JSON.stringify({ meta, results }, null, 2) : section);
+  if (values.write) {
+    const doc = await Deno.readTextFile(DOC);
+    const a = doc.indexOf(MARKERS[0]);
+    const b = doc.indexOf(MARKERS[1]);
+    if (a < 0 || b < a) throw new Error(`${DOC}: markers ${MARKERS.join(" / ")} not found`);
+    await Deno.writeTextFile(
+      DOC,
+      doc.slice(0, a + MARKERS[0].length) + "\n\n" + section + "\n\n" + doc.slice(b),
+    );
+  }
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
