@@ -205,8 +205,9 @@ export class BlobBackend implements StorageBackend {
     if (status === 404 && code === "ContainerNotFound") {
       why = "the container does not exist (create it first, e.g. with ensureContainer())";
     } else if (status === 401 || status === 403) {
-      why = `access denied (HTTP ${status}${code ? ` ${code}` : ""}); the identity needs the ` +
-        `"Storage Blob Data Contributor" role on the container`;
+      why = `access denied (HTTP ${status}${code ? ` ${code}` : ""}); ${
+        ACCESS_HINT[credentialKind(this.#container)]
+      }`;
     } else if (status !== undefined) {
       why = `HTTP ${status}${code ? ` ${code}` : ""}`;
     } else if (facts.network) {
@@ -225,6 +226,21 @@ export class BlobBackend implements StorageBackend {
     }
     return new StoreError(redactSecrets(`${at}: ${doing} failed: ${why}`));
   }
+}
+
+/** What to check when the store refuses access, by the kind of credential in use. */
+const ACCESS_HINT = {
+  sas: "the SAS token must allow read, add, create, write, delete and list (sp=racwdl) on the " +
+    "container, and be within its validity period",
+  key: "the account key was refused (a wrong or rotated key?)",
+  identity: 'the identity needs the "Storage Blob Data Contributor" role on the container',
+} as const;
+
+/** How a container client authenticates: a SAS in its URL, an account key, or an identity. */
+function credentialKind(container: ContainerClient): keyof typeof ACCESS_HINT {
+  if (/[?&]sig=/.test(container.url)) return "sas";
+  const credential = container.credential as unknown as { accountName?: unknown } | undefined;
+  return typeof credential?.accountName === "string" ? "key" : "identity";
 }
 
 /** The operation timeout fired (internal: turned into a StoreError). */

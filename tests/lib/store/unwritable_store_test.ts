@@ -232,7 +232,8 @@ Deno.test("a Blob store reached with a read-only SAS refuses a publish with a cl
       ));
       assert.deepEqual(await registry.versions(), []); // reading works
       const where = new RegExp(`blob store ${azurite.blobEndpoint}/models: writing`);
-      const denied = /access denied \(HTTP 403 AuthorizationPermissionMismatch\)/;
+      const denied =
+        /access denied \(HTTP 403 AuthorizationPermissionMismatch\); the SAS token must allow/;
       await assert.rejects(registry.publish(a.files), (err) => {
         assertStoreError(err, where, denied);
         assert.doesNotMatch((err as Error).message, /sig=/, "the SAS is never shown");
