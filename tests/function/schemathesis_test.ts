@@ -46,6 +46,7 @@ const OPERATIONS = [
   "GET /api/health",
   "POST /api/predict",
   "GET /api/model-info",
+  "GET /api/drift",
   "GET /v2",
   "GET /v2/health/live",
   "GET /v2/health/ready",
