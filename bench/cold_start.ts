@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { hostLaunch } from "../function/package/launch.ts";
+import { hostLaunch, platformEnv } from "../function/package/launch.ts";
 import { freePort } from "../lib/net/loopback.ts";
 import { buildFunction, ROOT } from "../tasks/build_function.ts";
 
@@ -67,11 +67,7 @@ async function coldStart(dir: string, model: string, denoDir: string, body: stri
   const launch = await hostLaunch({
     dir,
     port,
-    hostEnv: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      DENO_DIR: denoDir,
-      FLUXOPS_MODEL: model,
-    },
+    hostEnv: platformEnv(denoDir, { FLUXOPS_MODEL: model }),
   });
   const url = `http://127.0.0.1:${port}/api/predict`;
   const started = performance.now();

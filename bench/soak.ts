@@ -12,8 +12,8 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { hostLaunch } from "../function/package/launch.ts";
+import { hostLaunch, platformEnv } from "../function/package/launch.ts";
+import { parseCli } from "../lib/cli/parse_cli.ts";
 import { freePort } from "../lib/net/loopback.ts";
 import { buildFunction } from "../tasks/build_function.ts";
 import {
@@ -125,12 +125,7 @@ async function startPackage(dir: string, model: string, denoDir: string): Promis
   const launch = await hostLaunch({
     dir,
     port,
-    hostEnv: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      DENO_DIR: denoDir,
-      FLUXOPS_MODEL: model,
-    },
+    hostEnv: platformEnv(denoDir, { FLUXOPS_MODEL: model }),
   });
   const child = new Deno.Command(launch.command, {
     args: launch.args,
@@ -284,7 +279,7 @@ interface SlowResult {
   rss_after_kib: number;
 }
 
-function numberFlag(name: string, text: string, min: number): number {
+function numberFlag(name: string, text: string | undefined, min: number): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n < min) throw new Error(`--${name}: expected a number >= ${min}`);
   return n;
@@ -434,33 +429,20 @@ async function slowloris(
 
 /** Runs the soak; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        model: { type: "string" },
-        duration: { type: "string", default: "60" },
-        warmup: { type: "string", default: "15" },
-        connections: { type: "string", default: "64" },
-        "batch-rows": { type: "string", default: "100" },
-        "rss-limit": { type: "string", default: "10" },
-        "slow-clients": { type: "string", default: "1000" },
-        "slow-seconds": { type: "string", default: "20" },
-        json: { type: "boolean", default: false },
-        write: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    console.error(`error: ${(err as Error).message} (see --help)`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const cli = parseCli(args, {
+    model: { type: "string" },
+    duration: { type: "string", default: "60" },
+    warmup: { type: "string", default: "15" },
+    connections: { type: "string", default: "64" },
+    "batch-rows": { type: "string", default: "100" },
+    "rss-limit": { type: "string", default: "10" },
+    "slow-clients": { type: "string", default: "1000" },
+    "slow-seconds": { type: "string", default: "20" },
+    json: { type: "boolean", default: false },
+    write: { type: "boolean", default: false },
+  }, HELP);
+  if (cli.exit !== undefined) return cli.exit;
+  const { values } = cli;
   let duration: number, warmup: number, connections: number, batchRows: number;
   let rssLimit: number, slowClients: number, slowSeconds: number;
   try {

@@ -13,7 +13,7 @@
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseCli } from "../lib/cli/parse_cli.ts";
 import { functionJson, FUNCTIONS } from "../function/package/function_json.ts";
 import { APP_SETTINGS, hostJson } from "../function/package/host_json.ts";
 import { zipFolder } from "../function/package/zip.ts";
@@ -303,24 +303,9 @@ function mb(bytes: number): string {
 
 /** Builds the package; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        out: { type: "string" },
-        readable: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    console.error(`error: ${(err as Error).message} (see --help)`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const cli = parseCli(args, { out: { type: "string" }, readable: { type: "boolean" } }, HELP);
+  if (cli.exit !== undefined) return cli.exit;
+  const { values } = cli;
   try {
     const r = await buildFunction({
       ...(values.out === undefined ? {} : { out: values.out }),

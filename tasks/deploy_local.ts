@@ -18,7 +18,7 @@
  * @module
  */
 import { join } from "node:path";
-import { hostLaunch } from "../function/package/launch.ts";
+import { hostLaunch, platformEnv } from "../function/package/launch.ts";
 import { describeError } from "../lib/errors.ts";
 import type { AppHost } from "../lib/deploy/app_host.ts";
 import type { DeployTarget } from "../lib/deploy/outputs.ts";
@@ -177,16 +177,13 @@ export async function startLocalStack(
       const launch = await hostLaunch({
         dir,
         port,
-        hostEnv: {
-          PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-          HOME: Deno.env.get("HOME") ?? "/tmp",
-          DENO_DIR: denoDir,
+        hostEnv: platformEnv(denoDir, {
           WEBSITE_RUN_FROM_PACKAGE: setting,
           FLUXOPS_STORE: MODELS,
           FLUXOPS_ALIAS: alias,
           FLUXOPS_POLL_SECONDS: "1",
           ...env,
-        },
+        }),
       });
       const output: string[] = [];
       const child = new Deno.Command(launch.command, {

@@ -49,6 +49,23 @@ export interface LaunchOptions {
   readonly hostEnv: Readonly<Record<string, string>>;
 }
 
+/**
+ * The platform's part of a host environment on this machine: `PATH` and `HOME` from this process
+ * and the handler's `DENO_DIR` (on Azure an app setting, `/tmp/deno`), plus `settings` (app
+ * settings such as FLUXOPS_MODEL).
+ */
+export function platformEnv(
+  denoDir: string,
+  settings: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  return {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: Deno.env.get("HOME") ?? "/tmp",
+    DENO_DIR: denoDir,
+    ...settings,
+  };
+}
+
 /** The process the host would start: executable, arguments, folder and environment. */
 export interface Launch {
   readonly command: string;

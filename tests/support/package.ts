@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { hostLaunch } from "../../function/package/launch.ts";
+import { hostLaunch, platformEnv } from "../../function/package/launch.ts";
 import { freePort } from "../../lib/net/loopback.ts";
 import { buildFunction, type BuildResult } from "../../tasks/build_function.ts";
 
@@ -66,13 +66,10 @@ export async function startPackage(opts: StartOptions = {}): Promise<RunningPack
     dir,
     port,
     // What the platform and the app settings give the host, and so the handler.
-    hostEnv: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      DENO_DIR: opts.denoDir ?? ownDenoDir!,
+    hostEnv: platformEnv(opts.denoDir ?? ownDenoDir!, {
       ...(opts.model === undefined ? {} : { FLUXOPS_MODEL: opts.model }),
       ...opts.env,
-    },
+    }),
   });
   const [wrapper, ...pre] = opts.wrap ?? [];
   const started = performance.now();
