@@ -872,6 +872,7 @@ async function main(args: string[]): Promise<number> {
         const args = [
           "run",
           "-A",
+          "--unstable-net", // serving threads share the port (function/serving_threads.ts)
           values["fluxops-entry"],
           "--port",
           String(port),

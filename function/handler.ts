@@ -5,7 +5,7 @@
  * test calling it with `new Request(...)`.
  * @module
  */
-import { driftLogLine, DriftMonitor } from "../lib/drift/monitor.ts";
+import { driftLogLine, DriftMonitor, type DriftWatch } from "../lib/drift/monitor.ts";
 import { describeError, FluxError, InvalidInput } from "../lib/errors.ts";
 import { argmaxRows, predictProba } from "../lib/forest/predict.ts";
 import { HttpError, toErrorBody } from "../lib/serving/http_error.ts";
@@ -53,7 +53,7 @@ export interface HandlerOptions {
    * Watches every parsed row for drift (`GET /api/drift`). Default: a monitor with default
    * settings that logs status changes on stdout; `null` turns drift monitoring off.
    */
-  readonly drift?: DriftMonitor | null;
+  readonly drift?: DriftWatch | null;
   /** Deadlines for reading request bodies (408 past them); default: none. */
   readonly readDeadlines?: ReadDeadlines;
 }

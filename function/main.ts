@@ -22,6 +22,9 @@ import { Release } from "../lib/serving/release.ts";
 import { parseReleaseConfig, type ReleaseConfig } from "../lib/serving/release_config.ts";
 import { ReadDeadlines } from "../lib/serving/read_deadlines.ts";
 import { createHandler } from "./handler.ts";
+import { type HttpServer, serveHttp } from "./http_server.ts";
+import { inServingThread, runServingThread } from "./serving_thread.ts";
+import { ServingThreads } from "./serving_threads.ts";
 
 const HELP = `fluxops function: serve predictions over HTTP
 
@@ -41,6 +44,10 @@ Usage: deno task serve [--model PATH] [--port N]
   --max-instances N    most rows per request (env FLUXOPS_MAX_INSTANCES, default 10000)
   --body-timeout S     seconds a request body may take to arrive, else 408 and the connection
                        is closed (env FLUXOPS_BODY_TIMEOUT_SECONDS, default 15)
+  --threads N          threads serving the port (env FLUXOPS_THREADS; default auto: one per
+                       CPU, at most 8, on Linux; 1 elsewhere). Needs --unstable-net for more
+                       than one, else it serves on one and says so. The main thread keeps
+                       the models, the drift window and the release counters for all.
 
 Canary and shadow releases (environment only):
   FLUXOPS_RELEASE_MODE         off (default), canary or shadow
@@ -67,11 +74,6 @@ stops accepting connections and exits 0.
 Routes: GET /api/health, POST /api/predict, GET /api/model-info, GET /api/drift,
 GET /api/openapi.json, and the Open Inference Protocol under /v2.`;
 
-/** Longest time a drain answers with "connection: close" before it stops accepting. */
-const DRAIN_GRACE_MS = 1000;
-/** A pause in traffic this long ends that phase early: the keep-alive clients have gone. */
-const DRAIN_QUIET_MS = 200;
-
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined || text === "") return fallback;
   if (!/^\d+$/.test(text) || Number(text) < 1) {
@@ -89,6 +91,25 @@ function positiveSeconds(name: string, text: string | undefined, fallback: numbe
   return n;
 }
 
+/**
+ * Serving threads to run: a positive integer, or `auto` (the default): one per CPU, at most 8,
+ * on Linux, where the kernel spreads connections over listeners sharing a port; else one.
+ */
+function threadsWanted(text: string | undefined): number {
+  if (text === undefined || text === "" || text === "auto") {
+    return Deno.build.os === "linux" ? Math.max(1, Math.min(8, navigator.hardwareConcurrency)) : 1;
+  }
+  return positiveInt("threads", text, 1);
+}
+
+/**
+ * Whether Deno runs with `--unstable-net`, which `reusePort` needs in 2.9.6 (without it, asking
+ * for the option ends the process). `Deno.listenDatagram` exists only with that flag.
+ */
+function unstableNet(): boolean {
+  return typeof (Deno as { listenDatagram?: unknown }).listenDatagram === "function";
+}
+
 function positiveNumber(text: string | undefined, fallback: number): number {
   const n = Number(text);
   return text !== undefined && n > 0 ? n : fallback;
@@ -96,29 +117,6 @@ function positiveNumber(text: string | undefined, fallback: number): number {
 
 /** Every log line of the server, request lines included, in order, written in batches. */
 const out = new LineWriter((bytes) => writeAllSync(Deno.stdout, bytes));
-
-/** Errors a response body on purpose: the one way to make Deno.serve drop a connection. */
-class CloseConnection extends Error {
-  constructor() {
-    super("closing the connection of a request whose body never arrived");
-    this.name = "CloseConnection";
-  }
-}
-
-/**
- * The answer, then the connection closed. After a `connection: close` answer Deno.serve (2.9.6)
- * keeps reading a request body that has not ended, so a client trickling one would keep its
- * connection; a response body that errors once its content is sent makes Deno.serve drop the
- * connection. (The answer then lacks the final empty chunk of its chunked encoding.)
- */
-async function answerThenClose(res: Response): Promise<Response> {
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  const body = new ReadableStream<Uint8Array>({
-    start: (controller) => controller.enqueue(bytes),
-    pull: (controller) => controller.error(new CloseConnection()),
-  });
-  return new Response(body, { status: res.status, headers: res.headers });
-}
 
 function logLine(level: string, msg: string, fields: Record<string, unknown> = {}): void {
   out.line(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
@@ -136,6 +134,7 @@ export async function main(args: string[]): Promise<number> {
     "max-body": { type: "string" },
     "max-instances": { type: "string" },
     "body-timeout": { type: "string" },
+    threads: { type: "string" },
   }, HELP);
   if (cli.exit !== undefined) return cli.exit;
   const { values } = cli;
@@ -145,7 +144,9 @@ export async function main(args: string[]): Promise<number> {
   let maxInstances: number;
   let drift: DriftMonitor | null;
   let bodyTimeoutS: number;
+  let threadCount: number;
   try {
+    threadCount = threadsWanted(values.threads ?? env("FLUXOPS_THREADS"));
     port = positiveInt("port", env("FUNCTIONS_CUSTOMHANDLER_PORT") ?? values.port, 7071);
     maxBodyBytes = positiveInt(
       "max-body",
@@ -180,6 +181,7 @@ export async function main(args: string[]): Promise<number> {
     logLine(level, msg, fields ?? {});
   const holder = new ModelHolder();
   const candidateHolder = new ModelHolder();
+  let threads: ServingThreads | undefined;
   let follower: RegistryFollower | undefined;
   let candidateFollower: RegistryFollower | undefined;
   if (modelArg) {
@@ -252,6 +254,7 @@ export async function main(args: string[]): Promise<number> {
       production: holder,
       candidate: candidateHolder,
       log,
+      onRollback: (event) => threads?.rollBack(event),
     });
     log("info", "release mode", {
       mode: releaseConfig.mode,
@@ -262,83 +265,103 @@ export async function main(args: string[]): Promise<number> {
   }
 
   const readDeadlines = new ReadDeadlines({ timeoutMs: bodyTimeoutS * 1000 });
+  const modelName = values["model-name"] ?? env("FLUXOPS_MODEL_NAME") ?? "fluxops";
+  const drainMs = 1000 * positiveNumber(env("FLUXOPS_DRAIN_SECONDS"), 30);
+  const hostname = values.hostname ?? "0.0.0.0";
+  if (threadCount > 1 && !unstableNet()) {
+    logLine("warn", "serving on one thread: sharing the port needs --unstable-net", {
+      threads_asked: threadCount,
+    });
+    threadCount = 1;
+  }
+  const tag = threadCount > 1 ? { thread: 0 } : {};
   const handler = createHandler({
     holder,
     readDeadlines,
-    modelName: values["model-name"] ?? env("FLUXOPS_MODEL_NAME") ?? "fluxops",
+    modelName,
     maxBodyBytes,
     maxInstances,
     startedAt,
-    log: (entry) => out.line(JSON.stringify(entry)),
+    log: threadCount > 1
+      ? (entry) => out.line(JSON.stringify({ ...entry, thread: 0 }))
+      : (entry) => out.line(JSON.stringify(entry)),
     release,
     drift,
     ...(follower ? { healthDetails: () => ({ store: follower.state() }) } : {}),
   });
-  // The drain is done here because Deno's server.shutdown() both stops accepting and closes
-  // every idle keep-alive connection at once: a request a client has just written on one is lost
-  // without an answer, and a request body still arriving is cut off. So on a signal: first answer
-  // with "connection: close" until every busy keep-alive client has had its answer (traffic
-  // pauses, or DRAIN_GRACE_MS), then wait for the requests in flight, then shut down.
-  let inFlight = 0;
-  let draining = false;
-  let lastArrival = 0;
-  const counted = async (req: Request): Promise<Response> => {
-    inFlight++;
-    if (draining) lastArrival = performance.now();
-    try {
-      const res = await handler(req);
-      if (draining) res.headers.set("connection", "close");
-      // 408: the body did not arrive in time (see answerThenClose).
-      return res.status === 408 ? await answerThenClose(res) : res;
-    } finally {
-      inFlight--;
-    }
-  };
-  const drainMs = 1000 * positiveNumber(env("FLUXOPS_DRAIN_SECONDS"), 30);
-  const server = Deno.serve({
-    port,
-    hostname: values.hostname ?? "0.0.0.0",
-    onListen: ({ hostname, port }) => {
-      logLine("info", "listening", {
-        url: `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`,
-        startup_ms: Math.round(performance.now() - startedAt),
-      });
-    },
-    onError: (err) => {
-      if (err instanceof CloseConnection) return new Response(null, { status: 408 });
-      logLine("error", "unhandled error", { error: describeError(err) });
-      return new Response(
-        JSON.stringify({ error: { code: "internal", message: "internal error" } }),
-        { status: 500, headers: { "content-type": "application/json" } },
-      );
-    },
-  }, counted);
+  // With serving threads, a report (a GET or HEAD) waits until every thread has handed over its
+  // rows, counts and log lines.
+  const serve = threadCount > 1
+    ? (req: Request) =>
+      threads && (req.method === "GET" || req.method === "HEAD")
+        ? threads.sync().then(() => handler(req))
+        : handler(req)
+    : handler;
+  const listen = (reusePort: boolean) =>
+    serveHttp(serve, {
+      port,
+      hostname,
+      reusePort,
+      drainMs,
+      log: (level, msg, fields) => logLine(level, msg, { ...tag, ...fields }),
+      onListen: ({ hostname, port }) => {
+        logLine("info", "listening", {
+          url: `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`,
+          startup_ms: Math.round(performance.now() - startedAt),
+        });
+      },
+    });
+  let server: HttpServer;
+  try {
+    server = listen(threadCount > 1);
+  } catch (err) {
+    console.error(`error: ${describeError(err)}`);
+    readDeadlines.close();
+    await Promise.all([follower?.stop(), candidateFollower?.stop()]);
+    return 1;
+  }
+  if (threadCount > 1) {
+    threads = new ServingThreads({
+      entry: import.meta.url,
+      settings: {
+        port: server.port,
+        hostname,
+        modelName,
+        maxBodyBytes,
+        maxInstances,
+        bodyTimeoutS,
+        drainMs,
+        release: release ? releaseConfig : null,
+        drift: drift !== null,
+      },
+      holder,
+      candidate: candidateHolder,
+      release,
+      drift,
+      handler,
+      write: (bytes) => {
+        out.flush();
+        writeAllSync(Deno.stdout, bytes);
+      },
+      log,
+    });
+    const up = await threads.start(threadCount - 1);
+    logLine("info", "serving threads", {
+      threads: up + 1,
+      startup_ms: Math.round(performance.now() - startedAt),
+    });
+  }
 
   const stop = async (signal: string) => {
-    if (draining) return;
-    draining = true;
-    const t0 = performance.now();
-    lastArrival = t0;
-    logLine("info", "draining", { signal, in_flight: inFlight });
-    const deadline = t0 + drainMs;
-    const graceEnd = Math.min(deadline, t0 + DRAIN_GRACE_MS);
-    const sleep = () => new Promise((r) => setTimeout(r, 5));
-    while (performance.now() < graceEnd && performance.now() - lastArrival < DRAIN_QUIET_MS) {
-      await sleep();
-    }
-    while (inFlight > 0 && performance.now() < deadline) await sleep();
-    if (inFlight > 0) logLine("warn", "drain timed out", { in_flight: inFlight });
-    logLine("info", "closing the listener", {
-      in_flight: inFlight,
-      drain_ms: Math.round(performance.now() - t0),
-    });
-    await server.shutdown();
-    readDeadlines.close();
+    await Promise.all([server.stop(signal), threads?.drain(signal)]);
   };
   const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];
   const listeners = signals.map((s) => [s, () => void stop(s)] as const);
   for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
   await server.finished;
+  await threads?.drain("SIGTERM");
+  threads?.terminate();
+  readDeadlines.close();
   await Promise.all([follower?.stop(), candidateFollower?.stop()]);
   await release?.settled();
   // The listeners stay until the process exits: a second SIGTERM during the final steps must not
@@ -348,7 +371,10 @@ export async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
+if (import.meta.main && inServingThread()) {
+  // This module, loaded again by ServingThreads in a worker (so the bundle needs one file).
+  runServingThread();
+} else if (import.meta.main) {
   const code = await main(Deno.args);
   out.flush();
   Deno.exit(code);

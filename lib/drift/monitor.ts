@@ -85,6 +85,9 @@ interface Tracked {
   sinceCheck: number;
 }
 
+/** What the prediction handler needs of a drift monitor (a serving thread passes rows on). */
+export type DriftWatch = Pick<DriftMonitor, "observe" | "snapshot">;
+
 /**
  * Watches the rows a model is asked about and reports drift.
  *

@@ -23,11 +23,29 @@ export interface HolderState {
   readonly loadedAt: Date | undefined;
 }
 
+/** What a holder tells its subscribers: a model now served, or why the last load failed. */
+export type HolderChange =
+  | { readonly kind: "model"; readonly model: LoadedModel }
+  | { readonly kind: "failed"; readonly reason: string };
+
 /** Keeps the current model; swaps are a single reference assignment, so in-flight requests finish on the model they started with. */
 export class ModelHolder {
   #served: ServedModel | undefined;
   #lastError: string | undefined;
   #loadedAt: Date | undefined;
+  readonly #subscribers: ((change: HolderChange) => void)[] = [];
+
+  /**
+   * Calls `fn` with every later change (serving threads mirror the main thread's models this
+   * way); returns a function that stops the calls.
+   */
+  subscribe(fn: (change: HolderChange) => void): () => void {
+    this.#subscribers.push(fn);
+    return () => {
+      const i = this.#subscribers.indexOf(fn);
+      if (i >= 0) this.#subscribers.splice(i, 1);
+    };
+  }
 
   /** The model to serve, or undefined. */
   get served(): ServedModel | undefined {
@@ -48,11 +66,13 @@ export class ModelHolder {
     };
     this.#loadedAt = new Date();
     this.#lastError = undefined;
+    for (const fn of this.#subscribers) fn({ kind: "model", model });
   }
 
   /** Records a failed load; the current model, if any, stays. */
   fail(reason: string): void {
     this.#lastError = reason;
+    for (const fn of this.#subscribers) fn({ kind: "failed", reason });
   }
 
   /** Loads with `load` and serves the result; on failure keeps the current model and records why. */

@@ -118,6 +118,32 @@ export interface ReleaseOptions {
   readonly log?: ReleaseLog;
   /** Most shadow scorings waiting at once; more are skipped and counted (default 64). */
   readonly maxPendingShadow?: number;
+  /**
+   * Whether this instance decides rollbacks (default true). A serving thread's instance does
+   * not: it sends its counts to the main thread's ({@link takeCounts}, {@link addCounts}),
+   * which judges the sum and tells every thread ({@link rollBack}).
+   */
+  readonly judge?: boolean;
+  /** Called once per rollback this instance decides. */
+  readonly onRollback?: (event: RollbackEvent) => void;
+  /**
+   * Called after each candidate error is counted (a serving thread sends its counts at once,
+   * so the main thread can judge without waiting for the next batch).
+   */
+  readonly onCandidateError?: () => void;
+}
+
+/** Counts gathered by one instance since it was last asked, for another to add up. */
+export interface ReleaseCounts {
+  /** Requests and errors per role and version, since the last call. */
+  readonly versions: readonly VersionCounts[];
+  /** The candidate version the shadow figures are about, if any. */
+  readonly candidate_version: string | null;
+  readonly compared: number;
+  readonly agreed: number;
+  readonly skipped: number;
+  /** The candidate's last failure seen since the last call. */
+  readonly last_error: string | null;
 }
 
 /** Versions kept in the counters' history. */
@@ -152,6 +178,13 @@ export class Release {
   #skipped = 0;
   #pending = 0;
   #idle: (() => void)[] = [];
+  readonly #judges: boolean;
+  readonly #onRollback: (event: RollbackEvent) => void;
+  readonly #onCandidateError: () => void;
+  /** What {@link takeCounts} last reported, per counter key; and of the shadow figures. */
+  readonly #sent = new Map<string, { requests: number; errors: number }>();
+  #sentShadow = { compared: 0, agreed: 0, skipped: 0 };
+  #lastErrorSent: string | null = null;
 
   constructor(options: ReleaseOptions) {
     this.#config = options.config;
@@ -160,6 +193,73 @@ export class Release {
     this.#log = options.log ?? (() => {});
     this.#maxPending = options.maxPendingShadow ?? 64;
     this.#buckets = options.config.mode === "canary" ? bucketsFor(options.config.weight) : 0;
+    this.#judges = options.judge ?? true;
+    this.#onRollback = options.onRollback ?? (() => {});
+    this.#onCandidateError = options.onCandidateError ?? (() => {});
+  }
+
+  /** The counts gathered since the last call (all of them at the first call). */
+  takeCounts(): ReleaseCounts {
+    this.#active();
+    const versions: VersionCounts[] = [];
+    for (const [key, c] of this.#counted) {
+      const sent = this.#sent.get(key) ?? { requests: 0, errors: 0 };
+      if (c.requests === sent.requests && c.errors === sent.errors) continue;
+      versions.push({
+        version: c.version,
+        role: c.role,
+        requests: c.requests - sent.requests,
+        errors: c.errors - sent.errors,
+      });
+      this.#sent.set(key, { requests: c.requests, errors: c.errors });
+    }
+    for (const key of this.#sent.keys()) if (!this.#counted.has(key)) this.#sent.delete(key);
+    const s = this.#sentShadow;
+    const out: ReleaseCounts = {
+      versions,
+      candidate_version: this.#candidateVersion ?? null,
+      compared: this.#compared - s.compared,
+      agreed: this.#agreed - s.agreed,
+      skipped: this.#skipped - s.skipped,
+      last_error: this.#lastError !== this.#lastErrorSent ? this.#lastError : null,
+    };
+    this.#sentShadow = { compared: this.#compared, agreed: this.#agreed, skipped: this.#skipped };
+    this.#lastErrorSent = this.#lastError;
+    return out;
+  }
+
+  /**
+   * Adds another instance's counts (see {@link takeCounts}) to this one's, and rolls the
+   * candidate back if the sum calls for it. Counts of a candidate version other than the
+   * current one only go to the history.
+   */
+  addCounts(counts: ReleaseCounts): void {
+    this.#active();
+    for (const v of counts.versions) {
+      const c = v.role === "candidate" && v.version === this.#candidateVersion
+        ? this.#candidateCounts!
+        : this.#counts(v.role, v.version);
+      c.requests += v.requests;
+      c.errors += v.errors;
+    }
+    if (counts.candidate_version !== null && counts.candidate_version === this.#candidateVersion) {
+      this.#compared += counts.compared;
+      this.#agreed += counts.agreed;
+      this.#skipped += counts.skipped;
+      if (counts.last_error !== null) this.#lastError = counts.last_error;
+    }
+    if (this.#candidateCounts) this.#judge(this.#candidateCounts);
+  }
+
+  /**
+   * Rolls the candidate back as another instance decided (`event`), if it is still the
+   * candidate here and not rolled back already. Logs nothing: the decider did.
+   */
+  rollBack(event: RollbackEvent): void {
+    this.#active();
+    if (event.candidate_version === this.#candidateVersion && this.#rolledBack === undefined) {
+      this.#rolledBack = event;
+    }
   }
 
   /** The header whose value keeps a subject on one version. */
@@ -266,11 +366,14 @@ export class Release {
     const before = this.#candidateVersion;
     this.#candidateVersion = version;
     this.#counted.delete(`candidate ${version}`);
+    this.#sent.delete(`candidate ${version}`);
     this.#candidateCounts = this.#counts("candidate", version);
     this.#compared = 0;
     this.#agreed = 0;
     this.#skipped = 0;
     this.#lastError = null;
+    this.#sentShadow = { compared: 0, agreed: 0, skipped: 0 };
+    this.#lastErrorSent = null;
     const wasRolledBack = this.#rolledBack !== undefined;
     this.#rolledBack = undefined;
     if (before === undefined) return; // the loader logged the first one
@@ -343,6 +446,7 @@ export class Release {
   #failed(counts: VersionCounts, err: unknown): void {
     counts.errors++;
     this.#lastError = describeError(err);
+    this.#onCandidateError();
   }
 
   #queueShadow<S extends Scored>(candidate: ServedModel, out: S, scorer: Scorer<S>): void {
@@ -393,7 +497,7 @@ export class Release {
   #judge(counts: VersionCounts): void {
     const { rollbackErrorRate, rollbackMinRequests } = this.#config;
     if (
-      this.#rolledBack !== undefined || counts !== this.#candidateCounts ||
+      !this.#judges || this.#rolledBack !== undefined || counts !== this.#candidateCounts ||
       counts.requests < rollbackMinRequests
     ) return;
     const rate = counts.errors / counts.requests;
@@ -419,5 +523,6 @@ export class Release {
       candidate_alias: this.#config.candidateModel ? null : this.#config.candidateAlias,
       last_error: this.#lastError,
     });
+    this.#onRollback(event);
   }
 }

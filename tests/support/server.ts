@@ -27,6 +27,7 @@ export async function startServer(
     args: [
       "run",
       "-A",
+      "--unstable-net",
       join(import.meta.dirname!, "../../function/main.ts"),
       "--hostname",
       "127.0.0.1",

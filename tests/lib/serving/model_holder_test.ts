@@ -21,3 +21,17 @@ Deno.test("ModelHolder serves nothing and says why before any model loads", asyn
   assert.equal(holder.state().lastError, undefined);
   assert.ok(holder.state().loadedAt instanceof Date);
 });
+
+Deno.test("ModelHolder tells its subscribers of each model and each failed load until they stop", () => {
+  const holder = new ModelHolder();
+  const seen: string[] = [];
+  const stop = holder.subscribe((c) =>
+    seen.push(c.kind === "model" ? c.model.artifact.version : `failed: ${c.reason}`)
+  );
+  const model = smallModel({ seed: 1 });
+  holder.set(model);
+  holder.fail("corrupt blob");
+  stop();
+  holder.set(model);
+  assert.deepEqual(seen, [model.artifact.version, "failed: corrupt blob"]);
+});

@@ -303,3 +303,103 @@ Deno.test("production errors that are not the client's are counted for productio
     1,
   ]);
 });
+
+/** A serving thread's release: same models, counts sent to `main`, no judging of its own. */
+function threadOf(main: ReturnType<typeof setup>, config: Partial<ReleaseConfig> = {}) {
+  const production = new ModelHolder();
+  production.set(PRODUCTION);
+  const candidate = new ModelHolder();
+  candidate.set(main.candidateHolder.served!.model);
+  let errors = 0;
+  const release = new Release({
+    config: { ...BASE, ...config },
+    production,
+    candidate,
+    judge: false,
+    onCandidateError: () => errors++,
+  });
+  return { release, production: production.served!, errors: () => errors };
+}
+
+Deno.test("a serving thread's counts reach the main thread once each, and only what changed", () => {
+  const main = setup({ weight: 1 });
+  const thread = threadOf(main, { weight: 1 });
+  for (let i = 0; i < 5; i++) thread.release.score(`s${i}`, thread.production, scorer(ROW));
+  const first = thread.release.takeCounts();
+  assert.deepEqual(
+    first.versions.map((v) => [v.role, v.requests, v.errors]),
+    [["candidate", 5, 0]],
+  );
+  assert.deepEqual(thread.release.takeCounts().versions, [], "nothing new, nothing sent");
+  main.release.addCounts(first);
+  thread.release.score("s9", thread.production, scorer(ROW));
+  main.release.addCounts(thread.release.takeCounts());
+  assert.deepEqual(counts(main.release, "candidate"), {
+    version: CANDIDATE.artifact.version,
+    role: "candidate",
+    requests: 6,
+    errors: 0,
+  });
+});
+
+Deno.test("the main thread rolls back on the sum of every thread's counts, and tells the threads", () => {
+  const events: unknown[] = [];
+  const production = new ModelHolder();
+  production.set(PRODUCTION);
+  const candidateHolder = new ModelHolder();
+  candidateHolder.set(WIDER);
+  const logs: Logged[] = [];
+  const main = new Release({
+    config: { ...BASE, weight: 1, rollbackMinRequests: 10 },
+    production,
+    candidate: candidateHolder,
+    log: (level, msg, fields = {}) => logs.push({ level, msg, fields }),
+    onRollback: (e) => events.push(e),
+  });
+  const threads = [0, 1].map(() =>
+    threadOf({ candidateHolder } as ReturnType<typeof setup>, {
+      weight: 1,
+      rollbackMinRequests: 10,
+    })
+  );
+  // Six failing requests on each thread: neither judges, and 6 < 10 alone.
+  for (const t of threads) {
+    for (let i = 0; i < 6; i++) {
+      const out = t.release.score(`s${i}`, t.production, scorer(ROW));
+      assert.equal(versionOf(out), PRODUCTION.artifact.version, "production answers instead");
+    }
+    assert.equal(t.errors(), 6, "each error is signalled at once");
+    assert.equal(t.release.report().rolled_back, false, "a serving thread never judges");
+  }
+  main.addCounts(threads[0]!.release.takeCounts());
+  assert.equal(events.length, 0);
+  main.addCounts(threads[1]!.release.takeCounts());
+  assert.equal(events.length, 1, "12 requests, all failed: rolled back");
+  assert.equal(logs.filter((l) => l.msg === "candidate_rolled_back").length, 1);
+  const report = main.report();
+  assert.equal(report.rolled_back, true);
+  assert.match(report.candidate_last_error ?? "", /expected 4 features, got 3/);
+  for (const t of threads) {
+    t.release.rollBack(events[0] as Parameters<Release["rollBack"]>[0]);
+    assert.equal(t.release.report().rolled_back, true);
+    const out = t.release.score("s1", t.production, scorer(ROW));
+    assert.equal(versionOf(out), PRODUCTION.artifact.version);
+  }
+  assert.deepEqual(
+    threads[0]!.release.takeCounts().versions.map((v) => [v.role, v.requests]),
+    [["production", 1]],
+    "after the rollback the candidate gets nothing",
+  );
+});
+
+Deno.test("shadow comparisons of a serving thread are added to the main thread's figures", async () => {
+  const main = setup({ mode: "shadow", weight: 0 });
+  const thread = threadOf(main, { mode: "shadow", weight: 0 });
+  for (let i = 0; i < 4; i++) thread.release.score(`s${i}`, thread.production, scorer(ROW));
+  await thread.release.settled();
+  main.release.addCounts(thread.release.takeCounts());
+  const shadow = main.release.report().shadow!;
+  assert.equal(shadow.compared, 4);
+  assert.equal(shadow.agreed + (4 - shadow.agreed), 4);
+  assert.equal(thread.release.takeCounts().compared, 0, "sent once");
+});

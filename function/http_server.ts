@@ -1,0 +1,138 @@
+/**
+ * One serving thread's HTTP server: `Deno.serve` around a web-standard handler, with the drain
+ * the function needs on SIGTERM and the connection closing a 408 needs. The main thread and
+ * every serving thread (see serving_threads.ts) run one each.
+ * @module
+ */
+import { describeError } from "../lib/errors.ts";
+
+/** Longest time a drain answers with "connection: close" before it stops accepting. */
+const DRAIN_GRACE_MS = 1000;
+/** A pause in traffic this long ends that phase early: the keep-alive clients have gone. */
+const DRAIN_QUIET_MS = 200;
+
+/** Structured log lines, as the rest of the function writes them. */
+export type ServerLog = (level: string, msg: string, fields?: Record<string, unknown>) => void;
+
+/** Options of {@link serveHttp}. */
+export interface HttpServerOptions {
+  readonly port: number;
+  readonly hostname: string;
+  /**
+   * Share the port with the other serving threads (SO_REUSEPORT: the kernel spreads the
+   * connections). Deno 2.9.6 needs `--unstable-net` for it, else `serveHttp` throws.
+   */
+  readonly reusePort?: boolean;
+  /** Longest wait for the requests in flight once a drain has begun, in ms. */
+  readonly drainMs: number;
+  readonly log: ServerLog;
+  /** Called once the listener is bound. */
+  readonly onListen?: (addr: { hostname: string; port: number }) => void;
+}
+
+/** A running server. */
+export interface HttpServer {
+  /** The port bound (the one asked for, or the one the system chose for 0). */
+  readonly port: number;
+  /** Resolves when the server has shut down. */
+  readonly finished: Promise<void>;
+  /** Drains and shuts down (once; later calls return the same promise). */
+  stop(signal: string): Promise<void>;
+}
+
+/** Errors a response body on purpose: the one way to make Deno.serve drop a connection. */
+class CloseConnection extends Error {
+  constructor() {
+    super("closing the connection of a request whose body never arrived");
+    this.name = "CloseConnection";
+  }
+}
+
+/**
+ * The answer, then the connection closed. After a `connection: close` answer Deno.serve (2.9.6)
+ * keeps reading a request body that has not ended, so a client trickling one would keep its
+ * connection; a response body that errors once its content is sent makes Deno.serve drop the
+ * connection. (The answer then lacks the final empty chunk of its chunked encoding.)
+ */
+async function answerThenClose(res: Response): Promise<Response> {
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const body = new ReadableStream<Uint8Array>({
+    start: (controller) => controller.enqueue(bytes),
+    pull: (controller) => controller.error(new CloseConnection()),
+  });
+  return new Response(body, { status: res.status, headers: res.headers });
+}
+
+/**
+ * Serves `handler`. On {@link HttpServer.stop} it answers every request with
+ * "connection: close" until traffic pauses (at most a second), finishes the requests in flight
+ * (at most `drainMs`), then stops accepting and resolves.
+ *
+ * The drain is done here because Deno's server.shutdown() both stops accepting and closes every
+ * idle keep-alive connection at once: a request a client has just written on one is lost
+ * without an answer, and a request body still arriving is cut off.
+ *
+ * @throws {Error} when the port cannot be bound (`Deno.errors.AddrInUse`, or `reusePort`
+ * without `--unstable-net`)
+ */
+export function serveHttp(
+  handler: (req: Request) => Promise<Response>,
+  options: HttpServerOptions,
+): HttpServer {
+  const { log, drainMs } = options;
+  let inFlight = 0;
+  let draining = false;
+  let lastArrival = 0;
+  const counted = async (req: Request): Promise<Response> => {
+    inFlight++;
+    if (draining) lastArrival = performance.now();
+    try {
+      const res = await handler(req);
+      if (draining) res.headers.set("connection", "close");
+      // 408: the body did not arrive in time (see answerThenClose).
+      return res.status === 408 ? await answerThenClose(res) : res;
+    } finally {
+      inFlight--;
+    }
+  };
+  const server = Deno.serve({
+    port: options.port,
+    hostname: options.hostname,
+    ...(options.reusePort ? { reusePort: true } : {}),
+    onListen: (addr) => options.onListen?.(addr),
+    onError: (err) => {
+      if (err instanceof CloseConnection) return new Response(null, { status: 408 });
+      log("error", "unhandled error", { error: describeError(err) });
+      return new Response(
+        JSON.stringify({ error: { code: "internal", message: "internal error" } }),
+        { status: 500, headers: { "content-type": "application/json" } },
+      );
+    },
+  }, counted);
+
+  let stopping: Promise<void> | undefined;
+  const drain = async (signal: string) => {
+    draining = true;
+    const t0 = performance.now();
+    lastArrival = t0;
+    log("info", "draining", { signal, in_flight: inFlight });
+    const deadline = t0 + drainMs;
+    const graceEnd = Math.min(deadline, t0 + DRAIN_GRACE_MS);
+    const sleep = () => new Promise((r) => setTimeout(r, 5));
+    while (performance.now() < graceEnd && performance.now() - lastArrival < DRAIN_QUIET_MS) {
+      await sleep();
+    }
+    while (inFlight > 0 && performance.now() < deadline) await sleep();
+    if (inFlight > 0) log("warn", "drain timed out", { in_flight: inFlight });
+    log("info", "closing the listener", {
+      in_flight: inFlight,
+      drain_ms: Math.round(performance.now() - t0),
+    });
+    await server.shutdown();
+  };
+  return {
+    port: server.addr.port,
+    finished: server.finished,
+    stop: (signal) => stopping ??= drain(signal),
+  };
+}
