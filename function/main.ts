@@ -74,6 +74,9 @@ stops accepting connections and exits 0.
 Routes: GET /api/health, POST /api/predict, GET /api/model-info, GET /api/drift,
 GET /api/openapi.json, and the Open Inference Protocol under /v2.`;
 
+/** Time a serving thread gets to stop after its drain, before it is terminated. */
+const THREAD_STOP_MS = 5000;
+
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined || text === "") return fallback;
   if (!/^\d+$/.test(text) || Number(text) < 1) {
@@ -353,13 +356,13 @@ export async function main(args: string[]): Promise<number> {
   }
 
   const stop = async (signal: string) => {
-    await Promise.all([server.stop(signal), threads?.drain(signal)]);
+    await Promise.all([server.stop(signal), threads?.drain(signal, drainMs + THREAD_STOP_MS)]);
   };
   const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];
   const listeners = signals.map((s) => [s, () => void stop(s)] as const);
   for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
   await server.finished;
-  await threads?.drain("SIGTERM");
+  await threads?.drain("SIGTERM", drainMs + THREAD_STOP_MS);
   threads?.terminate();
   readDeadlines.close();
   await Promise.all([follower?.stop(), candidateFollower?.stop()]);

@@ -142,14 +142,25 @@ export class ServingThreads {
     });
   }
 
-  /** Drains every serving thread (as the main thread drains); resolves when all have stopped. */
-  async drain(signal: string): Promise<void> {
+  /**
+   * Drains every serving thread (as the main thread drains); resolves when all have stopped, or
+   * after `limitMs`, when any still running is terminated and logged.
+   */
+  async drain(signal: string, limitMs: number): Promise<void> {
     for (const u of this.#unsubscribe.splice(0)) u();
     const live = this.#members.filter((m) => !m.stopped);
     if (live.length === 0) return;
     const all = new Promise<void>((resolve) => this.#stopped.push(resolve));
     for (const m of live) this.#send(m, { type: "drain", signal });
-    await all;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), limitMs)));
+    if (await Promise.race([all, late]) === "late") {
+      for (const m of this.#members.filter((x) => !x.stopped)) {
+        this.#o.log("error", "serving thread did not stop; terminated", { thread: m.thread });
+        this.#gone(m);
+      }
+    }
+    clearTimeout(timer);
   }
 
   /** Tells every serving thread that the main thread rolled the candidate back. */

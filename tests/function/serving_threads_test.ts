@@ -4,7 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { saveModel } from "../../lib/model/artifact.ts";
+import { saveModel, serializeModel } from "../../lib/model/artifact.ts";
+import { FsBackend } from "../../lib/store/fs_backend.ts";
+import { ModelRegistry } from "../../lib/store/registry.ts";
 import { withTempDir } from "../support/fixtures.ts";
 import { smallModel } from "../support/models.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
@@ -176,6 +178,43 @@ Deno.test("a candidate failing on every thread is rolled back once, from their s
     }
     const events = logged(server).filter((l) => l.msg === "candidate_rolled_back");
     assert.equal(events.length, 1, "decided and logged once, by the main thread");
+  });
+});
+
+Deno.test("a promotion in the registry reaches every thread before any report shows it", async () => {
+  await withTempDir(async (dir) => {
+    const registry = new ModelRegistry(new FsBackend(dir));
+    const enc = new TextEncoder();
+    const publish = async (m: typeof PRODUCTION) => {
+      const bytes = enc.encode(serializeModel(m.artifact));
+      const { version } = await registry.publish(new Map([["model.json", bytes]]));
+      await registry.promote(version, "production");
+      return version;
+    };
+    const first = await publish(PRODUCTION);
+    const server = await startTwo(["--store", dir], {
+      FLUXOPS_ALIAS: "production",
+      FLUXOPS_POLL_SECONDS: "0.1",
+    });
+    try {
+      const before = await load(3, (client, c, i) => predict(server, client, `s${c}-${i}`));
+      assert.ok(before.every((a) => a.status === 200 && a.version === first));
+      const second = await publish(CANDIDATE);
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const h = await (await fetch(`${server.url}/api/health`)).json();
+        if (h.model_version === second) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const after = await load(5, (client, c, i) => predict(server, client, `t${c}-${i}`));
+      assert.deepEqual(
+        [...new Set(after.map((a) => a.version))],
+        [second],
+        "every thread serves the promoted version once a report shows it",
+      );
+    } finally {
+      await server.stop();
+    }
   });
 });
 
