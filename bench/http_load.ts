@@ -12,6 +12,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { SERVE_V8_FLAGS } from "../function/package/host_json.ts";
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 const REPO = dirname(HERE);
@@ -872,7 +873,9 @@ async function main(args: string[]): Promise<number> {
         const args = [
           "run",
           "-A",
-          "--unstable-net", // serving threads share the port (function/serving_threads.ts)
+          // As host.json runs it: serving threads share the port, and a small young generation.
+          "--unstable-net",
+          SERVE_V8_FLAGS,
           values["fluxops-entry"],
           "--port",
           String(port),

@@ -84,6 +84,9 @@ Deno.test("host.json grants the network, variables and system facts the handler 
   for (const f of ["--no-config", "--no-remote", "--no-npm", "--no-prompt", "--no-code-cache"]) {
     assert.ok(flags.includes(f), f);
   }
+  // Serving threads share the port (reusePort), and the young generation stays small.
+  assert.ok(flags.includes("--unstable-net"));
+  assert.ok(flags.includes("--v8-flags=--max-semi-space-size=2"));
   assert.deepEqual(args.slice(args.indexOf("handler.js") + 1), ["--hostname", "127.0.0.1"]);
 });
 
