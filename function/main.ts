@@ -300,11 +300,12 @@ export async function main(args: string[]): Promise<number> {
         ? threads.sync().then(() => handler(req))
         : handler(req)
     : handler;
-  const listen = (reusePort: boolean) =>
-    serveHttp(serve, {
+  let server: HttpServer;
+  try {
+    server = serveHttp(serve, {
       port,
       hostname,
-      reusePort,
+      reusePort: threadCount > 1,
       drainMs,
       log: (level, msg, fields) => logLine(level, msg, { ...tag, ...fields }),
       onListen: ({ hostname, port }) => {
@@ -314,9 +315,6 @@ export async function main(args: string[]): Promise<number> {
         });
       },
     });
-  let server: HttpServer;
-  try {
-    server = listen(threadCount > 1);
   } catch (err) {
     console.error(`error: ${describeError(err)}`);
     readDeadlines.close();

@@ -35,26 +35,25 @@ export function inServingThread(): boolean {
 export function runServingThread(): void {
   const scope = globalThis as unknown as WorkerScope;
   const post = (m: FromThread, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
-  const holder = new ModelHolder();
-  const candidate = new ModelHolder();
   let started: Thread | undefined;
-  const early: ToThread[] = [];
   scope.onmessage = (event) => {
     const m = event.data;
-    if (m.type === "init") {
-      try {
-        started = new Thread(m.settings, holder, candidate, post);
-      } catch (err) {
-        const unstable = /unstable/i.test(describeError(err));
-        post({ type: "failed", error: describeError(err), unstable });
-        scope.close();
-        return;
-      }
-      for (const e of early.splice(0)) started.receive(e);
-    } else if (started) {
-      started.receive(m);
-    } else {
-      early.push(m);
+    if (m.type !== "init") {
+      started?.receive(m);
+      return;
+    }
+    // The models come with the settings, so the thread never listens without them.
+    const holder = new ModelHolder();
+    const candidate = new ModelHolder();
+    if (m.production) holder.set(m.production);
+    if (m.candidate) candidate.set(m.candidate);
+    if (m.productionError !== undefined) holder.fail(m.productionError);
+    if (m.candidateError !== undefined) candidate.fail(m.candidateError);
+    try {
+      started = new Thread(m.settings, holder, candidate, post);
+    } catch (err) {
+      post({ type: "failed", error: describeError(err) });
+      scope.close();
     }
   };
 }

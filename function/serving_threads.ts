@@ -83,11 +83,7 @@ export class ServingThreads {
               member.listening = true;
               resolve(true);
             } else if (m.type === "failed") {
-              o.log("warn", "serving thread could not listen", {
-                thread: i,
-                error: m.error,
-                ...(m.unstable ? { hint: "run Deno with --unstable-net" } : {}),
-              });
+              o.log("warn", "serving thread could not listen", { thread: i, error: m.error });
               this.#gone(member);
               resolve(false);
             } else {
@@ -102,19 +98,14 @@ export class ServingThreads {
           };
         }),
       );
-      this.#send(member, { type: "init", settings: { ...o.settings, thread: i } });
-      for (
-        const [role, holder] of [["production", o.holder], ["candidate", o.candidate]] as const
-      ) {
-        const served = holder.served;
-        if (served) {
-          this.#send(member, {
-            type: "model",
-            role,
-            change: { kind: "model", model: served.model },
-          });
-        }
-      }
+      this.#send(member, {
+        type: "init",
+        settings: { ...o.settings, thread: i },
+        production: o.holder.served?.model,
+        candidate: o.candidate.served?.model,
+        productionError: o.holder.state().lastError,
+        candidateError: o.candidate.state().lastError,
+      });
     }
     for (const [role, holder] of [["production", o.holder], ["candidate", o.candidate]] as const) {
       this.#unsubscribe.push(

@@ -4,6 +4,7 @@
  * @module
  */
 import type { RowBatch } from "../lib/drift/row_relay.ts";
+import type { LoadedModel } from "../lib/model/artifact.ts";
 import type { HolderChange } from "../lib/serving/model_holder.ts";
 import type { ReleaseCounts, RollbackEvent } from "../lib/serving/release.ts";
 import type { ReleaseConfig } from "../lib/serving/release_config.ts";
@@ -34,7 +35,15 @@ export interface ForwardedResponse {
 
 /** Main thread to serving thread. */
 export type ToThread =
-  | { readonly type: "init"; readonly settings: ThreadSettings }
+  | {
+    readonly type: "init";
+    readonly settings: ThreadSettings;
+    /** The models served when the thread starts, if loaded, and why the last loads failed. */
+    readonly production: LoadedModel | undefined;
+    readonly candidate: LoadedModel | undefined;
+    readonly productionError: string | undefined;
+    readonly candidateError: string | undefined;
+  }
   | {
     readonly type: "model";
     readonly role: "production" | "candidate";
@@ -48,7 +57,7 @@ export type ToThread =
 /** Serving thread to main thread. */
 export type FromThread =
   | { readonly type: "listening" }
-  | { readonly type: "failed"; readonly error: string; readonly unstable: boolean }
+  | { readonly type: "failed"; readonly error: string }
   | { readonly type: "log"; readonly bytes: Uint8Array }
   | { readonly type: "rows"; readonly batch: RowBatch }
   | { readonly type: "counts"; readonly counts: ReleaseCounts }

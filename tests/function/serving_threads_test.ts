@@ -218,6 +218,33 @@ Deno.test("a promotion in the registry reaches every thread before any report sh
   });
 });
 
+Deno.test("without a valid model every thread answers 503 with the reason the main thread found", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "model.json");
+    await Deno.writeTextFile(path, '{"format":"fluxops.model/v1","sha256":"00"}');
+    const server = await startTwo([], { FLUXOPS_MODEL: path });
+    try {
+      const answers = await load(3, (client) =>
+        fetch(`${server.url}/api/predict`, {
+          client,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ features: [0.5, -1, 2] }),
+        }).then(async (res) => ({ status: res.status, body: await res.json() })));
+      for (const a of answers) {
+        assert.equal(a.status, 503);
+        assert.match(a.body.error.message, /no model is loaded: .*checksum mismatch/);
+      }
+    } finally {
+      await server.stop();
+    }
+    const threads = new Set(
+      logged(server).filter((l) => l.msg === "request").map((l) => l.thread),
+    );
+    assert.deepEqual([...threads].sort(), [0, 1]);
+  });
+});
+
 Deno.test("without --unstable-net the function says so and serves on one thread", async () => {
   await withModels(async ({ PRODUCTION: model }) => {
     const port = 40_000 + Math.floor(Math.random() * 20_000);
