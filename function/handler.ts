@@ -150,6 +150,8 @@ async function readBody(
       // A chunk is a view into a 64 KiB read buffer: keeping a small one as is would let a
       // client that trickles its body pin 64 KiB per byte sent.
       chunks.push(value.byteLength * 4 < value.buffer.byteLength ? value.slice() : value);
+      // All the declared bytes are here: asking for the end would cost another read.
+      if (size === declared) break;
     }
   } finally {
     watch?.done();
