@@ -18,6 +18,7 @@ import { openRegistry, storeLocation } from "../lib/store/open_store.ts";
 import { RegistryFollower } from "../lib/serving/registry_follower.ts";
 import { ModelHolder } from "../lib/serving/model_holder.ts";
 import { LineWriter, writeAllSync } from "../lib/log/line_writer.ts";
+import { formatRequestLog } from "../lib/log/request_line.ts";
 import { Release } from "../lib/serving/release.ts";
 import { parseReleaseConfig, type ReleaseConfig } from "../lib/serving/release_config.ts";
 import { ReadDeadlines } from "../lib/serving/read_deadlines.ts";
@@ -286,8 +287,8 @@ export async function main(args: string[]): Promise<number> {
     maxInstances,
     startedAt,
     log: threadCount > 1
-      ? (entry) => out.line(JSON.stringify({ ...entry, thread: 0 }))
-      : (entry) => out.line(JSON.stringify(entry)),
+      ? (entry) => out.line(formatRequestLog(entry, 0))
+      : (entry) => out.line(formatRequestLog(entry)),
     release,
     drift,
     ...(follower ? { healthDetails: () => ({ store: follower.state() }) } : {}),

@@ -10,6 +10,7 @@
 import { describeError } from "../lib/errors.ts";
 import { DriftRowRelay } from "../lib/drift/row_relay.ts";
 import { LineWriter } from "../lib/log/line_writer.ts";
+import { formatRequestLog } from "../lib/log/request_line.ts";
 import { ModelHolder } from "../lib/serving/model_holder.ts";
 import { ReadDeadlines } from "../lib/serving/read_deadlines.ts";
 import { Release } from "../lib/serving/release.ts";
@@ -108,7 +109,7 @@ class Thread {
       modelName: s.modelName,
       maxBodyBytes: s.maxBodyBytes,
       maxInstances: s.maxInstances,
-      log: (entry) => this.#out.line(JSON.stringify({ ...entry, thread: s.thread })),
+      log: (entry) => this.#out.line(formatRequestLog(entry, s.thread)),
       release: this.#release,
       drift: this.#relay,
     });
