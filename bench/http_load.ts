@@ -13,6 +13,8 @@
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SERVE_V8_FLAGS } from "../function/package/host_json.ts";
+import { predictProba } from "../lib/forest/predict.ts";
+import { loadModel } from "../lib/model/artifact.ts";
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 const REPO = dirname(HERE);
@@ -663,7 +665,9 @@ function markdown(doc: Record<string, unknown>, results: TargetResult[]): string
   lines.push(
     "",
     `Model ${m.model_version} (${m.model}); load generator ${m.load_generator}; ${m.cpus} CPUs, ` +
-      `load generator and server on the same machine; Deno ${m.deno}.`,
+      `load generator and server on the same machine; Deno ${m.deno}. Calibration (the forest ` +
+      `scoring 20,000 rows on one thread, median of 5; higher when the machine is slowed): ` +
+      `${m.calibration_ms} ms.`,
   );
   if (doc.agreement) {
     const a = doc.agreement as Record<string, number>;
@@ -686,6 +690,27 @@ function markdown(doc: Record<string, unknown>, results: TargetResult[]): string
 // ---------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * How fast this machine is right now: the median of 5 timings of the forest scoring 20,000 rows
+ * on one thread, in ms. This VM has slow phases (every figure ~20% worse for minutes); a run's
+ * calibration tells them apart from a change in the code.
+ */
+async function calibrate(modelFile: string, rows: number[][]): Promise<number> {
+  const { forest } = await loadModel(modelFile);
+  const n = 20_000;
+  const p = forest.nFeatures;
+  const x = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) x.set(rows[i % rows.length]!, i * p);
+  predictProba(forest, x, n); // warm-up
+  const times: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    predictProba(forest, x, n);
+    times.push(performance.now() - t0);
+  }
+  return Math.round(times.sort((a, b) => a - b)[2]! * 10) / 10;
+}
 
 function numberFlag(name: string, text: string, min: number): number {
   const n = Number(text);
@@ -836,6 +861,8 @@ async function main(args: string[]): Promise<number> {
       features: FeatureStat[];
     };
     const rows = makeRows(model.features, Math.max(batchRows, 200));
+    const calibrationMs = await calibrate(modelFile, rows);
+    log(`calibration: the forest scores 20,000 rows on one thread in ${calibrationMs} ms`);
     const bodiesFile = join(tmp, "bodies.json");
     await Deno.writeTextFile(
       bodiesFile,
@@ -964,6 +991,7 @@ async function main(args: string[]): Promise<number> {
           : "autocannon 9.0.0 (npm:autocannon@9.0.0 under Deno, its own process)",
         cpus: navigator.hardwareConcurrency,
         loadavg_at_start: loadAtStart,
+        calibration_ms: calibrationMs,
         deno: Deno.version.deno,
         host: HOST,
         time: new Date().toISOString(),
