@@ -46,7 +46,7 @@ Usage: deno task serve [--model PATH] [--port N]
   --body-timeout S     seconds a request body may take to arrive, else 408 and the connection
                        is closed (env FLUXOPS_BODY_TIMEOUT_SECONDS, default 15)
   --threads N          threads serving the port (env FLUXOPS_THREADS; default auto: one per
-                       CPU, at most 8, on Linux; 1 elsewhere). Needs --unstable-net for more
+                       CPU, at most 4, on Linux; 1 elsewhere). Needs --unstable-net for more
                        than one, else it serves on one and says so. The main thread keeps
                        the models, the drift window and the release counters for all.
 
@@ -96,12 +96,13 @@ function positiveSeconds(name: string, text: string | undefined, fallback: numbe
 }
 
 /**
- * Serving threads to run: a positive integer, or `auto` (the default): one per CPU, at most 8,
- * on Linux, where the kernel spreads connections over listeners sharing a port; else one.
+ * Serving threads to run: a positive integer, or `auto` (the default): one per CPU, at most 4
+ * (each holds a V8 heap and a copy of the model), on Linux, where the kernel spreads connections
+ * over listeners sharing a port; else one.
  */
 function threadsWanted(text: string | undefined): number {
   if (text === undefined || text === "" || text === "auto") {
-    return Deno.build.os === "linux" ? Math.max(1, Math.min(8, navigator.hardwareConcurrency)) : 1;
+    return Deno.build.os === "linux" ? Math.max(1, Math.min(4, navigator.hardwareConcurrency)) : 1;
   }
   return positiveInt("threads", text, 1);
 }
