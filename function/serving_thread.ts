@@ -2,9 +2,10 @@
  * A serving thread: a Web Worker that serves predictions on the main thread's port (see
  * serving_threads.ts). It answers every request itself, scoring with mirrors of the main
  * thread's models, except `GET` and `HEAD` ones (health, model info, drift, metadata), which it
- * passes to the main thread, which holds the state those report. Its request log lines, drift rows and release counts go to the
- * main thread every few milliseconds, and at once when the main thread asks (before it answers
- * a report), so a report counts every request answered before it.
+ * passes to the main thread, which holds the state those report. Its request log lines, drift
+ * rows and release counts go to the main thread every few milliseconds, and at once when the
+ * main thread asks (before it answers a report), so a report counts every request answered
+ * before it.
  * @module
  */
 import { describeError } from "../lib/errors.ts";

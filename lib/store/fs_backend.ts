@@ -8,7 +8,6 @@
 import {
   link,
   mkdir,
-  open,
   readdir,
   readFile,
   rename,
@@ -160,21 +159,27 @@ export class FsBackend implements StorageBackend {
     const lock = `${path}.lock`;
     const deadline = Date.now() + 10_000;
     const mine = JSON.stringify({ pid: Deno.pid, host: hostname(), nonce: crypto.randomUUID() });
+    // The lock appears with its owner already in it (written aside, then linked into place): a
+    // writer killed between creating an empty lock and filling it would leave one that nobody
+    // can tell is orphaned, blocking the alias for STALE_LOCK_MS. A killed writer leaves at
+    // most a temporary file, which list() sweeps.
+    const tmp = join(dirname(lock), `.${crypto.randomUUID()}.tmp`);
+    try {
+      await writeFile(tmp, mine);
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw storeError(`cannot lock ${path}`, err);
+    }
     for (;;) {
       try {
-        const fh = await open(lock, "wx"); // create-only
-        try {
-          await fh.writeFile(mine);
-        } catch (err) {
-          // A full disk: no lock left behind that others would wait on.
-          await fh.close().catch(() => {});
-          await unlink(lock).catch(() => {});
-          throw err;
-        }
-        await fh.close();
+        await link(tmp, lock); // fails with EEXIST while another writer holds it
+        await unlink(tmp).catch(() => {});
         break;
       } catch (err) {
-        if (code(err) !== "EEXIST") throw storeError(`cannot lock ${path}`, err);
+        if (code(err) !== "EEXIST") {
+          await unlink(tmp).catch(() => {});
+          throw storeError(`cannot lock ${path}`, err);
+        }
         const held = await readFile(lock, "utf8").catch(() => undefined);
         if (held !== undefined && await orphaned(lock, held)) {
           // Re-read just before breaking it: a new holder's lock has another nonce.
@@ -184,6 +189,7 @@ export class FsBackend implements StorageBackend {
           continue;
         }
         if (Date.now() > deadline) {
+          await unlink(tmp).catch(() => {});
           throw new ConflictError(`${path} is locked by another writer (${lock})`);
         }
         await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
