@@ -6,7 +6,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BlobServiceClient } from "@azure/storage-blob";
+import { buildArtifact, serializeModel } from "../../lib/model/artifact.ts";
+import { encodeSignature, signModel } from "../../lib/model/signing.ts";
+import { openBlobBackend } from "../../lib/store/open_blob_backend.ts";
+import { ModelRegistry } from "../../lib/store/registry.ts";
 import { startAzurite } from "../../tasks/local/azurite.ts";
+import { startKeyVaultServer } from "../../tasks/local/key_vault_server.ts";
+import { hasOpenssl, makeTls } from "../../tasks/local/tls.ts";
+import { startTokenServer } from "../../tasks/local/token_server.ts";
+import { smallModel } from "../support/models.ts";
+import { needsTool } from "../support/python.ts";
 import { listDir, withTempDir } from "../support/fixtures.ts";
 import {
   ensurePackage,
@@ -317,4 +326,74 @@ Deno.test("the package follows a model registry in Blob Storage (Azurite) within
   } finally {
     await azurite.stop();
   }
+});
+
+Deno.test({
+  name:
+    "the package fetches its managed-identity token from wherever IDENTITY_ENDPOINT points (127.0.0.2 here, 169.254.129.x on App Service) and loads a signed model",
+  ...needsTool(hasOpenssl(), "openssl (for the HTTPS Key Vault stand-in)"),
+  async fn() {
+    const tls = await makeTls();
+    const tokens = startTokenServer({ hostname: "127.0.0.2" });
+    const vault = await startKeyVaultServer({ cert: tls.cert, key: tls.key, rbacDelayMs: 0 });
+    const azurite = await startAzurite();
+    try {
+      const key = "package-identity-test-key-0123456789";
+      const keyVersion = vault.setSecret("model-signing-key", key);
+      const conn = azurite.connectionString;
+      const backend = openBlobBackend(
+        { kind: "blob", auth: "connection-string", container: "models" },
+        { connectionString: conn },
+      );
+      await backend.ensureContainer();
+      const registry = new ModelRegistry(backend);
+      const m = smallModel({ nFeatures: 4 });
+      const bytes = new TextEncoder().encode(serializeModel(buildArtifact({
+        target: "y",
+        classes: m.artifact.classes,
+        features: m.artifact.features,
+        forest: m.forest,
+        params: {},
+        metrics: {},
+        engine: { name: "native", version: "1.0.0" },
+      })));
+      const keyId = `keyvault:${new URL(vault.url).host}/model-signing-key/${keyVersion}`;
+      const sig = signModel(bytes, { key: new TextEncoder().encode(key), keyId });
+      const { version } = await registry.publish(
+        new Map([["model.json", bytes], ["model.sig", encodeSignature(sig)]]),
+      );
+      await registry.promote(version);
+      const pkg = await startPackage({
+        env: {
+          FLUXOPS_STORE: "azblob://models",
+          AZURE_STORAGE_CONNECTION_STRING: conn,
+          FLUXOPS_KEY_VAULT_URI: vault.url,
+          NODE_EXTRA_CA_CERTS: tls.caCert,
+          ...tokens.env(),
+        },
+      });
+      try {
+        let health = await call(pkg, "/api/health");
+        for (let i = 0; i < 200 && health.status !== 200; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          health = await call(pkg, "/api/health");
+        }
+        assert.equal(health.status, 200, `${JSON.stringify(health.body)}\n${pkg.stderr()}`);
+        assert.equal(health.body.model_version, version);
+      } finally {
+        await pkg.stop();
+      }
+      assert.match(tokens.endpoint, /^http:\/\/127\.0\.0\.2:\d+\/msi\/token$/);
+      assert.ok(
+        tokens.requests.some((r) => r.status === 200 && r.resource === "https://vault.azure.net"),
+        JSON.stringify(tokens.requests),
+      );
+      assert.ok(vault.requests.some((r) => r.auth === "ok" && r.status === 200));
+    } finally {
+      await azurite.stop();
+      await vault.stop();
+      await tokens.stop();
+      await tls.cleanup();
+    }
+  },
 });
