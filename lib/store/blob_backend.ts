@@ -227,7 +227,11 @@ export class BlobBackend implements StorageBackend {
     } else if (status === 401 || status === 403) {
       why = `access denied (HTTP ${status}${code ? ` ${code}` : ""}${
         waited ? `, still after waiting ${Math.round(waited.waitedMs / 1000)} s` : ""
-      }); ${ACCESS_HINT[credentialKind(this.#container)]}`;
+      }); ${
+        // Only a role answers this code, whatever credential the client holds.
+        ACCESS_HINT[
+          code === "AuthorizationPermissionMismatch" ? "identity" : credentialKind(this.#container)
+        ]}`;
     } else if (status !== undefined) {
       why = `HTTP ${status}${code ? ` ${code}` : ""}`;
     } else if (facts.network) {

@@ -369,3 +369,81 @@ Deno.test({
     }
   },
 });
+
+Deno.test("BlobBackend waits out a role assignment that has not taken effect (403 AuthorizationPermissionMismatch), then publishes and reads", async () => {
+  const azurite = await startAzurite({ rbacDelayMs: 1_200 });
+  try {
+    const lines: string[] = [];
+    const backend = openBlobBackend(
+      { kind: "blob", auth: "connection-string", container: "models" },
+      {
+        connectionString: azurite.connectionString,
+        retry: FAST,
+        roleWait: { waitMs: 20_000, delayMs: 100, log: (l) => lines.push(l) },
+      },
+    );
+    const started = Date.now();
+    await backend.ensureContainer();
+    await backend.put("models/v1/model.json", enc.encode("{}"), { ifNoneMatch: "*" });
+    assert.equal(dec.decode((await backend.get("models/v1/model.json"))!.bytes), "{}");
+    assert.ok(Date.now() - started >= 1_000, "it did wait");
+    assert.ok(azurite.rbac!.refused >= 2, `${azurite.rbac!.refused} refused`);
+    assert.equal(lines.length, 2, lines.join("\n"));
+    assert.equal(
+      lines[0],
+      `waiting for the role assignment on blob container ${azurite.blobEndpoint}/models to take ` +
+        "effect (403 AuthorizationPermissionMismatch), retrying for up to 20 s " +
+        "(FLUXOPS_RBAC_WAIT_SECONDS)",
+    );
+    assert.match(lines[1]!, /took effect after \d+\.\d s/);
+  } finally {
+    await azurite.stop();
+  }
+});
+
+Deno.test("a role that does not take effect within the wait is a StoreError that says how long it waited", async () => {
+  const azurite = await startAzurite({ rbacDelayMs: 60_000 });
+  try {
+    const backend = openBlobBackend(
+      { kind: "blob", auth: "connection-string", container: "models" },
+      {
+        connectionString: azurite.connectionString,
+        retry: FAST,
+        roleWait: { waitMs: 600, delayMs: 100, log: () => {} },
+      },
+    );
+    const err = await rejection(backend.list("models/"), StoreError);
+    assert.equal(
+      err.message,
+      `blob store ${azurite.blobEndpoint}/models: listing "models/" failed: access denied ` +
+        "(HTTP 403 AuthorizationPermissionMismatch, still after waiting 1 s); the identity needs " +
+        'the "Storage Blob Data Contributor" role on the container',
+    );
+    assert.ok(!err.message.includes(ACCOUNT_KEY_FRAGMENT));
+  } finally {
+    await azurite.stop();
+  }
+});
+
+Deno.test("the Blob stand-in's 403 is Azure's: AuthorizationPermissionMismatch in the header and the XML body", async () => {
+  const azurite = await startAzurite({ rbacDelayMs: 60_000 });
+  try {
+    const res = await fetch(`${azurite.blobEndpoint}/models?restype=container`);
+    assert.equal(res.status, 403);
+    assert.equal(res.headers.get("x-ms-error-code"), "AuthorizationPermissionMismatch");
+    const body = await res.text();
+    assert.match(body, /^<\?xml version="1\.0" encoding="utf-8"\?><Error>/);
+    assert.match(body, /<Code>AuthorizationPermissionMismatch<\/Code>/);
+    assert.match(
+      body,
+      /<Message>This request is not authorized to perform this operation using this permission\.\nRequestId:[0-9a-f-]{36}\nTime:/,
+    );
+    // After a grant's window the proxy passes requests through to Azurite unchanged.
+    azurite.rbac!.grantRole(0);
+    const client = BlobServiceClient.fromConnectionString(azurite.connectionString);
+    await client.getContainerClient("models").create();
+    assert.ok(await client.getContainerClient("models").exists());
+  } finally {
+    await azurite.stop();
+  }
+});
