@@ -191,7 +191,12 @@ export class BlobBackend implements StorageBackend {
    * 403 because a role assignment has not taken effect yet.
    */
   #call<T>(op: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return waitForRole(() => this.#timed(op), `blob container ${this.location}`, this.#roleWait);
+    // A SAS that lacks a permission gets the same 403 AuthorizationPermissionMismatch as an
+    // identity whose role is not there yet, and no wait will change it: fail at once.
+    const wait = credentialKind(this.#container) === "sas"
+      ? { ...this.#roleWait, waitMs: 0 }
+      : this.#roleWait;
+    return waitForRole(() => this.#timed(op), `blob container ${this.location}`, wait);
   }
 
   /** Runs `op` with a signal that aborts it after the operation timeout. */
@@ -227,11 +232,7 @@ export class BlobBackend implements StorageBackend {
     } else if (status === 401 || status === 403) {
       why = `access denied (HTTP ${status}${code ? ` ${code}` : ""}${
         waited ? `, still after waiting ${Math.round(waited.waitedMs / 1000)} s` : ""
-      }); ${
-        // Only a role answers this code, whatever credential the client holds.
-        ACCESS_HINT[
-          code === "AuthorizationPermissionMismatch" ? "identity" : credentialKind(this.#container)
-        ]}`;
+      }); ${ACCESS_HINT[hintFor(credentialKind(this.#container), code)]}`;
     } else if (status !== undefined) {
       why = `HTTP ${status}${code ? ` ${code}` : ""}`;
     } else if (facts.network) {
@@ -259,6 +260,18 @@ const ACCESS_HINT = {
   key: "the account key was refused (a wrong or rotated key?)",
   identity: 'the identity needs the "Storage Blob Data Contributor" role on the container',
 } as const;
+
+/**
+ * The hint for a refusal: by credential, except that Azure never answers an account key with
+ * `AuthorizationPermissionMismatch` (only roles and SAS permissions cause it), so with a key it
+ * comes from the local stand-in imitating a role that has not taken effect.
+ */
+function hintFor(
+  kind: keyof typeof ACCESS_HINT,
+  code: string | undefined,
+): keyof typeof ACCESS_HINT {
+  return kind === "key" && code === "AuthorizationPermissionMismatch" ? "identity" : kind;
+}
 
 /** How a container client authenticates: a SAS in its URL, an account key, or an identity. */
 function credentialKind(container: ContainerClient): keyof typeof ACCESS_HINT {

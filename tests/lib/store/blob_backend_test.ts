@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { BlobServiceClient } from "@azure/storage-blob";
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+} from "@azure/storage-blob";
 import { ConflictError, InvalidInput, StoreError } from "../../../lib/errors.ts";
 import type { BlobBackend } from "../../../lib/store/blob_backend.ts";
 import { type BlobRetryOptions, openBlobBackend } from "../../../lib/store/open_blob_backend.ts";
-import { type RunningAzurite, startAzurite } from "../../../tasks/local/azurite.ts";
+import { DEV_ACCOUNT, type RunningAzurite, startAzurite } from "../../../tasks/local/azurite.ts";
 import { runDriver } from "../../support/driver.ts";
 import { needsTool } from "../../support/python.ts";
 import { hasOpenssl, makeTls } from "../../../tasks/local/tls.ts";
@@ -446,4 +451,29 @@ Deno.test("the Blob stand-in's 403 is Azure's: AuthorizationPermissionMismatch i
   } finally {
     await azurite.stop();
   }
+});
+
+Deno.test("a SAS without write permission is refused at once: its 403 AuthorizationPermissionMismatch is not a role in flight", async () => {
+  await withBackend(async (_backend, azurite) => {
+    const key = /AccountKey=([^;]+)/.exec(azurite.connectionString)![1]!;
+    const sas = generateBlobSASQueryParameters({
+      containerName: "models",
+      permissions: ContainerSASPermissions.parse("rl"),
+      expiresOn: new Date(Date.now() + 3600_000),
+    }, new StorageSharedKeyCredential(DEV_ACCOUNT, key)).toString();
+    const lines: string[] = [];
+    const readOnly = openBlobBackend(
+      { kind: "blob", auth: "connection-string", container: "models" },
+      {
+        connectionString: `BlobEndpoint=${azurite.blobEndpoint};SharedAccessSignature=${sas}`,
+        retry: FAST,
+        roleWait: { waitMs: 60_000, delayMs: 100, log: (l) => lines.push(l) },
+      },
+    );
+    const started = Date.now();
+    const err = await rejection(readOnly.put("models/v1/model.json", enc.encode("{}")), StoreError);
+    assert.match(err.message, /HTTP 403 AuthorizationPermissionMismatch\); the SAS token must/);
+    assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`);
+    assert.deepEqual(lines, []);
+  });
 });
