@@ -274,6 +274,11 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return all;
 }
 
+/** Runs `deno task infra ARGS` (its output goes to stderr); throws when it fails. */
+export async function runInfra(args: string[]): Promise<void> {
+  await runDeno("tasks/infra.ts", args);
+}
+
 /** Resource Manager with DefaultAzureCredential. */
 function azureApp(target: DeployTarget, waitMs: number, log: (s: string) => void): AppHost {
   let arm: ArmClient | undefined;
@@ -509,7 +514,7 @@ export function deploySteps(
           return await applySavedPlan(
             env,
             resolve(config.plan),
-            (args) => runDeno("tasks/infra.ts", args),
+            runInfra,
             log,
           );
         }

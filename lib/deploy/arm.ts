@@ -85,7 +85,8 @@ export function retryAfterMs(headers: Headers, now: number = Date.now()): number
   const v = headers.get("retry-after")?.trim();
   if (!v) return undefined;
   if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
+  // An HTTP date ("Wed, 02 Dec 2026 12:00:03 GMT"); Date.parse alone would take "-1" as a year.
+  const at = /^[A-Za-z]{3}, \d/.test(v) ? Date.parse(v) : NaN;
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
@@ -104,6 +105,9 @@ function armDetail(status: number, text: string): string {
   } catch { /* not JSON */ }
   return detail;
 }
+
+/** `12 s`, or `0.3 s` under ten seconds. */
+const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -160,7 +164,7 @@ export class ArmClient {
       }
       if (hostRestart && res.status === 400 && HOST_RESTARTING.test(text)) {
         const left = started + o.hostRestartWaitMs - Date.now();
-        const bound = `${Math.round(o.hostRestartWaitMs / 1000)} s`;
+        const bound = seconds(o.hostRestartWaitMs);
         if (left <= 0) {
           throw new ArmError(
             `${what}: ${detail} (the function host was still restarting after ${bound} and ` +
