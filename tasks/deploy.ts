@@ -427,9 +427,17 @@ export function deploySteps(
   /** Loads the journal, resuming an interrupted deploy of the same request. */
   const openJournal = async (): Promise<string> => {
     const found = await deployments().get(journalBlob(alias));
-    const previous = found
-      ? parseJournal(new TextDecoder().decode(found.bytes), journalBlob(alias))
-      : undefined;
+    let previous: DeployJournal | undefined;
+    try {
+      previous = found
+        ? parseJournal(new TextDecoder().decode(found.bytes), journalBlob(alias))
+        : undefined;
+    } catch (err) {
+      throw new Error(
+        `${describeError(err)} in ${need(t(), "target").deployments}: delete that blob to ` +
+          "start a new deploy (rollback then returns to what runs now)",
+      );
+    }
     const current: Before = {
       alias_version: (await registry().alias(alias))?.pointer.version ?? null,
       package: (await app().packageSetting()) ?? null,
@@ -729,6 +737,9 @@ export function deploySteps(
         if (previous !== url) {
           state.changedAt = Date.now();
           await host.setPackageSetting(url);
+        } else {
+          // Set by the interrupted deploy, which may have died before syncing the triggers.
+          await host.syncTriggers();
         }
         state.packageSetting = url;
         if (before !== url) {
@@ -747,7 +758,9 @@ export function deploySteps(
             },
           });
         }
-        if (previous === url) return `WEBSITE_RUN_FROM_PACKAGE already names ${url}`;
+        if (previous === url) {
+          return `WEBSITE_RUN_FROM_PACKAGE already names ${url} (triggers synced again)`;
+        }
         return `WEBSITE_RUN_FROM_PACKAGE -> ${url}${previous ? ` (was ${previous})` : ""}`;
       },
     },

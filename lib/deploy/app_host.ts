@@ -14,6 +14,11 @@ export interface AppHost {
    */
   setPackageSetting(url: string): Promise<void>;
   /**
+   * Makes the platform re-read the functions of the package it runs, without a restart (a
+   * resumed deploy whose first run was killed between the setting and the sync).
+   */
+  syncTriggers(): Promise<void>;
+  /**
    * A function key for keyed routes, or undefined where none is needed. Read it only once the
    * new version answers: while the host restarts, Azure refuses it with a 400.
    */
@@ -41,6 +46,7 @@ export function armAppHost(client: () => AppSettingsClient, app: string): AppHos
       await client().setAppSetting("WEBSITE_RUN_FROM_PACKAGE", url);
       await client().syncTriggers();
     },
+    syncTriggers: () => client().syncTriggers(),
     functionKey: () => client().defaultFunctionKey(),
     describe: () => ({ app }),
   };
