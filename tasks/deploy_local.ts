@@ -26,6 +26,7 @@
 import { join } from "node:path";
 import { hostLaunch, platformEnv } from "../function/package/launch.ts";
 import { describeError } from "../lib/errors.ts";
+import { writeFileAtomic } from "../lib/fs/atomic.ts";
 import { type AppHost, armAppHost } from "../lib/deploy/app_host.ts";
 import { ArmClient } from "../lib/deploy/arm.ts";
 import type { DeployTarget } from "../lib/deploy/outputs.ts";
@@ -104,7 +105,10 @@ async function signingKey(stateDir: string): Promise<string> {
   }
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  await Deno.writeTextFile(path, key + "\n", { mode: 0o600 });
+  // Atomic, owner-only: a deploy killed here must not leave half a key for the next one.
+  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
+  await Deno.writeTextFile(tmp, key + "\n", { mode: 0o600 });
+  await Deno.rename(tmp, path);
   return key;
 }
 
@@ -180,7 +184,7 @@ export async function startLocalStack(
     const settings = await readJson<Record<string, string>>(settingsFile, {
       WEBSITE_RUN_FROM_PACKAGE: PLACEHOLDER_PACKAGE,
     });
-    await Deno.writeTextFile(settingsFile, JSON.stringify(settings, null, 2) + "\n");
+    await writeFileAtomic(settingsFile, JSON.stringify(settings, null, 2) + "\n");
     let app: RunningApp | undefined;
     let generation = 0;
 
@@ -267,7 +271,8 @@ export async function startLocalStack(
       log,
       // A settings change restarts the app, which then runs from the package the setting names.
       restart: async (next) => {
-        await Deno.writeTextFile(settingsFile, JSON.stringify(next, null, 2) + "\n");
+        // Atomic: a deploy SIGKILLed mid-write must not leave an unreadable settings file.
+        await writeFileAtomic(settingsFile, JSON.stringify(next, null, 2) + "\n");
         const url = next.WEBSITE_RUN_FROM_PACKAGE;
         if (url) await startApp(url);
         else await stopApp();

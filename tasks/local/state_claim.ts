@@ -11,6 +11,7 @@
  * @module
  */
 import { join } from "node:path";
+import { writeFileAtomic } from "../../lib/fs/atomic.ts";
 
 /** The owner file's content. */
 interface Owner {
@@ -121,7 +122,7 @@ export async function claimStateDir(stateDir: string): Promise<StateClaim> {
   );
   await stopAll(left.map((p) => p.pid));
   const owner: Owner = { pid: Deno.pid, started_at: new Date().toISOString() };
-  await Deno.writeTextFile(file, JSON.stringify(owner) + "\n");
+  await writeFileAtomic(file, JSON.stringify(owner) + "\n");
   return {
     stopped: left.map((p) => ({ pid: p.pid, command: p.command.slice(0, 200) })),
     async release() {
