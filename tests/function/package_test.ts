@@ -1,7 +1,7 @@
 /**
  * The custom-handler package over real HTTP, started as the Azure Functions host starts it:
- * `bin/deno` with the arguments of `host.json`, in the package folder, with
- * `FUNCTIONS_CUSTOMHANDLER_PORT` and the `FLUXOPS_MODEL` app setting.
+ * `bin/launch` (which runs `bin/deno`) with the arguments of `host.json`, in the package folder,
+ * with `FUNCTIONS_CUSTOMHANDLER_PORT` and the `FLUXOPS_MODEL` app setting.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
