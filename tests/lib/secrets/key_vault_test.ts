@@ -388,3 +388,26 @@ Deno.test("a vault that accepts connections but never answers times out as vault
     for (const conn of held) conn.close();
   }
 });
+
+vaultTest(
+  "resolveSigningKey() (the trainer's vault read) waits out the role window too",
+  async (s) => {
+    const version = s.vault.setSecret("model-signing-key", SECRET);
+    const run = await runDriver<{ ok: boolean; keyId?: string }>(
+      DRIVER,
+      ["signing"],
+      { ...s.env, FLUXOPS_KEY_VAULT_URI: s.vault.url, FLUXOPS_RBAC_WAIT_SECONDS: "30" },
+    );
+    assert.equal(run.result.ok, true, run.stdout + run.stderr);
+    assert.equal(
+      run.result.keyId,
+      `keyvault:${new URL(s.vault.url).host}/model-signing-key/${version}`,
+    );
+    assert.match(
+      run.stderr,
+      /waiting for the role assignment on Key Vault .*\(403 ForbiddenByRbac\)/,
+    );
+    assert.ok(s.vault.requests.some((r) => r.status === 403));
+  },
+  { rbacDelayMs: 1_000 },
+);
