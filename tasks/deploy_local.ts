@@ -37,7 +37,11 @@ import { openBlobBackend } from "../lib/store/open_blob_backend.ts";
 import { ModelRegistry } from "../lib/store/registry.ts";
 import { type BlobLocation, parseStoreUrl } from "../lib/store/store_url.ts";
 import { type RunningAzurite, startAzurite } from "./local/azurite.ts";
-import { type KeyVaultServer, startKeyVaultServer } from "./local/key_vault_server.ts";
+import {
+  DEFAULT_RBAC_DELAY_MS,
+  type KeyVaultServer,
+  startKeyVaultServer,
+} from "./local/key_vault_server.ts";
 import { freePort } from "../lib/net/loopback.ts";
 import { makeTls, type TlsFiles } from "./local/tls.ts";
 import { startTokenServer, type TokenServer } from "./local/token_server.ts";
@@ -148,7 +152,10 @@ export async function startLocalStack(
     cleanups.push(() => Deno.remove(runDir, { recursive: true }));
     const tls: TlsFiles = await makeTls();
     cleanups.push(() => tls.cleanup());
-    const azurite: RunningAzurite = await startAzurite({ location: join(stateDir, "azurite") });
+    const azurite: RunningAzurite = await startAzurite({
+      location: join(stateDir, "azurite"),
+      rbacDelayMs: DEFAULT_RBAC_DELAY_MS,
+    });
     cleanups.push(() => azurite.stop());
     const tokens: TokenServer = startTokenServer();
     cleanups.push(() => tokens.stop());
