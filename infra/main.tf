@@ -151,3 +151,13 @@ module "key_vault" {
   secret_writer_role_assignment_ids = [time_sleep.deployer_rbac_propagation.id]
   tags                              = local.tags
 }
+
+# States written before infra/bootstrap owned the group: forget the group, never delete it (import
+# it into the bootstrap's state: QUICKSTART.md, "One-time setup").
+removed {
+  from = module.resource_group
+
+  lifecycle {
+    destroy = false
+  }
+}

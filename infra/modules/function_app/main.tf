@@ -149,3 +149,9 @@ resource "azurerm_function_app_flex_consumption" "this" {
 
   tags = var.tags
 }
+
+# States written before FC1 was offered had the one app without an index.
+moved {
+  from = azurerm_linux_function_app.this
+  to   = azurerm_linux_function_app.this[0]
+}
