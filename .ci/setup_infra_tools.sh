@@ -76,16 +76,18 @@ build() {
   if [ -x "$out" ] && [ "$(cat "$stamps/$name" 2>/dev/null)" = "$want" ]; then return 0; fi
   echo "setup_infra_tools: building $name (Go module proxy, $(nproc) cores)"
   t0=$SECONDS
-  mkdir -p "$(dirname "$out")"
   mkdir -p "$cache/logs"
+  # Built beside the logs, moved into place when whole: an interrupted build leaves no empty
+  # platform folder in the mirror (which would break `tofu providers lock`).
   if ! (cd "$dir" && GOOS=${goos:-$("$go_bin" env GOOS)} GOARCH=${goarch:-$("$go_bin" env GOARCH)} \
-    "$go_bin" build -trimpath -ldflags="$ldflags" -o "$out.partial" "$pkg") \
+    "$go_bin" build -trimpath -ldflags="$ldflags" -o "$cache/logs/$name.partial" "$pkg") \
     >"$cache/logs/$name.log" 2>&1; then
     tail -30 "$cache/logs/$name.log" >&2
     echo "setup_infra_tools: building $name failed (log: $cache/logs/$name.log)" >&2
     return 1
   fi
-  mv -f "$out.partial" "$out"
+  mkdir -p "$(dirname "$out")"
+  mv -f "$cache/logs/$name.partial" "$out"
   echo "$want" >"$stamps/$name"
   echo "setup_infra_tools: $name built in $((SECONDS - t0)) s, $(du -m "$out" | cut -f1) MB"
 }
