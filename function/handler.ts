@@ -10,8 +10,7 @@ import { formatRequestLog, isoNow, type RequestLog } from "../lib/log/request_li
 import { describeError, FluxError, InvalidInput } from "../lib/errors.ts";
 import { argmaxRows, predictProba } from "../lib/forest/predict.ts";
 import { HttpError, toErrorBody } from "../lib/serving/http_error.ts";
-import { type Instances, parseInstances } from "../lib/serving/instances.ts";
-import { readInstances } from "../lib/serving/fast_instances.ts";
+import { parseInstances } from "../lib/serving/instances.ts";
 import { batchReply, singleReply } from "../lib/serving/predict_reply.ts";
 import type { ModelHolder, ServedModel } from "../lib/serving/model_holder.ts";
 import { openApiDocument } from "../lib/serving/openapi.ts";
@@ -186,9 +185,9 @@ function requireJson(req: Request, allowMissing = false): void {
   requireJsonType(req.headers.get("content-type") ?? "", allowMissing);
 }
 
-function parseJsonBody(bytes: Uint8Array): unknown {
+function parseJsonText(text: string): unknown {
   try {
-    return JSON.parse(DECODER.decode(bytes));
+    return JSON.parse(text);
   } catch (err) {
     throw new InvalidInput(`body: not valid JSON (${(err as Error).message.split("\n")[0]})`);
   }
@@ -315,19 +314,16 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     });
   };
 
-  /** Rows of a predict body for `served`: the common shapes read on bytes, the rest in full. */
-  const instancesOf = (bytes: Uint8Array, served: ServedModel): Instances => {
-    const { model, index } = served;
-    const o = { features: model.featureNames, maxInstances, index };
-    return readInstances(bytes, o) ?? parseInstances(parseJsonBody(bytes), o);
-  };
-
   const predict = async (req: Request, ctx: Ctx): Promise<Reply> => {
     if (!isJson(req.headers.get("content-type"))) requireJson(req);
     need(ctx);
-    const bytes = await readBody(req, maxBodyBytes, readDeadlines);
+    // JSON.parse, not a parser of our own: V8's reads these bodies faster than a JavaScript
+    // reader could (measured: 1.2-2.5x faster than one on 17-digit numbers, as fast on short
+    // ones), and names every syntax error.
+    const json = parseJsonText(DECODER.decode(await readBody(req, maxBodyBytes, readDeadlines)));
     const { served, rows, proba, predicted } = scoreWith(req, ctx, (served) => {
-      const rows = instancesOf(bytes, served);
+      const { model, index } = served;
+      const rows = parseInstances(json, { features: model.featureNames, maxInstances, index });
       return { rows, ...runForest(served, rows.x, rows.nRows) };
     });
     ctx.instances = rows.nRows;
