@@ -364,8 +364,12 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     }
   };
 
-  /** Routes a request; returns the reply or throws a FluxError. */
-  const route = async (req: Request, ctx: Ctx): Promise<Reply> => {
+  /**
+   * Routes a request; returns the reply (a promise of it for the routes that read a body) or
+   * throws a FluxError. Not an async function: a report answers without a promise, and a
+   * prediction's promise is passed on, not wrapped in another.
+   */
+  const route = (req: Request, ctx: Ctx): Reply | Promise<Reply> => {
     const pathname = pathnameOf(req.url);
     const path = pathname.length > 1 && pathname.endsWith("/")
       ? pathname.replace(/\/+$/, "")
@@ -382,7 +386,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
           return health();
         case "/api/predict":
           only("POST", path);
-          return await predict(req, ctx);
+          return predict(req, ctx);
         case "/api/model-info":
           only("GET", path);
           return modelInfo(ctx);
@@ -442,7 +446,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
         if (rest.length === 1 && rest[0] === "infer") {
           only("POST", "/v2/models/{name}/infer");
           checkName(name);
-          return await infer(req, ctx);
+          return infer(req, ctx);
         }
       }
     }
@@ -463,7 +467,8 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     let res: Reply;
     let errorCode: string | undefined;
     try {
-      res = await route(req, ctx);
+      const r = route(req, ctx);
+      res = r instanceof Promise ? await r : r;
     } catch (err) {
       const e = toErrorBody(err);
       errorCode = e.code;
