@@ -680,6 +680,12 @@ function markdown(doc: Record<string, unknown>, results: TargetResult[]): string
         `${(ours.load.requests_per_s / r.load.requests_per_s).toFixed(1)}x the one-row req/s`,
       );
     }
+    const cpuOurs = ours.server_cpu_us_per_request;
+    const cpuPeer = r.server_cpu_us_per_request;
+    if (cpuOurs && cpuPeer) {
+      // Steadier than req/s on a busy machine: other work slows a server, not its CPU a request.
+      parts.push(`${(cpuPeer / cpuOurs).toFixed(1)}x less server CPU per one-row request`);
+    }
     const a = ours.batch?.server_timing_ms?.p50;
     const b = r.batch?.server_timing_ms?.p50;
     if (a && b) parts.push(`${(b / a).toFixed(1)}x faster batch server-timing p50`);
