@@ -18,24 +18,28 @@ function report(names: string[] = ["f0", "f1", "f2"], data = "recent.csv"): Drif
   return driftOfRows(model, x, 500, { data, createdAt: new Date("2026-03-04T05:06:07Z") });
 }
 
-Deno.test("renderDriftReport() lists every feature from the highest PSI down, with status badges", () => {
+Deno.test("renderDriftReport() lists every feature from the smallest p-value up, with status badges", () => {
   const r = report();
   const html = renderDriftReport(r);
   assert.match(html, /^<!doctype html>/);
   const order = [...html.matchAll(/<tr data-feature="([^"]*)"/g)].map((m) => m[1]);
-  const expected = Object.entries(r.features).sort((a, b) => b[1].psi - a[1].psi).map(([n]) => n);
+  const expected = Object.entries(r.features)
+    .sort((a, b) => a[1].p_value - b[1].p_value || b[1].psi - a[1].psi).map(([n]) => n);
   assert.deepEqual(order, expected);
   assert.equal(order[0], "f1");
   assert.match(
     html,
-    /<tr data-feature="f1"><td class="feature">f1<\/td><td class="num">\d\.\d{4}<\/td><td><span class="status status-alert">alert<\/span>/,
+    /<tr data-feature="f1"><td class="feature">f1<\/td><td><span class="status status-alert">alert<\/span><\/td><td class="num">/,
   );
+  assert.match(html, /Data set<\/div><div class="value"><span class="verdict-ok">no drift/);
+  assert.match(html, /Features drifted<\/div><div class="value">1 of 3</);
+  assert.match(html, /id="prediction"/);
+  assert.match(html, /id="performance"/);
   assert.equal([...html.matchAll(/<section class="card feature"/g)].length, 3);
   assert.equal([...html.matchAll(/<svg id="drift-chart-\d"/g)].length, 3);
   assert.match(html, /Rows <b>500<\/b>/);
   assert.match(html, /2026-03-04 05:06 UTC/);
   assert.match(html, new RegExp(`Overall PSI</div><div class="value">${r.overall_psi.toFixed(4)}`));
-  assert.match(html, /Features in alert<\/div><div class="value">1</);
 });
 
 Deno.test("renderDriftReport() escapes hostile feature names, data paths and versions", () => {

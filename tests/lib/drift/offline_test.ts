@@ -12,19 +12,23 @@ const MODEL = uniformModel({ nFeatures: 3 });
 
 Deno.test("driftOfRows() gives the figures the function's window gives for the same rows", () => {
   const x = uniformRows(new Rng(8), 800, 3, { 0: 0.3 });
-  const offline = driftOfRows(MODEL, x, 800, { data: "recent.csv" });
   const monitor = new DriftMonitor({ window: 1000 });
+  const offline = driftOfRows(MODEL, x, 800, { data: "recent.csv", settings: monitor.settings });
   monitor.observe(MODEL, x, 800);
   const online = monitor.snapshot(MODEL);
   assert.equal(offline.window, online.window);
   assert.equal(offline.overall_psi, online.overall_psi);
   assert.equal(offline.status, online.status);
+  assert.equal(offline.dataset_drift, online.dataset_drift);
+  assert.equal(offline.share_drifted, online.share_drifted);
   for (const [name, f] of Object.entries(online.features)) {
-    assert.deepEqual([offline.features[name]!.psi, offline.features[name]!.status], [
-      f.psi,
-      f.status,
-    ]);
+    const o = offline.features[name]!;
+    assert.deepEqual(
+      [o.psi, o.js_distance, o.chi2_p_value, o.drifted, o.status],
+      [f.psi, f.js_distance, f.chi2_p_value, f.drifted, f.status],
+    );
   }
+  assert.equal(online.features.f0!.drifted, true, "the shifted feature drifted");
 });
 
 Deno.test("driftOfRows() reports each feature's edges and training and recent fractions", () => {
@@ -44,14 +48,18 @@ Deno.test("driftOfRows() reports each feature's edges and training and recent fr
   assert.deepEqual(f0.training, new Array(10).fill(0.1));
   assert.deepEqual(f0.bin_edges, MODEL.artifact.features[0]!.bin_edges);
   assert.deepEqual(r.features.f1!.recent, [0, 0, 0, 0, 0, 1 / 3, 1 / 3, 1 / 3, 0, 0]);
-  assert.equal(r.status, "alert");
+  assert.equal(r.status, "ok", "three rows are too few to call drift");
+  assert.ok(r.features.f0!.psi > 0.25, "while PSI alone would alarm");
 });
 
 Deno.test("countBins() counts every row of every feature once", () => {
   const ref = driftReference(uniformStats(["a", "b"]));
-  const counts = countBins(ref, uniformRows(new Rng(1), 123, 2), 123);
+  const x = uniformRows(new Rng(1), 123, 2);
+  x[5] = NaN;
+  const { counts, rows } = countBins(ref, x, 123);
+  assert.deepEqual(Array.from(rows), [123, 122], "a NaN cell is skipped");
+  assert.equal(counts.subarray(10).reduce((s, c) => s + c, 0), 122);
   assert.equal(counts.subarray(0, 10).reduce((s, c) => s + c, 0), 123);
-  assert.equal(counts.subarray(10).reduce((s, c) => s + c, 0), 123);
 });
 
 function csv(x: Float64Array, p: number, header: string): string {
