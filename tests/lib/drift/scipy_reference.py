@@ -7,6 +7,7 @@ Reads one JSON object on stdin, with any of these keys, and writes the answers a
   wasserstein: [[u, v], ...] -> [scipy.stats.wasserstein_distance(u, v) / numpy.std(u), ...]
   js:        [[p, q], ...]  -> [scipy.spatial.distance.jensenshannon(p, q, base=2), ...]
   chisquare: [[obs, exp], ...] -> [scipy.stats.chisquare(obs, exp).pvalue, ...]
+  contingency: [[a, b], ...] -> [scipy.stats.chi2_contingency([a, b], correction=False).pvalue, ...]
   datasets:  [name, ...]    -> {name: {"names": [...], "x": [[...], ...], "y": [...]}} from
                                scikit-learn's bundled data sets
 """
@@ -39,6 +40,11 @@ def main() -> None:
         out["js"] = [float(distance.jensenshannon(p, q, base=2)) for p, q in req["js"]]
     if "chisquare" in req:
         out["chisquare"] = [float(stats.chisquare(o, e).pvalue) for o, e in req["chisquare"]]
+    if "contingency" in req:
+        out["contingency"] = [
+            float(stats.chi2_contingency([o, t], correction=False).pvalue)
+            for o, t in req["contingency"]
+        ]
     if "datasets" in req:
         from sklearn import datasets
 
