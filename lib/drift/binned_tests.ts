@@ -13,7 +13,13 @@
  */
 import { psiTerm } from "./psi.ts";
 import type { DriftReference } from "./reference.ts";
-import { chi2Gof, type Chi2Result, EMPTY_BIN_FRACTION, jsDistance } from "./stats/bins.ts";
+import {
+  chi2Gof,
+  chi2GofStatistic,
+  type Chi2Result,
+  EMPTY_BIN_FRACTION,
+  jsDistance,
+} from "./stats/bins.ts";
 import { chi2Sf } from "./stats/gamma.ts";
 
 /** The binned figures of one feature. */
@@ -39,6 +45,45 @@ export function chi2Homogeneity(
   let n = 0;
   for (let b = 0; b < k; b++) n += counts[cOffset + b]!;
   if (n === 0) return { statistic: 0, dof: 0, pValue: 1 };
+  const { statistic, dof } = chi2HomogeneityStatistic(
+    fractions,
+    trainRows,
+    counts,
+    fOffset,
+    cOffset,
+    k,
+    n,
+  );
+  return { statistic, dof, pValue: dof < 1 ? 1 : chi2Sf(statistic, dof) };
+}
+
+/**
+ * The chi-square statistic of feature `f` alone (the test `binnedFigures` makes), without its
+ * p-value: what the monitor compares with a critical value on every evaluation.
+ */
+export function chi2Statistic(
+  ref: DriftReference,
+  counts: ArrayLike<number>,
+  n: number,
+  f: number,
+): { statistic: number; dof: number } {
+  const bins = ref.bins;
+  const off = f * bins;
+  const r = ref.trainRows > 0
+    ? chi2HomogeneityStatistic(ref.expected, ref.trainRows, counts, off, off, bins, n)
+    : chi2GofStatistic(ref.expected, counts, off, bins, n);
+  return r;
+}
+
+function chi2HomogeneityStatistic(
+  fractions: ArrayLike<number>,
+  trainRows: number,
+  counts: ArrayLike<number>,
+  fOffset: number,
+  cOffset: number,
+  k: number,
+  n: number,
+): { statistic: number; dof: number } {
   const total = n + trainRows;
   let stat = 0;
   let used = 0;
@@ -52,8 +97,29 @@ export function chi2Homogeneity(
     const et = trainRows * col / total;
     stat += (o - eo) * (o - eo) / eo + (t - et) * (t - et) / et;
   }
-  const dof = used - 1;
-  return { statistic: stat, dof, pValue: dof < 1 ? 1 : chi2Sf(stat, dof) };
+  return { statistic: stat, dof: used - 1 };
+}
+
+const critical = new Map<string, number>();
+
+/**
+ * The chi-square critical value of `dof` degrees of freedom at level `alpha`: the statistic
+ * above which the p-value is under `alpha` (by bisection on `chi2Sf`, cached).
+ */
+export function chi2Critical(dof: number, alpha: number): number {
+  const key = `${dof}:${alpha}`;
+  const hit = critical.get(key);
+  if (hit !== undefined) return hit;
+  let lo = 0;
+  let hi = Math.max(10, dof * 4);
+  while (chi2Sf(hi, dof) > alpha) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-13 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (chi2Sf(mid, dof) > alpha) lo = mid;
+    else hi = mid;
+  }
+  critical.set(key, hi);
+  return hi;
 }
 
 /** The binned figures of feature `f` for `counts` (laid out as the window's) over `n` rows. */

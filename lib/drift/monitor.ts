@@ -21,6 +21,7 @@
  * @module
  */
 import type { LoadedModel } from "../model/artifact.ts";
+import { chi2Critical, chi2Statistic } from "./binned_tests.ts";
 import { type DriftFigures, driftFigures } from "./figures.ts";
 import { type PredictionDrift, predictionDrift } from "./prediction.ts";
 import type { DriftStatus } from "./psi.ts";
@@ -258,13 +259,27 @@ export class DriftMonitor {
     };
   }
 
-  /** Compares every feature's status with the one last announced, and announces changes. */
+  /**
+   * Compares every feature's verdict with the one last announced, and announces changes. The
+   * common case, no change, costs one chi-square statistic per feature against a cached
+   * critical value (no logarithm, no incomplete gamma): the figures are computed only for an
+   * event.
+   */
   #evaluate(t: Tracked): void {
     const w = t.window!;
     if (w.size < this.minRows) return;
     t.sinceCheck = 0;
+    const ref = w.reference;
+    const names = ref.names;
+    const level = this.settings.alpha / names.length;
+    let changed = false;
+    for (let f = 0; f < names.length && !changed; f++) {
+      const { statistic, dof } = chi2Statistic(ref, w.counts, w.size, f);
+      const drifted = dof >= 1 && statistic > chi2Critical(dof, level);
+      changed = drifted !== (t.announced[f] === "alert");
+    }
+    if (!changed) return;
     const figures = this.#figures(t);
-    const names = w.reference.names;
     for (let f = 0; f < names.length; f++) {
       const fig = figures.features[names[f]!]!;
       const previous = t.announced[f]!;

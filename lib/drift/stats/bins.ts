@@ -31,6 +31,18 @@ export function chi2Gof(
   let n = 0;
   for (let b = 0; b < k; b++) n += counts[offset + b]!;
   if (n === 0) return { statistic: 0, dof: 0, pValue: 1 };
+  const { statistic, dof } = chi2GofStatistic(expected, counts, offset, k, n);
+  return { statistic, dof, pValue: dof < 1 ? 1 : chi2Sf(statistic, dof) };
+}
+
+/** The statistic and degrees of freedom of {@link chi2Gof}, for counts summing to `n`. */
+export function chi2GofStatistic(
+  expected: ArrayLike<number>,
+  counts: ArrayLike<number>,
+  offset: number,
+  k: number,
+  n: number,
+): { statistic: number; dof: number } {
   let stat = 0;
   let used = 0;
   for (let b = 0; b < k; b++) {
@@ -44,8 +56,7 @@ export function chi2Gof(
     const ne = n * e;
     stat += (o - ne) * (o - ne) / ne;
   }
-  const dof = used - 1;
-  return { statistic: stat, dof, pValue: dof < 1 ? 1 : chi2Sf(stat, dof) };
+  return { statistic: stat, dof: used - 1 };
 }
 
 /**
