@@ -9,7 +9,8 @@
  * statistics as the trainer does (deciles, bin fractions, row count), then draws one window of
  * n fresh rows from the same distributions and asks the monitor's figures whether anything
  * drifted. A training set is a sample too, so the trial counts the noise of its deciles as real
- * traffic meets it. Prints, per window size, the share of windows that alarmed and its 95%
+ * traffic meets it (`--exact-fractions`: the goodness-of-fit test a model without its training
+ * row count gets). Prints, per window size, the share of windows that alarmed and its 95%
  * Wilson upper bound; `--json` prints them as JSON.
  * @module
  */
@@ -29,13 +30,16 @@ const { values } = parseArgs({
     sizes: { type: "string", default: "30,50,100,150,200,300,500,1000" },
     seed: { type: "string", default: "1" },
     json: { type: "boolean", default: false },
+    "exact-fractions": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (values.help) {
   console.log(
     "deno run bench/drift_false_alarms.ts [--trials N] [--train ROWS] [--alpha A] " +
-      "[--sizes 50,100,...] [--seed S] [--json]",
+      "[--sizes 50,100,...] [--seed S] [--exact-fractions] [--json]\n" +
+      "  --exact-fractions  test against the training fractions as exact (goodness of fit), as " +
+      "for a model without metrics.n_train",
   );
   Deno.exit(0);
 }
@@ -86,7 +90,11 @@ for (const n of sizes) {
   let alarms = 0;
   for (let t = 0; t < trials; t++) {
     const train = rows(trainRows);
-    const ref = driftReference(featureStats(names, train, trainRows), "sim", trainRows);
+    const ref = driftReference(
+      featureStats(names, train, trainRows),
+      "sim",
+      values["exact-fractions"] ? 0 : trainRows,
+    );
     const w = new DriftWindow(ref, n);
     w.add(rows(n), n);
     const fig = driftFigures(ref, w.counts, w.size, settings);
