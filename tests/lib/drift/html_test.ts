@@ -13,7 +13,11 @@ const HOSTILE = ["<script>window.pwned = 1</script>", `<img src=x onerror="pwned
 
 /** A report on features named `names` where the second one is shifted into alert. */
 function report(names: string[] = ["f0", "f1", "f2"], data = "recent.csv"): DriftReport {
-  const model = uniformModel({ nFeatures: names.length, features: uniformStats(names) });
+  const model = uniformModel({
+    nFeatures: names.length,
+    features: uniformStats(names),
+    classFrequencies: [0.5, 0.5],
+  });
   const x = uniformRows(new Rng(6), 500, names.length, { 1: 0.4 });
   return driftOfRows(model, x, 500, { data, createdAt: new Date("2026-03-04T05:06:07Z") });
 }
@@ -107,6 +111,7 @@ interface Check {
   }[];
   outside: string[];
   overflowX: number;
+  sections: Record<string, { width: number; height: number; text: string } | null>;
   pwned: boolean;
   bodyText: string;
 }
@@ -129,7 +134,11 @@ const CHECK = `(() => {
       }
     }
   }
-  return { charts, outside, overflowX: document.documentElement.scrollWidth - window.innerWidth,
+  const sections = Object.fromEntries(["summary", "features", "prediction", "performance"].map((id) => {
+    const el = document.getElementById(id);
+    return [id, el ? { width: box(el).width, height: box(el).height, text: el.innerText } : null];
+  }));
+  return { charts, outside, sections, overflowX: document.documentElement.scrollWidth - window.innerWidth,
     pwned: "pwned" in window, bodyText: document.body.innerText };
 })()`;
 
@@ -177,6 +186,17 @@ for (
           assert.deepEqual(chart.recent.map((b) => b.fraction), want.recent);
         }
         for (const name of names) assert.ok(check.bodyText.includes(name), name);
+        for (const [id, box] of Object.entries(check.sections)) {
+          assert.ok(
+            box && box.width > 200 && box.height > 40,
+            `#${id} is shown: ${JSON.stringify(box)}`,
+          );
+          assert.ok(box.width <= width, `#${id} fits the window`);
+        }
+        assert.match(check.sections.summary!.text, /Data set\s+no drift/i);
+        assert.match(check.sections.prediction!.text, /Prediction drift/);
+        assert.match(check.sections.prediction!.text, /against the training class frequencies/);
+        assert.match(check.sections.features!.text, /Out of range/);
         assert.deepEqual(check.outside, []);
         assert.ok(check.overflowX <= 0, `page is ${check.overflowX}px wider than the window`);
       });
