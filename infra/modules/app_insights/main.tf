@@ -126,9 +126,10 @@ resource "azurerm_monitor_scheduled_query_rules_alert_v2" "latency_p95" {
 #   {"time":...,"level":"error","msg":"drift","feature":"f3","status":"alert","previous":"ok",
 #    "drifted":true,"chi2_p_value":1.2e-9,"js_distance":0.21,"psi":0.41,"dataset_drift":false,
 #    "share_drifted":0.1,"model_version":...,"window":1000}
-# The alert fires on a drifted feature or on the data set's drift (at least half the features),
-# never on raw PSI, whose level under no drift depends on the window size. (drift_alert.statuses
-# no longer selects anything: a verdict is drifted or not.)
+# The alert fires on a drifted feature (status "alert" is drifted) or on the data set's drift (at
+# least half the features), never on raw PSI, whose level under no drift depends on the window
+# size. drift_alert.statuses adding "warn" also fires on a feature falling back from drifted to
+# significant before the correction only: events are sent on changes of the drifted verdict.
 # Assumptions about how it gets here (azure-functions-host WorkerProcess/WorkerConsoleLogService):
 # the host reads a custom handler's stdout line by line and logs each line as it is, at
 # Information level (stderr: Warning if the line holds "warn", Error if "error", "fail" or
@@ -159,14 +160,15 @@ resource "azurerm_monitor_scheduled_query_rules_alert_v2" "drift" {
       | where message has "drift"
       | extend event = parse_json(extract(@"\{.*\}", 0, message))
       | extend msg = coalesce(tostring(event.msg), tostring(customDimensions.msg)),
+          status = coalesce(tostring(event.status), tostring(customDimensions.status)),
           feature = coalesce(tostring(event.feature), tostring(customDimensions.feature)),
           drifted = tobool(coalesce(tostring(event.drifted), tostring(customDimensions.drifted))),
           dataset_drift = tobool(coalesce(tostring(event.dataset_drift), tostring(customDimensions.dataset_drift))),
           chi2_p_value = todouble(coalesce(tostring(event.chi2_p_value), tostring(customDimensions.chi2_p_value))),
           share_drifted = todouble(coalesce(tostring(event.share_drifted), tostring(customDimensions.share_drifted))),
           model_version = coalesce(tostring(event.model_version), tostring(customDimensions.model_version))
-      | where msg == "drift" and (drifted == true or dataset_drift == true)
-      | project timestamp, feature, drifted, dataset_drift, chi2_p_value, share_drifted, model_version, cloud_RoleInstance
+      | where (msg == "drift" and status in (${join(", ", [for s in var.drift_alert.statuses : jsonencode(s)])})) or (msg == "drift" and (drifted == true or dataset_drift == true))
+      | project timestamp, feature, status, drifted, dataset_drift, chi2_p_value, share_drifted, model_version, cloud_RoleInstance
     KQL
     time_aggregation_method = "Count"
     operator                = "GreaterThan"
