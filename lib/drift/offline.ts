@@ -145,7 +145,12 @@ function predict(model: LoadedModel, t: DriftTable): { counts: Uint32Array; clas
   return { counts, classes };
 }
 
-function performance(model: LoadedModel, labels: readonly string[], classes: Int32Array) {
+/** Accuracy and F1 of the predictions against the labels (rows with an unknown label left out). */
+function scorePerformance(
+  model: LoadedModel,
+  labels: readonly string[],
+  classes: Int32Array,
+): Performance {
   const index = new Map(model.artifact.classes.map((c, i) => [String(c), i]));
   const yTrue: number[] = [];
   const yPred: number[] = [];
@@ -261,7 +266,9 @@ export function driftOfTable(
     status: figures.status,
     features,
     prediction: unscored > 0 ? { ...pred, unscored_rows: unscored } : pred,
-    performance: table.targetValues ? performance(model, table.targetValues, scored.classes) : null,
+    performance: table.targetValues
+      ? scorePerformance(model, table.targetValues, scored.classes)
+      : null,
   };
 }
 

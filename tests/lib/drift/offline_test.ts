@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DriftMonitor } from "../../../lib/drift/monitor.ts";
-import { countBins, DRIFT_FORMAT, driftOfRows, runDrift } from "../../../lib/drift/offline.ts";
+import {
+  countBins,
+  DRIFT_FORMAT,
+  driftOfRows,
+  driftOfTable,
+  runDrift,
+} from "../../../lib/drift/offline.ts";
+import { predictProba } from "../../../lib/forest/predict.ts";
+import { argmaxRows } from "../../../lib/metrics/argmax.ts";
+import { precisionRecallF1 } from "../../../lib/metrics/precision_recall_f1.ts";
 import { driftReference } from "../../../lib/drift/reference.ts";
 import { FluxError } from "../../../lib/errors.ts";
 import { serializeModel } from "../../../lib/model/artifact.ts";
@@ -163,3 +172,33 @@ for (const [what, make, code, message] of FAILURES) {
     });
   });
 }
+
+Deno.test("driftOfTable() scores the model on labelled rows beside its training metrics, leaving unknown labels out", () => {
+  const model = uniformModel({
+    nFeatures: 3,
+    classFrequencies: [0.5, 0.5],
+    metrics: { accuracy: 0.9, f1: 0.8, n_train: 400 },
+  });
+  const n = 200;
+  const x = uniformRows(new Rng(5), n, 3);
+  const predicted = argmaxRows(predictProba(model.forest, x, n), 2);
+  // Labels: the prediction on even rows, the other class on odd ones, one unknown label.
+  const labels = Array.from(predicted, (c, i) => String(i % 2 === 0 ? c : 1 - c));
+  labels[7] = "cat";
+  const table = { x, nRows: n, missing: new Uint32Array(3), nonNumeric: new Uint32Array(3) };
+  const r = driftOfTable(model, { ...table, targetValues: labels }, { data: "d" });
+  const perf = r.performance!;
+  assert.equal(perf.rows, n - 1);
+  assert.equal(perf.unknown_labels, 1);
+  assert.equal(perf.accuracy, 100 / 199);
+  const known = labels.map((l, i) => [l, i] as const).filter(([l]) => l !== "cat");
+  const f1 = precisionRecallF1(
+    Int32Array.from(known, ([l]) => Number(l)),
+    Int32Array.from(known, ([, i]) => predicted[i]!),
+    2,
+  ).f1;
+  assert.equal(perf.f1, f1);
+  assert.deepEqual(perf.training, { accuracy: 0.9, f1: 0.8 });
+  assert.equal(r.prediction.available && r.prediction.rows, n);
+  assert.equal(driftOfTable(model, table, { data: "d" }).performance, null);
+});
