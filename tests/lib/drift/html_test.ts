@@ -196,7 +196,7 @@ for (
         assert.match(check.sections.summary!.text, /Data set\s+no drift/i);
         assert.match(check.sections.prediction!.text, /Prediction drift/);
         assert.match(check.sections.prediction!.text, /against the training class frequencies/);
-        assert.match(check.sections.features!.text, /Out of range/);
+        assert.match(check.sections.features!.text, /Out of range/i);
         assert.deepEqual(check.outside, []);
         assert.ok(check.overflowX <= 0, `page is ${check.overflowX}px wider than the window`);
       });
