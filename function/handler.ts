@@ -262,8 +262,13 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
    * Adds parsed rows to the drift window, unless the model changed while the request was read:
    * rows for a replaced model would start its window over in place of the new one's.
    */
-  const watch = (served: ServedModel, x: Float64Array, nRows: number): void => {
-    if (drift && holder.served === served) drift.observe(served.model, x, nRows);
+  const watch = (
+    served: ServedModel,
+    x: Float64Array,
+    nRows: number,
+    predicted: ArrayLike<number>,
+  ): void => {
+    if (drift && holder.served === served) drift.observe(served.model, x, nRows, predicted);
   };
 
   const checkName = (name: string): void => {
@@ -327,7 +332,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
       return { rows, ...runForest(served, rows.x, rows.nRows) };
     });
     ctx.instances = rows.nRows;
-    watch(served, rows.x, rows.nRows);
+    watch(served, rows.x, rows.nRows, predicted);
     const body = rows.single
       ? singleReply(served, proba, predicted[0]!)
       : batchReply(served, proba, predicted, rows.nRows);
@@ -349,7 +354,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
       return { parsed, ...runForest(served, parsed.x, parsed.nRows) };
     });
     ctx.instances = parsed.nRows;
-    watch(served, parsed.x, parsed.nRows);
+    watch(served, parsed.x, parsed.nRows, predicted);
     const out = inferResponse(served, modelName, parsed, predicted, proba);
     return { body: out.body, status: 200, headers: { ...out.headers } };
   };
@@ -472,6 +477,10 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     } catch (err) {
       const e = toErrorBody(err);
       errorCode = e.code;
+      // Refused rows count in the drift monitor's quality figures, by cause.
+      if (drift && err instanceof InvalidInput && ctx.served && ctx.served === holder.served) {
+        if (ctx.route === "/api/predict" || ctx.v2) drift.refuse(ctx.served.model, err.message);
+      }
       if (!(err instanceof FluxError)) {
         console.error(JSON.stringify({
           time: new Date().toISOString(),
