@@ -399,7 +399,8 @@ function checkHeader(source: string, names: readonly string[], line: number): vo
   });
 }
 
-function emptyError(source: string, header: readonly string[] | undefined): DataError {
+/** The error for a file with no header, or no rows after it. */
+export function emptyError(source: string, header: readonly string[] | undefined): DataError {
   return new DataError(
     header === undefined
       ? `${source}: empty file, expected a header row`

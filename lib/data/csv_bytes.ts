@@ -78,7 +78,9 @@ export function widthError(source: string, width: number, got: number, line: num
 
 /** The error for a blank class label. */
 export function labelError(source: string, line: number, name: string, column: number) {
-  return new DataError(`${source}:${line}: column ${quote(name)} (${column + 1}): empty class label`);
+  return new DataError(
+    `${source}:${line}: column ${quote(name)} (${column + 1}): empty class label`,
+  );
 }
 
 /** The error for malformed CSV, worded and placed as the csv-parse path words and places it. */
@@ -90,7 +92,9 @@ export function malformedError(
   problem: string,
 ): DataError {
   const name = header?.[column];
-  const where = name === undefined ? ` column ${column + 1}:` : ` column ${quote(name)} (${column + 1}):`;
+  const where = name === undefined
+    ? ` column ${column + 1}:`
+    : ` column ${quote(name)} (${column + 1}):`;
   return new DataError(`${source}:${line}:${where} malformed CSV: ${problem}`);
 }
 
@@ -447,7 +451,10 @@ export class CsvRecordReader {
         line++;
         continue;
       }
-      if ((block.rows + 1) * p > block.x.length || block.rows >= block.labels.length && block.hasLabels) {
+      if (
+        (block.rows + 1) * p > block.x.length ||
+        block.rows >= block.labels.length && block.hasLabels
+      ) {
         block.grow();
       }
       const x = block.x;

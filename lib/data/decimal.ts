@@ -47,43 +47,44 @@ export function scanDecimal(buf: Uint8Array, start: number, end: number): number
     negative = c === 0x2d;
     c = ++i < end ? buf[i]! : 0;
   }
-  let hi = 0; // the first 15 significant digits
-  let lo = 0; // the next ones, at most 4
-  let loDigits = 0;
-  let significant = 0;
+  // Significant digits go to two int32 accumulators of up to 9 digits each: integer
+  // multiply-adds are a shorter dependency chain per digit than float ones.
+  let a = 0;
+  let na = 0;
+  let b = 0;
+  let nb = 0;
   let digits = 0;
   let scale = 0;
   while (c >= 0x30 && c <= 0x39) {
-    if (significant < 15) {
-      if (hi !== 0 || c !== 0x30) {
-        hi = hi * 10 + (c - 0x30);
-        significant++;
+    if (na < 9) {
+      if (a !== 0 || c !== 0x30) {
+        a = a * 10 + (c - 0x30);
+        na++;
       }
-    } else {
-      lo = lo * 10 + (c - 0x30);
-      loDigits++;
-      significant++;
+    } else if (nb < 10) {
+      b = b * 10 + (c - 0x30); // a 10th digit marks the number too long
+      nb++;
     }
     digits++;
     c = ++i < end ? buf[i]! : 0;
   }
   if (c === 0x2e) {
     c = ++i < end ? buf[i]! : 0;
+    const before = digits;
     while (c >= 0x30 && c <= 0x39) {
-      if (significant < 15) {
-        if (hi !== 0 || c !== 0x30) {
-          hi = hi * 10 + (c - 0x30);
-          significant++;
+      if (na < 9) {
+        if (a !== 0 || c !== 0x30) {
+          a = a * 10 + (c - 0x30);
+          na++;
         }
-      } else {
-        lo = lo * 10 + (c - 0x30);
-        loDigits++;
-        significant++;
+      } else if (nb < 10) {
+        b = b * 10 + (c - 0x30);
+        nb++;
       }
       digits++;
-      scale--;
       c = ++i < end ? buf[i]! : 0;
     }
+    scale = before - digits;
   }
   if (c === 0x65 || c === 0x45) {
     c = ++i < end ? buf[i]! : 0;
@@ -105,14 +106,22 @@ export function scanDecimal(buf: Uint8Array, start: number, end: number): number
   } else {
     decimalEnd = i;
   }
-  if (digits === 0 || significant > 19) return NaN;
-  if (hi === 0) return negative ? -0 : 0;
+  // More than 18 significant digits (b took a 10th one): the exact path.
+  if (digits === 0 || nb > 9) return NaN;
+  if (a === 0) return negative ? -0 : 0;
   if (scale < -22 || scale > 22) return NaN;
   let v: number;
-  if (significant <= 15) {
-    v = scale >= 0 ? hi * POW10[scale]! : hi / POW10[-scale]!;
+  const n = na + nb;
+  if (n <= 15) {
+    const w = a * POW10[nb]! + b; // below 10^15: exact
+    v = scale >= 0 ? w * POW10[scale]! : w / POW10[-scale]!;
   } else {
-    v = longMantissa(hi, lo, loDigits, scale);
+    // The first 15 digits and the rest (1 to 4 digits).
+    const loDigits = n - 15;
+    const div = POW10[loDigits]!;
+    const bHi = Math.floor(b / div);
+    const hi = a * POW10[nb - loDigits]! + bHi;
+    v = longMantissa(hi, b - bHi * div, loDigits, scale);
   }
   return negative ? -v : v;
 }
