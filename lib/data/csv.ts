@@ -11,11 +11,15 @@
 import { CsvError, parse as parseStream } from "csv-parse/stream";
 import type { InfoRecord, Options } from "csv-parse/stream";
 import { parse as parseSync } from "csv-parse/sync";
-import { DataError, InvalidInput } from "../errors.ts";
+import { DataError, InvalidInput, WorkerFailed } from "../errors.ts";
+import { ChunkedInput } from "./chunked_input.ts";
+import type { FromCsvWorker, ToCsvWorker } from "./csv_worker.ts";
 import {
+  countLineEnds,
   CSV_PROBLEMS,
   CsvRecordReader,
   LabelDictionary,
+  lastRecordEnd,
   list,
   malformedError,
   quote,
@@ -29,10 +33,16 @@ import type { Dataset, Label } from "./dataset.ts";
 export interface ReadDatasetOptions {
   /** Name of the class-label column. Default: the last column. */
   target?: string;
+  /**
+   * Web Workers reading a file over 16 MiB, chunks of it each; 0 reads on the calling thread.
+   * The result is the same either way. Each worker is a V8 heap of its own (tens of MB), so the
+   * default is 0: the calling thread, in the least memory. (Files only, not text.)
+   */
+  workers?: number;
 }
 
 /** Options of {@linkcode parseDataset}. */
-export interface ParseDatasetOptions extends ReadDatasetOptions {
+export interface ParseDatasetOptions extends Omit<ReadDatasetOptions, "workers"> {
   /** Name of the input in error messages. Default `<input>`. */
   source?: string;
 }
@@ -43,10 +53,12 @@ export interface ReadFeatureTableOptions {
   features: readonly string[];
   /** The model's target column: allowed in the file, and returned when present. */
   target?: string;
+  /** As {@linkcode ReadDatasetOptions.workers}. */
+  workers?: number;
 }
 
 /** Options of {@linkcode parseFeatureTable}. */
-export interface ParseFeatureTableOptions extends ReadFeatureTableOptions {
+export interface ParseFeatureTableOptions extends Omit<ReadFeatureTableOptions, "workers"> {
   /** Name of the input in error messages. Default `<input>`. */
   source?: string;
 }
@@ -90,8 +102,12 @@ const CSV_OPTIONS = {
 } as const satisfies Options;
 
 const INTEGER = /^[+-]?\d+$/;
-/** Bytes read from a file at a time. */
+/** Bytes read from a file at a time on the calling thread. */
 const READ_BYTES = 1 << 20;
+/** Bytes per chunk sent to a worker. */
+const CHUNK_BYTES = 4 << 20;
+/** Files larger than this are read on workers (when there are any). */
+const PARALLEL_BYTES = 16 << 20;
 
 /**
  * Reads a CSV file with a header row into a dataset: the target column (by name, default the
@@ -113,9 +129,9 @@ const READ_BYTES = 1 << 20;
  */
 export async function readDataset(
   path: string,
-  { target }: ReadDatasetOptions = {},
+  { target, workers }: ReadDatasetOptions = {},
 ): Promise<Dataset> {
-  return await readFile(path, new DatasetCollector(path, target));
+  return await readFile(path, new DatasetCollector(path, target), workers);
 }
 
 /** Parses CSV text like {@linkcode readDataset} does a file (for tests and small inputs). */
@@ -145,9 +161,9 @@ export function parseDataset(
  */
 export async function readFeatureTable(
   path: string,
-  { features, target }: ReadFeatureTableOptions,
+  { features, target, workers }: ReadFeatureTableOptions,
 ): Promise<FeatureTable> {
-  return await readFile(path, new FeatureTableCollector(path, features, target));
+  return await readFile(path, new FeatureTableCollector(path, features, target), workers);
 }
 
 /** Parses CSV text like {@linkcode readFeatureTable} does a file. */
@@ -158,7 +174,11 @@ export function parseFeatureTable(
   return parseText(text, source, new FeatureTableCollector(source, features, target));
 }
 
-async function readFile<R>(path: string, collector: Collector<R>): Promise<R> {
+async function readFile<R>(
+  path: string,
+  collector: Collector<R>,
+  workers = 0,
+): Promise<R> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
@@ -167,8 +187,10 @@ async function readFile<R>(path: string, collector: Collector<R>): Promise<R> {
     throw new DataError(`cannot read ${path}: ${why}`, { cause: err });
   }
   try {
-    if ((await file.stat()).isFile) collector.expect(await countLines(file));
-    return await readRecords(path, file, collector);
+    const stat = await file.stat();
+    if (stat.isFile) collector.expect(await countLines(file));
+    const parallel = stat.isFile && stat.size > PARALLEL_BYTES ? Math.floor(workers) : 0;
+    return await readRecords(path, file, collector, parallel);
   } catch (err) {
     if (err instanceof DataError) throw err;
     throw new DataError(`cannot read ${path}: ${message(err)}`, { cause: err });
@@ -181,57 +203,150 @@ async function readFile<R>(path: string, collector: Collector<R>): Promise<R> {
   }
 }
 
-/** Reads the records of an open file with the byte-level reader, in bounded memory. */
-async function readRecords<R>(path: string, file: Deno.FsFile, collector: Collector<R>) {
-  let buf = new Uint8Array(READ_BYTES);
-  let end = 0;
-  let final = false;
-  const fill = async () => {
-    while (end < buf.length) {
-      const n = await file.read(buf.subarray(end));
-      if (n === null) {
-        final = true;
-        return;
-      }
-      end += n;
-    }
-  };
-  await fill();
-  if (buf[0] === 0xff && buf[1] === 0xfe && end >= 2) {
+/**
+ * Reads the records of an open file with the byte-level reader, in bounded memory: on the
+ * calling thread, or with `workers` Web Workers each reading chunks of whole records.
+ */
+async function readRecords<R>(
+  path: string,
+  file: Deno.FsFile,
+  collector: Collector<R>,
+  workers: number,
+): Promise<R> {
+  const input = new ChunkedInput(file, workers > 0 ? CHUNK_BYTES : READ_BYTES);
+  await input.fill();
+  const { buf } = input;
+  if (buf[0] === 0xff && buf[1] === 0xfe && input.end >= 2) {
     // A UTF-16LE byte-order mark: csv-parse decodes such files; the byte reader reads UTF-8.
     await file.seek(0, Deno.SeekMode.Start);
     return await readUtf16(path, file, collector);
   }
   const reader = new CsvRecordReader(path);
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) reader.pos = 3;
-  /** Moves the unread bytes to the front (growing the buffer when they fill it) and reads on. */
-  const more = async () => {
-    if (reader.pos === 0 && end === buf.length) {
-      const bigger = new Uint8Array(buf.length * 2);
-      bigger.set(buf);
-      buf = bigger;
-    } else {
-      buf.copyWithin(0, reader.pos, end);
-      end -= reader.pos;
-      reader.pos = 0;
-    }
-    await fill();
-  };
-  let names = reader.readHeader(buf, end, final);
+  let names = reader.readHeader(input.buf, input.end, input.final);
   while (names === undefined) {
-    await more();
-    names = reader.readHeader(buf, end, final);
+    reader.pos = await input.more(reader.pos);
+    names = reader.readHeader(input.buf, input.end, input.final);
   }
   const dict = new LabelDictionary();
   if (names === null) return collector.finish(emptyBlock(), dict);
-  reader.layout = collector.header(names, reader.recordLine);
+  const layout = collector.header(names, reader.recordLine);
+  reader.layout = layout;
   const block = collector.block();
+  if (workers > 0) {
+    await readChunksOnWorkers(input, reader, layout, block, dict, workers);
+    return collector.finish(block, dict);
+  }
   for (;;) {
-    reader.readRows(buf, end, final, block, dict);
-    if (final) break;
-    await more();
+    reader.readRows(input.buf, input.end, input.final, block, dict);
+    if (input.final) break;
+    reader.pos = await input.more(reader.pos);
   }
   return collector.finish(block, dict);
+}
+
+/** What a chunk read on a worker gives: its rows, or the error it failed with. */
+type ChunkRows = Extract<FromCsvWorker, { kind: "rows" }> | { readonly error: Error };
+
+/**
+ * Cuts the rest of the input into chunks of whole records, reads them on `workers` workers,
+ * and appends their rows to `block` in file order; the first error in file order is thrown.
+ */
+async function readChunksOnWorkers(
+  input: ChunkedInput,
+  reader: CsvRecordReader,
+  layout: RowLayout,
+  block: RowBlock,
+  dict: LabelDictionary,
+  workers: number,
+): Promise<void> {
+  const url = new URL("./csv_worker.ts", import.meta.url);
+  const pool: Worker[] = [];
+  const pending: Map<number, (result: ChunkRows) => void>[] = [];
+  try {
+    for (let w = 0; w < workers; w++) {
+      let worker: Worker;
+      try {
+        worker = new Worker(url, { type: "module", name: `fluxops-csv-${w}` });
+      } catch (err) {
+        throw new WorkerFailed(`cannot start CSV worker ${w}: ${message(err)}`, { cause: err });
+      }
+      const waiting = new Map<number, (result: ChunkRows) => void>();
+      pool.push(worker);
+      pending.push(waiting);
+      worker.onmessage = ({ data }: MessageEvent<FromCsvWorker>) => {
+        const resolve = waiting.get(data.seq);
+        if (!resolve) return;
+        waiting.delete(data.seq);
+        if (data.kind === "rows") resolve(data);
+        else {
+          resolve({
+            error: data.code === "data_error"
+              ? new DataError(data.message)
+              : new WorkerFailed(`CSV worker failed: ${data.name}: ${data.message}`),
+          });
+        }
+      };
+      const failAll = (why: string) => {
+        for (const resolve of waiting.values()) {
+          resolve({ error: new WorkerFailed(`CSV worker ${w} failed: ${why}`) });
+        }
+        waiting.clear();
+      };
+      worker.onerror = (event: ErrorEvent) => {
+        event.preventDefault();
+        failAll(event.message);
+      };
+      worker.onmessageerror = () => failAll("it sent a message that could not be read");
+      const setup: ToCsvWorker = { kind: "layout", layout };
+      worker.postMessage(setup);
+    }
+    const send = (seq: number, bytes: Uint8Array, firstLine: number, lines: number) => {
+      let best = 0;
+      for (let w = 1; w < pool.length; w++) {
+        if (pending[w]!.size < pending[best]!.size) best = w;
+      }
+      return new Promise<ChunkRows>((resolve) => {
+        pending[best]!.set(seq, resolve);
+        const message: ToCsvWorker = { kind: "chunk", seq, bytes, firstLine, lines };
+        pool[best]!.postMessage(message, [bytes.buffer as ArrayBuffer]);
+      });
+    };
+    const p = block.nFeatures;
+    const queue: Promise<ChunkRows>[] = [];
+    const append = async () => {
+      const result = await queue.shift()!;
+      if ("error" in result) throw result.error;
+      const { rows, x, labels, names } = result;
+      while ((block.rows + rows) * p > block.x.length) block.grow();
+      block.x.set(x.subarray(0, rows * p), block.rows * p);
+      if (block.hasLabels) {
+        while (block.rows + rows > block.labels.length) block.grow();
+        const ids = Int32Array.from(names, (name) => dict.idOf(name));
+        for (let r = 0; r < rows; r++) block.labels[block.rows + r] = ids[labels[r]!]!;
+      }
+      block.rows += rows;
+    };
+    let pos = reader.pos;
+    let line = reader.line;
+    let seq = 0;
+    for (;;) {
+      const cut = input.final ? input.end : lastRecordEnd(input.buf, pos, input.end);
+      if (cut > pos) {
+        const bytes = input.buf.slice(pos, cut);
+        const lines = countLineEnds(bytes, 0, bytes.length);
+        queue.push(send(seq++, bytes, line, lines));
+        line += lines;
+        pos = cut;
+        while (queue.length >= 2 * workers) await append();
+      }
+      if (input.final) break;
+      pos = await input.more(pos);
+    }
+    while (queue.length > 0) await append();
+  } finally {
+    for (const worker of pool) worker.terminate();
+  }
 }
 
 function emptyBlock(): RowBlock {

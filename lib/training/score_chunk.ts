@@ -45,21 +45,22 @@ export function scoresHeader(classes: readonly string[]): string {
 
 /**
  * Reads, scores and formats the whole records in `bytes` (the first starting on `firstLine` of
- * the file). Lines are `label,p_0,...,p_k-1` with each probability written as `String(p)`, as
+ * the file, `lines` line ends in all, which sizes the rows). Lines are `label,p_0,...,p_k-1` with each probability written as `String(p)`, as
  * {@linkcode scoresCsv} writes them.
  * @throws {DataError} for the chunk's first bad record, naming its line and column.
  */
-export function scoreChunk(setup: ScoreSetup, bytes: Uint8Array, firstLine: number): ChunkScores {
+export function scoreChunk(
+  setup: ScoreSetup,
+  bytes: Uint8Array,
+  firstLine: number,
+  lines = countLineEnds(bytes, 0, bytes.length),
+): ChunkScores {
   const { layout, forest, classes } = setup;
   const hasLabels = layout.columns.includes(-1);
   const reader = new CsvRecordReader(layout.source);
   reader.layout = layout;
   reader.line = firstLine;
-  const block = new RowBlock(
-    layout.nFeatures,
-    countLineEnds(bytes, 0, bytes.length) + 1,
-    hasLabels,
-  );
+  const block = new RowBlock(layout.nFeatures, lines + 1, hasLabels);
   const dict = new LabelDictionary();
   reader.readRows(bytes, bytes.length, true, block, dict);
   const rows = block.rows;

@@ -7,6 +7,7 @@
  */
 import { dirname, join } from "node:path";
 import { emptyError, featureTableLayout, readFeatureTable } from "../data/csv.ts";
+import { ChunkedInput } from "../data/chunked_input.ts";
 import { countLineEnds, CsvRecordReader, lastRecordEnd } from "../data/csv_bytes.ts";
 import { DataError, describeError, InvalidInput, StoreError, WorkerFailed } from "../errors.ts";
 import type { LoadedModel } from "../model/artifact.ts";
@@ -121,12 +122,13 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
         if (cut > pos) {
           const bytes = input.buf.slice(pos, cut);
           const firstLine = line;
-          line += countLineEnds(bytes, 0, bytes.length);
+          const lines = countLineEnds(bytes, 0, bytes.length);
+          line += lines;
           pos = cut;
           queue.push(
             pool
-              ? pool.score(seq++, bytes, firstLine)
-              : Promise.resolve(scoreHere(setup, bytes, firstLine)),
+              ? pool.score(seq++, bytes, firstLine, lines)
+              : Promise.resolve(scoreHere(setup, bytes, firstLine, lines)),
           );
           while (queue.length >= maxQueued) await drainOne();
         }
@@ -161,9 +163,14 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
 /** A chunk's scores with its size, or the error it failed with. */
 type ChunkResult = (ChunkScores & { readonly bytes: number }) | { readonly error: Error };
 
-function scoreHere(setup: ScoreSetup, bytes: Uint8Array, firstLine: number): ChunkResult {
+function scoreHere(
+  setup: ScoreSetup,
+  bytes: Uint8Array,
+  firstLine: number,
+  lines: number,
+): ChunkResult {
   try {
-    return { ...scoreChunk(setup, bytes, firstLine), bytes: bytes.length };
+    return { ...scoreChunk(setup, bytes, firstLine, lines), bytes: bytes.length };
   } catch (err) {
     return { error: err instanceof Error ? err : new Error(String(err)) };
   }
@@ -189,49 +196,6 @@ async function scoreUtf16(options: ScoreFileOptions, size: number): Promise<Scor
     throw err;
   }
   return { rows: table.nRows, accuracy: scores.accuracy, workers: 0, bytes: size };
-}
-
-/** A file read into one buffer, keeping the unread tail when reading on. */
-class ChunkedInput {
-  buf: Uint8Array;
-  end = 0;
-  final = false;
-  /** File offset of `buf[0]`. */
-  consumed = 0;
-
-  constructor(readonly file: Deno.FsFile, size: number) {
-    this.buf = new Uint8Array(size);
-  }
-
-  /** Reads until the buffer is full or the file ends. */
-  async fill(): Promise<void> {
-    while (this.end < this.buf.length) {
-      const n = await this.file.read(this.buf.subarray(this.end));
-      if (n === null) {
-        this.final = true;
-        return;
-      }
-      this.end += n;
-    }
-  }
-
-  /**
-   * Drops the bytes before `pos` (growing the buffer when nothing can be dropped and it is
-   * full), reads on, and returns where `pos` is now.
-   */
-  async more(pos: number): Promise<number> {
-    if (pos === 0 && this.end === this.buf.length) {
-      const bigger = new Uint8Array(this.buf.length * 2);
-      bigger.set(this.buf);
-      this.buf = bigger;
-    } else {
-      this.buf.copyWithin(0, pos, this.end);
-      this.end -= pos;
-      this.consumed += pos;
-    }
-    await this.fill();
-    return 0;
-  }
 }
 
 /** Where score lines go: written in order, then kept (commit) or thrown away (abort). */
@@ -357,7 +321,7 @@ class ScorePool {
   }
 
   /** Scores a chunk on the least busy worker; never rejects. */
-  score(seq: number, bytes: Uint8Array, firstLine: number): Promise<ChunkResult> {
+  score(seq: number, bytes: Uint8Array, firstLine: number, lines: number): Promise<ChunkResult> {
     let best = 0;
     for (let w = 1; w < this.#workers.length; w++) {
       if (this.#pending[w]!.size < this.#pending[best]!.size) best = w;
@@ -365,7 +329,7 @@ class ScorePool {
     this.#sizes.set(seq, bytes.length);
     return new Promise((resolve) => {
       this.#pending[best]!.set(seq, resolve);
-      const message: ToScoreWorker = { kind: "chunk", seq, bytes, firstLine };
+      const message: ToScoreWorker = { kind: "chunk", seq, bytes, firstLine, lines };
       this.#workers[best]!.postMessage(message, [bytes.buffer as ArrayBuffer]);
     });
   }

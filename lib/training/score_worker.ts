@@ -14,6 +14,7 @@ export type ToScoreWorker =
     readonly seq: number;
     readonly bytes: Uint8Array;
     readonly firstLine: number;
+    readonly lines: number;
   };
 
 /** Messages from a scoring worker. */
@@ -52,7 +53,7 @@ scope.onmessage = ({ data: message }) => {
   const { seq } = message;
   try {
     if (setup === undefined) throw new Error("chunk sent before the setup");
-    const scores = scoreChunk(setup, message.bytes, message.firstLine);
+    const scores = scoreChunk(setup, message.bytes, message.firstLine, message.lines);
     scope.postMessage({ kind: "scores", seq, ...scores }, [scores.out.buffer as ArrayBuffer]);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

@@ -1,0 +1,48 @@
+/**
+ * A file read through one buffer that keeps the unread tail when reading on: what the CSV
+ * readers cut into records and chunks.
+ * @module
+ */
+
+/** A file read into one buffer, keeping the unread tail when reading on. */
+export class ChunkedInput {
+  buf: Uint8Array;
+  end = 0;
+  final = false;
+  /** File offset of `buf[0]`. */
+  consumed = 0;
+
+  constructor(readonly file: Deno.FsFile, size: number) {
+    this.buf = new Uint8Array(size);
+  }
+
+  /** Reads until the buffer is full or the file ends. */
+  async fill(): Promise<void> {
+    while (this.end < this.buf.length) {
+      const n = await this.file.read(this.buf.subarray(this.end));
+      if (n === null) {
+        this.final = true;
+        return;
+      }
+      this.end += n;
+    }
+  }
+
+  /**
+   * Drops the bytes before `pos` (growing the buffer when nothing can be dropped and it is
+   * full), reads on, and returns where `pos` is now.
+   */
+  async more(pos: number): Promise<number> {
+    if (pos === 0 && this.end === this.buf.length) {
+      const bigger = new Uint8Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    } else {
+      this.buf.copyWithin(0, pos, this.end);
+      this.end -= pos;
+      this.consumed += pos;
+    }
+    await this.fill();
+    return 0;
+  }
+}
