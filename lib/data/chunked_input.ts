@@ -17,9 +17,11 @@ export class ChunkedInput {
   }
 
   /** Reads until the buffer is full or the file ends. */
-  async fill(): Promise<void> {
+  fill(): void {
     while (this.end < this.buf.length) {
-      const n = await this.file.read(this.buf.subarray(this.end));
+      // Synchronous: a local file's read is short, and skipping the hop to the I/O thread
+      // keeps a loaded machine from leaving this thread idle between reads.
+      const n = this.file.readSync(this.buf.subarray(this.end));
       if (n === null) {
         this.final = true;
         return;
@@ -32,7 +34,7 @@ export class ChunkedInput {
    * Drops the bytes before `pos` (growing the buffer when nothing can be dropped and it is
    * full), reads on, and returns where `pos` is now.
    */
-  async more(pos: number): Promise<number> {
+  more(pos: number): number {
     if (pos === 0 && this.end === this.buf.length) {
       const bigger = new Uint8Array(this.buf.length * 2);
       bigger.set(this.buf);
@@ -42,7 +44,7 @@ export class ChunkedInput {
       this.end -= pos;
       this.consumed += pos;
     }
-    await this.fill();
+    this.fill();
     return 0;
   }
 }

@@ -214,7 +214,7 @@ async function readRecords<R>(
   workers: number,
 ): Promise<R> {
   const input = new ChunkedInput(file, workers > 0 ? CHUNK_BYTES : READ_BYTES);
-  await input.fill();
+  input.fill();
   const { buf } = input;
   if (buf[0] === 0xff && buf[1] === 0xfe && input.end >= 2) {
     // A UTF-16LE byte-order mark: csv-parse decodes such files; the byte reader reads UTF-8.
@@ -225,7 +225,7 @@ async function readRecords<R>(
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) reader.pos = 3;
   let names = reader.readHeader(input.buf, input.end, input.final);
   while (names === undefined) {
-    reader.pos = await input.more(reader.pos);
+    reader.pos = input.more(reader.pos);
     names = reader.readHeader(input.buf, input.end, input.final);
   }
   const dict = new LabelDictionary();
@@ -240,7 +240,7 @@ async function readRecords<R>(
   for (;;) {
     reader.readRows(input.buf, input.end, input.final, block, dict);
     if (input.final) break;
-    reader.pos = await input.more(reader.pos);
+    reader.pos = input.more(reader.pos);
   }
   return collector.finish(block, dict);
 }
@@ -341,7 +341,7 @@ async function readChunksOnWorkers(
         while (queue.length >= 2 * workers) await append();
       }
       if (input.final) break;
-      pos = await input.more(pos);
+      pos = input.more(pos);
     }
     while (queue.length > 0) await append();
   } finally {
@@ -374,7 +374,7 @@ async function countLines(file: Deno.FsFile): Promise<number> {
   const buf = new Uint8Array(1 << 20);
   let lines = 1;
   let lastWasCr = false;
-  for (let n = await file.read(buf); n !== null; n = await file.read(buf)) {
+  for (let n = file.readSync(buf); n !== null; n = file.readSync(buf)) {
     const chunk = buf.subarray(0, n);
     for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lines++;
     for (let i = chunk.indexOf(0x0d); i !== -1; i = chunk.indexOf(0x0d, i + 1)) {

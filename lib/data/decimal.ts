@@ -45,85 +45,95 @@ export function scanDecimal(buf: Uint8Array, start: number, end: number): number
   let negative = false;
   if (c === 0x2d || c === 0x2b) {
     negative = c === 0x2d;
-    c = ++i < end ? buf[i]! : 0;
+    i++;
   }
-  // Significant digits go to two int32 accumulators of up to 9 digits each: integer
-  // multiply-adds are a shorter dependency chain per digit than float ones.
-  let a = 0;
-  let na = 0;
-  let b = 0;
-  let nb = 0;
-  let digits = 0;
-  let scale = 0;
-  while (c >= 0x30 && c <= 0x39) {
-    if (na < 9) {
-      if (a !== 0 || c !== 0x30) {
-        a = a * 10 + (c - 0x30);
-        na++;
-      }
-    } else if (nb < 10) {
-      b = b * 10 + (c - 0x30); // a 10th digit marks the number too long
-      nb++;
-    }
-    digits++;
-    c = ++i < end ? buf[i]! : 0;
+  // First find where the digits are, then read them: the reading needs no checks, and goes
+  // two digits at a time (a shorter chain of dependent multiply-adds).
+  const intStart = i;
+  while (i < end && ((buf[i]! - 0x30) >>> 0) < 10) i++;
+  const intEnd = i;
+  let fracStart = i;
+  let fracEnd = i;
+  if (i < end && buf[i] === 0x2e) {
+    fracStart = ++i;
+    while (i < end && ((buf[i]! - 0x30) >>> 0) < 10) i++;
+    fracEnd = i;
   }
-  if (c === 0x2e) {
-    c = ++i < end ? buf[i]! : 0;
-    const before = digits;
-    while (c >= 0x30 && c <= 0x39) {
-      if (na < 9) {
-        if (a !== 0 || c !== 0x30) {
-          a = a * 10 + (c - 0x30);
-          na++;
-        }
-      } else if (nb < 10) {
-        b = b * 10 + (c - 0x30);
-        nb++;
-      }
-      digits++;
-      c = ++i < end ? buf[i]! : 0;
-    }
-    scale = before - digits;
-  }
-  if (c === 0x65 || c === 0x45) {
-    c = ++i < end ? buf[i]! : 0;
+  let scale = fracStart - fracEnd;
+  if (i < end && (buf[i]! | 0x20) === 0x65) {
+    i++;
     let expNegative = false;
+    c = i < end ? buf[i]! : 0;
     if (c === 0x2d || c === 0x2b) {
       expNegative = c === 0x2d;
-      c = ++i < end ? buf[i]! : 0;
+      i++;
     }
+    const expStart = i;
     let exp = 0;
-    let expDigits = 0;
-    while (c >= 0x30 && c <= 0x39) {
-      if (exp < 100000) exp = exp * 10 + (c - 0x30);
-      expDigits++;
-      c = ++i < end ? buf[i]! : 0;
+    while (i < end && ((buf[i]! - 0x30) >>> 0) < 10) {
+      if (exp < 100000) exp = exp * 10 + (buf[i]! - 0x30);
+      i++;
     }
     decimalEnd = i;
-    if (expDigits === 0) return NaN;
+    if (i === expStart) return NaN;
     scale += expNegative ? -exp : exp;
   } else {
     decimalEnd = i;
   }
-  // More than 18 significant digits (b took a 10th one): the exact path.
-  if (digits === 0 || nb > 9) return NaN;
-  if (a === 0) return negative ? -0 : 0;
-  if (scale < -22 || scale > 22) return NaN;
+  if (intEnd === intStart && fracEnd === fracStart) return NaN;
+  // The significant digits: the integer part after its leading zeros, then the fraction (after
+  // its own leading zeros when the integer part is all zeros).
+  let s1 = intStart;
+  while (s1 < intEnd && buf[s1] === 0x30) s1++;
+  let s2 = fracStart;
+  if (s1 === intEnd) { while (s2 < fracEnd && buf[s2] === 0x30) s2++; }
+  const n1 = intEnd - s1;
+  const n = n1 + fracEnd - s2;
+  if (n === 0) return negative ? -0 : 0;
+  if (n > 18 || scale < -22 || scale > 22) return NaN;
   let v: number;
-  const n = na + nb;
   if (n <= 15) {
-    const w = a * POW10[nb]! + b; // below 10^15: exact
+    const w = n <= 9 ? take(buf, s1, n1, s2, 0, n) : take(buf, s1, n1, s2, 0, 9) *
+        POW10[n - 9]! + take(buf, s1, n1, s2, 9, n - 9); // below 10^15: exact
     v = scale >= 0 ? w * POW10[scale]! : w / POW10[-scale]!;
   } else {
-    // The first 15 digits and the rest (1 to 4 digits).
+    // The first 15 digits and the rest (1 to 3 digits). Below 2^53 the whole mantissa is an
+    // exact double (the sum cannot round), and Clinger's single operation still applies.
     const loDigits = n - 15;
-    const div = POW10[loDigits]!;
-    const bHi = Math.floor(b / div);
-    const hi = a * POW10[nb - loDigits]! + bHi;
-    v = longMantissa(hi, b - bHi * div, loDigits, scale);
+    const hi = take(buf, s1, n1, s2, 0, 9) * 1e6 + take(buf, s1, n1, s2, 9, 6);
+    const lo = take(buf, s1, n1, s2, 15, loDigits);
+    const w = hi * POW10[loDigits]! + lo;
+    if (w < 9007199254740992) v = scale >= 0 ? w * POW10[scale]! : w / POW10[-scale]!;
+    else v = longMantissa(hi, lo, loDigits, scale);
   }
   return negative ? -v : v;
+}
+
+/**
+ * `count` (at most 9) digits from position `from` of the digit sequence made of `n1` digits at
+ * `s1` followed by the digits at `s2`, as an integer.
+ */
+function take(
+  buf: Uint8Array,
+  s1: number,
+  n1: number,
+  s2: number,
+  from: number,
+  count: number,
+): number {
+  if (from >= n1) return digits(buf, s2 + from - n1, count);
+  const first = n1 - from < count ? n1 - from : count;
+  const v = digits(buf, s1 + from, first);
+  return first === count ? v : v * POW10[count - first]! + digits(buf, s2, count - first);
+}
+
+/** `count` (at most 9) digit bytes at `p` as an integer, two at a time. */
+function digits(buf: Uint8Array, p: number, count: number): number {
+  const end = p + count;
+  let v = 0;
+  if (count & 1) v = buf[p++]! - 0x30;
+  for (; p < end; p += 2) v = v * 100 + (buf[p]! * 10 + buf[p + 1]! - 528);
+  return v;
 }
 
 /**

@@ -72,7 +72,7 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
   try {
     const size = (await file.stat()).size;
     const input = new ChunkedInput(file, chunkBytes);
-    await input.fill();
+    input.fill();
     if (input.buf[0] === 0xff && input.buf[1] === 0xfe && input.end >= 2) {
       // UTF-16LE: read whole by the csv-parse path, which decodes it.
       return await scoreUtf16(options, size);
@@ -81,7 +81,7 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
     if (input.buf[0] === 0xef && input.buf[1] === 0xbb && input.buf[2] === 0xbf) reader.pos = 3;
     let names = reader.readHeader(input.buf, input.end, input.final);
     while (names === undefined) {
-      reader.pos = await input.more(reader.pos);
+      reader.pos = input.more(reader.pos);
       names = reader.readHeader(input.buf, input.end, input.final);
     }
     if (names === null) throw emptyError(data, undefined);
@@ -133,7 +133,7 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
           while (queue.length >= maxQueued) await drainOne();
         }
         if (input.final) break;
-        pos = await input.more(pos);
+        pos = input.more(pos);
       }
       while (queue.length > 0) await drainOne();
       if (totals.rows === 0) throw emptyError(data, names);
