@@ -1,8 +1,9 @@
 /**
  * `deno task bench:predict`: batch scoring as a user runs it, whole process, FluxOps beside
  * Python in the same run. It writes (once) a CSV of N rows x 10 features and a `target` column
- * (make_classification semantics, the seed workload's distribution, seed 42) to bench/data/,
- * trains the seed model with the given number of trees, converts it to scikit-learn with
+ * (make_classification semantics, the seed workload's parameters, seed 42) to bench/data/,
+ * trains a model (default hyper-parameters) on 1,000 more rows of the same data, converts it
+ * to scikit-learn with
  * bench/fluxops_to_sklearn.py (the same trees), then times, alternating, each `--repeat` times:
  *
  * - FluxOps: `deno task predict --model M --data rows.csv --out scores.csv --json`;
@@ -27,6 +28,8 @@ const HERE = import.meta.dirname!;
 const ROOT = join(HERE, "..");
 const DATA = join(HERE, "data");
 const PY = join(HERE, ".venv", "bin", "python");
+/** Rows the scored model is trained on (the seed workload's size). */
+const TRAIN_ROWS = 1000;
 
 const HELP = `deno task bench:predict [--rows 1m] [--trees 100] [--repeat 3] [--workers N]
                          [--skip-reader] [--skip-cli] [--json]
@@ -43,10 +46,13 @@ alternating, median of --repeat; then the CSV reader alone beside pyarrow and nu
   --skip-cli      no whole-process comparison
   --json          print the results as JSON instead of Markdown
 
-Files are cached in bench/data/ (predict_<rows>.csv, predict_model_<trees>/).`;
+Files are cached in bench/data/ (predict_<rows>.csv, predict_<rows>_train.csv,
+predict_<rows>_model_<trees>/).`;
 
 interface ProcessRun {
   seconds: number;
+  /** User + system CPU seconds of the process and its threads. */
+  cpu_seconds: number | null;
   peak_rss_bytes: number | null;
   stdout: string;
   stderr: string;
@@ -68,6 +74,8 @@ interface Results {
     python_seconds: number[];
     fluxops_peak_rss_bytes: number[];
     python_peak_rss_bytes: number[];
+    fluxops_cpu_seconds: number[];
+    python_cpu_seconds: number[];
     fluxops_summary: Record<string, unknown>;
     python_summary: Record<string, unknown>;
     same_predictions: number;
@@ -134,8 +142,11 @@ async function measured(cmd: string[], env?: Record<string, string>): Promise<Pr
   const stderr = dec.decode(out.stderr);
   if (!out.success) throw new Error(`${cmd.join(" ")} failed with exit ${out.code}:\n${stderr}`);
   const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1];
+  const user = /User time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
+  const system = /System time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
   return {
     seconds,
+    cpu_seconds: user === undefined || system === undefined ? null : Number(user) + Number(system),
     peak_rss_bytes: kb === undefined ? null : Number(kb) * 1024,
     stdout: dec.decode(out.stdout),
     stderr,
@@ -172,50 +183,76 @@ async function ensurePython(): Promise<void> {
   }
 }
 
-/** The rows file, generated once: the seed workload's distribution, N rows, with `target`. */
-async function dataFile(rows: number): Promise<string> {
-  const path = join(DATA, `predict_${rows}.csv`);
-  if (await exists(path)) return path;
-  await Deno.mkdir(DATA, { recursive: true });
-  log(`writing ${rows} rows to ${path}`);
-  const ds = makeClassification({ ...SEED_WORKLOAD, nSamples: rows });
+/** Writes rows [from, to) of a generated dataset as CSV (`String(number)` cells, `target` last). */
+async function writeRows(
+  path: string,
+  ds: ReturnType<typeof makeClassification>,
+  from: number,
+  to: number,
+): Promise<void> {
   const tmp = `${path}.${Deno.pid}.tmp`;
   const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
   const enc = new TextEncoder();
   const p = ds.nFeatures;
+  const write = async (text: string) => {
+    const bytes = enc.encode(text);
+    for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+  };
   try {
     let chunk = [...ds.featureNames, "target"].join(",") + "\n";
-    for (let i = 0; i < rows; i++) {
+    for (let i = from; i < to; i++) {
       // String(number): the shortest text that reads back to the same float64, as pandas writes.
       for (let j = 0; j < p; j++) chunk += `${ds.x[i * p + j]},`;
       chunk += `${ds.classes[ds.y[i]!]}\n`;
       if (chunk.length > 1 << 20) {
-        const bytes = enc.encode(chunk);
-        for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+        await write(chunk);
         chunk = "";
       }
     }
-    const bytes = enc.encode(chunk);
-    for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+    await write(chunk);
   } finally {
     file.close();
   }
   await Deno.rename(tmp, path);
-  return path;
 }
 
-/** The seed model with `trees` trees, and the same forest pickled for scikit-learn. */
-async function modelFiles(trees: number): Promise<{ model: string; pickle: string }> {
-  const dir = join(DATA, `predict_model_${trees}`);
+/**
+ * The rows to score and a 1,000-row training file from the same generated data (the seed
+ * workload's parameters, seed 42, N + 1,000 rows: the generator shuffles, so the first 1,000 are
+ * a random training set), generated once.
+ */
+async function dataFiles(rows: number): Promise<{ data: string; train: string }> {
+  const data = join(DATA, `predict_${rows}.csv`);
+  const train = join(DATA, `predict_${rows}_train.csv`);
+  if (await exists(data) && await exists(train)) return { data, train };
+  await Deno.mkdir(DATA, { recursive: true });
+  log(`writing ${rows} rows to ${data}`);
+  const ds = makeClassification({ ...SEED_WORKLOAD, nSamples: rows + TRAIN_ROWS });
+  await writeRows(train, ds, 0, TRAIN_ROWS);
+  await writeRows(data, ds, TRAIN_ROWS, TRAIN_ROWS + rows);
+  return { data, train };
+}
+
+/** The model (default hyper-parameters, `trees` trees), and the same forest pickled. */
+async function modelFiles(
+  train: string,
+  rows: number,
+  trees: number,
+): Promise<{ model: string; pickle: string }> {
+  const dir = join(DATA, `predict_${rows}_model_${trees}`);
   const model = join(dir, "model.json");
   const pickle = join(dir, "rf.pkl");
   if (!(await exists(model))) {
-    log(`training the seed model (${trees} trees) into ${dir}`);
+    log(`training ${trees} trees on ${train} into ${dir}`);
     await run([
       Deno.execPath(),
       "run",
       "-A",
       join(ROOT, "trainer", "main.ts"),
+      "--data",
+      train,
+      "--target",
+      "target",
       "--trees",
       String(trees),
       "--out",
@@ -300,20 +337,22 @@ function markdown(r: Results): string {
         mib(r.csv_bytes)
       } MiB CSV), ${r.trees} trees, whole process, median of ${r.repeat}:`,
       "",
-      "| side | wall s (runs) | peak RSS MiB | peak RSS / input |",
-      "| --- | ---: | ---: | ---: |",
+      "| side | wall s (runs) | CPU s | peak RSS MiB | peak RSS / input |",
+      "| --- | ---: | ---: | ---: | ---: |",
       `| \`deno task predict\` (${String(c.fluxops_summary.workers)} workers) | ${f2(fx)} (${
         c.fluxops_seconds.map(f2).join(", ")
-      }) | ${mib(median(c.fluxops_peak_rss_bytes))} | ${
+      }) | ${f2(median(c.fluxops_cpu_seconds))} | ${mib(median(c.fluxops_peak_rss_bytes))} | ${
         f2(median(c.fluxops_peak_rss_bytes) / r.csv_bytes)
       }x |`,
       `| pandas (pyarrow) + scikit-learn n_jobs=-1 + to_csv | ${f2(py)} (${
         c.python_seconds.map(f2).join(", ")
-      }) | ${mib(median(c.python_peak_rss_bytes))} | ${
+      }) | ${f2(median(c.python_cpu_seconds))} | ${mib(median(c.python_peak_rss_bytes))} | ${
         f2(median(c.python_peak_rss_bytes) / r.csv_bytes)
       }x |`,
       "",
-      `FluxOps is **${f2(py / fx)}x** faster. Python's steps in its last run: import ${
+      `FluxOps is **${f2(py / fx)}x** faster in wall time, ${
+        f2(median(c.python_cpu_seconds) / median(c.fluxops_cpu_seconds))
+      }x in CPU time. Python's steps in its last run: import ${
         f2(py2.import_seconds ?? NaN)
       } s, read ${f2(py2.read_seconds ?? NaN)} s, predict ${
         f2(py2.predict_seconds ?? NaN)
@@ -374,8 +413,8 @@ async function main(args: string[]): Promise<number> {
   const loadStart = loadAverage();
   if (loadStart > 1) log(`warning: 1-minute load average ${loadStart.toFixed(2)}`);
   await ensurePython();
-  const data = await dataFile(rows);
-  const { model, pickle } = await modelFiles(trees);
+  const { data, train } = await dataFiles(rows);
+  const { model, pickle } = await modelFiles(train, rows, trees);
   const calibration = calibrate();
   log(`calibration ${calibration} ms`);
   const result: Results = {
@@ -442,6 +481,8 @@ async function main(args: string[]): Promise<number> {
         python_seconds: py.map((r) => r.seconds),
         fluxops_peak_rss_bytes: fx.map((r) => r.peak_rss_bytes ?? NaN),
         python_peak_rss_bytes: py.map((r) => r.peak_rss_bytes ?? NaN),
+        fluxops_cpu_seconds: fx.map((r) => r.cpu_seconds ?? NaN),
+        python_cpu_seconds: py.map((r) => r.cpu_seconds ?? NaN),
         fluxops_summary: fxSummary,
         python_summary: JSON.parse(py.at(-1)!.stdout),
         same_predictions: same,
