@@ -28,11 +28,13 @@ const HERE = import.meta.dirname!;
 const ROOT = join(HERE, "..");
 const DATA = join(HERE, "data");
 const PY = join(HERE, ".venv", "bin", "python");
+const DOC = join(ROOT, "docs", "benchmarks.md");
+const MARKERS = ["<!-- predict:start -->", "<!-- predict:end -->"] as const;
 /** Rows the scored model is trained on (the seed workload's size). */
 const TRAIN_ROWS = 1000;
 
 const HELP = `deno task bench:predict [--rows 1m] [--trees 100] [--repeat 3] [--workers N]
-                         [--skip-reader] [--skip-cli] [--json]
+                         [--skip-reader] [--skip-cli] [--json] [--write]
 
 Scores N rows x 10 features with 'deno task predict' and with pandas (pyarrow engine) +
 scikit-learn predict_proba(n_jobs=-1) + pandas to_csv, the same trees, whole process each,
@@ -45,6 +47,7 @@ alternating, median of --repeat; then the CSV reader alone beside pyarrow and nu
   --skip-reader   no CSV-reader comparison
   --skip-cli      no whole-process comparison
   --json          print the results as JSON instead of Markdown
+  --write         also put the Markdown in docs/benchmarks.md between the predict markers
 
 Files are cached in bench/data/ (predict_<rows>.csv, predict_<rows>_train.csv,
 predict_<rows>_model_<trees>/).`;
@@ -400,6 +403,7 @@ async function main(args: string[]): Promise<number> {
       "skip-reader": { type: "boolean" },
       "skip-cli": { type: "boolean" },
       json: { type: "boolean" },
+      write: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -525,6 +529,17 @@ async function main(args: string[]): Promise<number> {
   }
   result.load_end = loadAverage();
   console.log(values.json ? JSON.stringify(result, null, 2) : markdown(result));
+  if (values.write) {
+    const doc = await Deno.readTextFile(DOC);
+    const start = doc.indexOf(MARKERS[0]);
+    const end = doc.indexOf(MARKERS[1]);
+    if (start === -1 || end < start) throw new Error(`${DOC}: no ${MARKERS.join(" / ")} markers`);
+    const text = `${doc.slice(0, start + MARKERS[0].length)}\n\n${markdown(result).trim()}\n\n${
+      doc.slice(end)
+    }`;
+    await Deno.writeTextFile(DOC, text);
+    log(`wrote ${DOC}`);
+  }
   return 0;
 }
 
