@@ -359,9 +359,11 @@ function markdown(r: Results): string {
         f2(py2.import_seconds ?? NaN)
       } s, read ${f2(py2.read_seconds ?? NaN)} s, predict ${
         f2(py2.predict_seconds ?? NaN)
-      } s, write ${
-        f2(py2.write_seconds ?? NaN)
-      } s. Same prediction on ${c.same_predictions} of ${r.rows} rows; largest probability difference ${c.max_abs_probability_difference}.`,
+      } s, write ${f2(py2.write_seconds ?? NaN)} s. Same prediction on ${
+        c.same_predictions.toLocaleString("en-US")
+      } of ${r.rows.toLocaleString("en-US")} rows; largest probability difference ${
+        c.max_abs_probability_difference.toPrecision(2)
+      } (a tree vote: scikit-learn compares float32 features).`,
       "",
     );
   }
@@ -538,6 +540,7 @@ async function main(args: string[]): Promise<number> {
       doc.slice(end)
     }`;
     await Deno.writeTextFile(DOC, text);
+    await run([Deno.execPath(), "fmt", "--quiet", DOC]);
     log(`wrote ${DOC}`);
   }
   return 0;
