@@ -15,7 +15,6 @@ import { DataError, InvalidInput, WorkerFailed } from "../errors.ts";
 import { ChunkedInput } from "./chunked_input.ts";
 import type { FromCsvWorker, ToCsvWorker } from "./csv_worker.ts";
 import {
-  countLineEnds,
   CSV_PROBLEMS,
   CsvRecordReader,
   LabelDictionary,
@@ -25,6 +24,7 @@ import {
   quote,
   RowBlock,
   type RowLayout,
+  shiftLine,
   storeFields,
 } from "./csv_bytes.ts";
 import type { Dataset, Label } from "./dataset.ts";
@@ -245,6 +245,9 @@ async function readRecords<R>(
   return collector.finish(block, dict);
 }
 
+/** A chunk's row error, its line counted from the chunk's start. */
+class ChunkError extends Error {}
+
 /** What a chunk read on a worker gives: its rows, or the error it failed with. */
 type ChunkRows = Extract<FromCsvWorker, { kind: "rows" }> | { readonly error: Error };
 
@@ -282,7 +285,7 @@ async function readChunksOnWorkers(
         else {
           resolve({
             error: data.code === "data_error"
-              ? new DataError(data.message)
+              ? new ChunkError(data.message)
               : new WorkerFailed(`CSV worker failed: ${data.name}: ${data.message}`),
           });
         }
@@ -301,23 +304,32 @@ async function readChunksOnWorkers(
       const setup: ToCsvWorker = { kind: "layout", layout };
       worker.postMessage(setup);
     }
-    const send = (seq: number, bytes: Uint8Array, firstLine: number, lines: number) => {
+    const send = (seq: number, bytes: Uint8Array) => {
       let best = 0;
       for (let w = 1; w < pool.length; w++) {
         if (pending[w]!.size < pending[best]!.size) best = w;
       }
       return new Promise<ChunkRows>((resolve) => {
         pending[best]!.set(seq, resolve);
-        const message: ToCsvWorker = { kind: "chunk", seq, bytes, firstLine, lines };
+        const message: ToCsvWorker = { kind: "chunk", seq, bytes };
         pool[best]!.postMessage(message, [bytes.buffer as ArrayBuffer]);
       });
     };
     const p = block.nFeatures;
     const queue: Promise<ChunkRows>[] = [];
+    let line = reader.line;
     const append = async () => {
       const result = await queue.shift()!;
-      if ("error" in result) throw result.error;
+      if ("error" in result) {
+        const { error } = result;
+        // The chunk's first line is the file's line `line`.
+        if (error instanceof ChunkError) {
+          throw new DataError(shiftLine(error.message, reader.source, line - 1));
+        }
+        throw error;
+      }
       const { rows, x, labels, names } = result;
+      line += result.lines;
       while ((block.rows + rows) * p > block.x.length) block.grow();
       block.x.set(x.subarray(0, rows * p), block.rows * p);
       if (block.hasLabels) {
@@ -328,15 +340,11 @@ async function readChunksOnWorkers(
       block.rows += rows;
     };
     let pos = reader.pos;
-    let line = reader.line;
     let seq = 0;
     for (;;) {
       const cut = input.final ? input.end : lastRecordEnd(input.buf, pos, input.end);
       if (cut > pos) {
-        const bytes = input.buf.slice(pos, cut);
-        const lines = countLineEnds(bytes, 0, bytes.length);
-        queue.push(send(seq++, bytes, line, lines));
-        line += lines;
+        queue.push(send(seq++, input.buf.slice(pos, cut)));
         pos = cut;
         while (queue.length >= 2 * workers) await append();
       }

@@ -203,14 +203,27 @@ export class LabelDictionary {
  * last byte counts as a line end.
  */
 export function countLineEnds(buf: Uint8Array, start: number, end: number): number {
-  // One pass over the bytes: cheaper than an indexOf call per line end for short lines.
+  // indexOf is native: one call per line end beats a JavaScript loop over every byte.
+  const part = buf.subarray(start, end);
   let lines = 0;
-  for (let i = start; i < end; i++) {
-    const b = buf[i]!;
-    if (b === LF) lines++;
-    else if (b === CR && (i + 1 === end || buf[i + 1] !== LF)) lines++;
+  for (let i = part.indexOf(LF); i !== -1; i = part.indexOf(LF, i + 1)) lines++;
+  for (let i = part.indexOf(CR); i !== -1; i = part.indexOf(CR, i + 1)) {
+    if (part[i + 1] !== LF) lines++;
   }
   return lines;
+}
+
+/**
+ * A row error's message with its line moved by `by`: errors from a chunk read on its own name
+ * lines counted from the chunk's start (`source:LINE: ...`), and the file's line is known only
+ * once the chunks before it are read.
+ */
+export function shiftLine(message: string, source: string, by: number): string {
+  if (!message.startsWith(`${source}:`)) return message;
+  const rest = message.slice(source.length + 1);
+  const line = /^(\d+):/.exec(rest)?.[1];
+  if (line === undefined) return message;
+  return `${source}:${Number(line) + by}${rest.slice(line.length)}`;
 }
 
 /**

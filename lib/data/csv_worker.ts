@@ -5,7 +5,13 @@
  * csv.ts's readers.
  * @module
  */
-import { CsvRecordReader, LabelDictionary, RowBlock, type RowLayout } from "./csv_bytes.ts";
+import {
+  countLineEnds,
+  CsvRecordReader,
+  LabelDictionary,
+  RowBlock,
+  type RowLayout,
+} from "./csv_bytes.ts";
 
 /** Messages to a CSV worker. */
 export type ToCsvWorker =
@@ -14,8 +20,6 @@ export type ToCsvWorker =
     readonly kind: "chunk";
     readonly seq: number;
     readonly bytes: Uint8Array;
-    readonly firstLine: number;
-    readonly lines: number;
   };
 
 /** Messages from a CSV worker. */
@@ -24,6 +28,8 @@ export type FromCsvWorker =
     readonly kind: "rows";
     readonly seq: number;
     readonly rows: number;
+    /** Line ends in the chunk. */
+    readonly lines: number;
     readonly x: Float64Array;
     readonly labels: Int32Array;
     readonly names: string[];
@@ -33,6 +39,7 @@ export type FromCsvWorker =
     readonly seq: number;
     readonly name: string;
     readonly code: string | undefined;
+    /** The message; a row error names its line counted from the chunk's first (line 1). */
     readonly message: string;
   };
 
@@ -55,13 +62,15 @@ scope.onmessage = ({ data: message }) => {
     if (layout === undefined) throw new Error("chunk sent before the layout");
     const reader = new CsvRecordReader(layout.source);
     reader.layout = layout;
-    reader.line = message.firstLine;
-    const block = new RowBlock(layout.nFeatures, message.lines + 1, layout.columns.includes(-1));
+    // Lines are counted from the chunk's start: the main thread knows the file's line once the
+    // chunks before this one are read, and moves an error's line then.
+    const lines = countLineEnds(bytes, 0, bytes.length);
+    const block = new RowBlock(layout.nFeatures, lines + 1, layout.columns.includes(-1));
     const dict = new LabelDictionary();
     reader.readRows(bytes, bytes.length, true, block, dict);
     const { x, labels, rows } = block;
     scope.postMessage(
-      { kind: "rows", seq, rows, x, labels, names: dict.names },
+      { kind: "rows", seq, rows, lines, x, labels, names: dict.names },
       [x.buffer as ArrayBuffer, labels.buffer as ArrayBuffer],
     );
   } catch (err) {

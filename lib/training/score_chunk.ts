@@ -25,6 +25,8 @@ export interface ScoreSetup {
 export interface ChunkScores {
   /** Rows scored. */
   readonly rows: number;
+  /** Line ends in the chunk. */
+  readonly lines: number;
   /** The CSV lines of the scores, UTF-8. */
   readonly out: Uint8Array;
   /** Rows whose target label, as written, is the predicted class's text. */
@@ -44,22 +46,17 @@ export function scoresHeader(classes: readonly string[]): string {
 }
 
 /**
- * Reads, scores and formats the whole records in `bytes` (the first starting on `firstLine` of
- * the file, `lines` line ends in all, which sizes the rows). Lines are `label,p_0,...,p_k-1` with each probability written as `String(p)`, as
- * {@linkcode scoresCsv} writes them.
- * @throws {DataError} for the chunk's first bad record, naming its line and column.
+ * Reads, scores and formats the whole records in `bytes`. Lines are `label,p_0,...,p_k-1` with
+ * each probability written as `String(p)`, as {@linkcode scoresCsv} writes them.
+ * @throws {DataError} for the chunk's first bad record, naming its line counted from the chunk's
+ *   first line (line 1): {@linkcode shiftLine} moves it to the file's line.
  */
-export function scoreChunk(
-  setup: ScoreSetup,
-  bytes: Uint8Array,
-  firstLine: number,
-  lines = countLineEnds(bytes, 0, bytes.length),
-): ChunkScores {
+export function scoreChunk(setup: ScoreSetup, bytes: Uint8Array): ChunkScores {
   const { layout, forest, classes } = setup;
   const hasLabels = layout.columns.includes(-1);
   const reader = new CsvRecordReader(layout.source);
   reader.layout = layout;
-  reader.line = firstLine;
+  const lines = countLineEnds(bytes, 0, bytes.length);
   const block = new RowBlock(layout.nFeatures, lines + 1, hasLabels);
   const dict = new LabelDictionary();
   reader.readRows(bytes, bytes.length, true, block, dict);
@@ -91,5 +88,5 @@ export function scoreChunk(
       if (asInteger[id] === want) hitsAsInteger++;
     }
   }
-  return { rows, out: encoder.encode(text), hitsAsText, hitsAsInteger, integerLabels };
+  return { rows, lines, out: encoder.encode(text), hitsAsText, hitsAsInteger, integerLabels };
 }

@@ -8,7 +8,7 @@
 import { dirname, join } from "node:path";
 import { emptyError, featureTableLayout, readFeatureTable } from "../data/csv.ts";
 import { ChunkedInput } from "../data/chunked_input.ts";
-import { countLineEnds, CsvRecordReader, lastRecordEnd } from "../data/csv_bytes.ts";
+import { CsvRecordReader, lastRecordEnd, shiftLine } from "../data/csv_bytes.ts";
 import { DataError, describeError, InvalidInput, StoreError, WorkerFailed } from "../errors.ts";
 import type { LoadedModel } from "../model/artifact.ts";
 import { scoresCsv, scoreTable } from "./batch_score.ts";
@@ -103,9 +103,18 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
       const queue: Promise<ChunkResult>[] = [];
       const maxQueued = pool ? 2 * pool.size : 1;
       let done = input.consumed + reader.pos;
+      let line = reader.line;
       const drainOne = async () => {
         const result = await queue.shift()!;
-        if ("error" in result) throw result.error;
+        if ("error" in result) {
+          const { error } = result;
+          // A chunk's lines count from its start, which is the file's line `line`.
+          if (error instanceof DataError) {
+            throw new DataError(shiftLine(error.message, data, line - 1));
+          }
+          throw error;
+        }
+        line += result.lines;
         await sink.write(result.out);
         totals.rows += result.rows;
         totals.hitsAsText += result.hitsAsText;
@@ -115,21 +124,13 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
         options.onProgress?.(Math.min(done, size), size, totals.rows);
       };
       let pos = reader.pos;
-      let line = reader.line;
       let seq = 0;
       for (;;) {
         const cut = input.final ? input.end : lastRecordEnd(input.buf, pos, input.end);
         if (cut > pos) {
           const bytes = input.buf.slice(pos, cut);
-          const firstLine = line;
-          const lines = countLineEnds(bytes, 0, bytes.length);
-          line += lines;
           pos = cut;
-          queue.push(
-            pool
-              ? pool.score(seq++, bytes, firstLine, lines)
-              : Promise.resolve(scoreHere(setup, bytes, firstLine, lines)),
-          );
+          queue.push(pool ? pool.score(seq++, bytes) : Promise.resolve(scoreHere(setup, bytes)));
           while (queue.length >= maxQueued) await drainOne();
         }
         if (input.final) break;
@@ -163,14 +164,9 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
 /** A chunk's scores with its size, or the error it failed with. */
 type ChunkResult = (ChunkScores & { readonly bytes: number }) | { readonly error: Error };
 
-function scoreHere(
-  setup: ScoreSetup,
-  bytes: Uint8Array,
-  firstLine: number,
-  lines: number,
-): ChunkResult {
+function scoreHere(setup: ScoreSetup, bytes: Uint8Array): ChunkResult {
   try {
-    return { ...scoreChunk(setup, bytes, firstLine, lines), bytes: bytes.length };
+    return { ...scoreChunk(setup, bytes), bytes: bytes.length };
   } catch (err) {
     return { error: err instanceof Error ? err : new Error(String(err)) };
   }
@@ -302,8 +298,8 @@ class ScorePool {
           resolve({ error: workerError(message) });
           return;
         }
-        const { rows, out, hitsAsText, hitsAsInteger, integerLabels } = message;
-        resolve({ rows, out, hitsAsText, hitsAsInteger, integerLabels, bytes });
+        const { rows, lines, out, hitsAsText, hitsAsInteger, integerLabels } = message;
+        resolve({ rows, lines, out, hitsAsText, hitsAsInteger, integerLabels, bytes });
       };
       const failAll = (why: string) => {
         const error = new WorkerFailed(`scoring worker ${w} failed: ${why}`);
@@ -321,7 +317,7 @@ class ScorePool {
   }
 
   /** Scores a chunk on the least busy worker; never rejects. */
-  score(seq: number, bytes: Uint8Array, firstLine: number, lines: number): Promise<ChunkResult> {
+  score(seq: number, bytes: Uint8Array): Promise<ChunkResult> {
     let best = 0;
     for (let w = 1; w < this.#workers.length; w++) {
       if (this.#pending[w]!.size < this.#pending[best]!.size) best = w;
@@ -329,7 +325,7 @@ class ScorePool {
     this.#sizes.set(seq, bytes.length);
     return new Promise((resolve) => {
       this.#pending[best]!.set(seq, resolve);
-      const message: ToScoreWorker = { kind: "chunk", seq, bytes, firstLine, lines };
+      const message: ToScoreWorker = { kind: "chunk", seq, bytes };
       this.#workers[best]!.postMessage(message, [bytes.buffer as ArrayBuffer]);
     });
   }

@@ -13,8 +13,6 @@ export type ToScoreWorker =
     readonly kind: "chunk";
     readonly seq: number;
     readonly bytes: Uint8Array;
-    readonly firstLine: number;
-    readonly lines: number;
   };
 
 /** Messages from a scoring worker. */
@@ -23,6 +21,7 @@ export type FromScoreWorker =
     readonly kind: "scores";
     readonly seq: number;
     readonly rows: number;
+    readonly lines: number;
     readonly out: Uint8Array;
     readonly hitsAsText: number;
     readonly hitsAsInteger: number;
@@ -53,7 +52,7 @@ scope.onmessage = ({ data: message }) => {
   const { seq } = message;
   try {
     if (setup === undefined) throw new Error("chunk sent before the setup");
-    const scores = scoreChunk(setup, message.bytes, message.firstLine, message.lines);
+    const scores = scoreChunk(setup, message.bytes);
     scope.postMessage({ kind: "scores", seq, ...scores }, [scores.out.buffer as ArrayBuffer]);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
