@@ -2,14 +2,15 @@
  * Reading decimal numbers straight from UTF-8 bytes, without making a string, to the same
  * float64 that JavaScript's `Number(text)` gives: the CSV reader's fast path.
  *
- * Up to 15 significant digits and a decimal exponent within ±22 are Clinger's fast path: the
- * digits are an exact double, so is the power of ten, and one correctly rounded multiplication or
- * division is the answer. Longer mantissas (16 to 19 digits, what `String(number)` writes for most
- * doubles) are held exactly as a double-double, scaled by the power of ten in double-double
- * arithmetic (error below 2^-47 of the result's last place) and rounded; when that value lies
- * within 2^-40 of a last place of a rounding boundary the answer could go either way, and the
- * number is left to the caller's exact path (`Number` on the text), as are more than 19 digits
- * and larger exponents. The caller always has that exact path: this one only makes it rarer.
+ * A mantissa below 2^53 (up to 15 significant digits always, 16 or 17 often) with a decimal
+ * exponent within ±22 takes Clinger's fast path: the digits are an exact double, so is the power
+ * of ten, and one correctly rounded multiplication or division is the answer. Larger mantissas
+ * (up to 18 digits: `String(number)` writes at most 17) are held exactly as a double-double,
+ * scaled by the power of ten in double-double arithmetic (error below 2^-47 of the result's last
+ * place) and rounded; when widening that value by 2^-38 to 2^-37 of a last place either way could
+ * change its rounding, the answer could go either way (an exact tie is one), and the number is
+ * left to the caller's exact path (`Number` on the text), as are more than 18 digits and larger
+ * exponents. The caller always has that exact path: this one only makes it rarer.
  * @module
  */
 
