@@ -169,3 +169,22 @@ Deno.test("scoreFile() reports an output it cannot write as a store error", asyn
     );
   });
 });
+
+Deno.test("scoreFile() scores a UTF-16 file (byte-order mark FF FE) as the whole-file scorer does", async () => {
+  await withTempDir(async (dir) => {
+    const modelPath = await trainModel(dir);
+    const model = await loadModel(modelPath);
+    const text = scoringCsv(50).replace(/^\ufeff/, "");
+    const units = new Uint16Array(text.length);
+    for (let i = 0; i < text.length; i++) units[i] = text.charCodeAt(i);
+    const bytes = new Uint8Array(2 + units.byteLength);
+    bytes.set([0xff, 0xfe]);
+    bytes.set(new Uint8Array(units.buffer), 2);
+    const data = join(dir, "utf16.csv");
+    await Deno.writeFile(data, bytes);
+    const out = join(dir, "scores.csv");
+    const result = await scoreFile({ model, data, out, workers: 2 });
+    assert.equal(result.rows, 50);
+    assert.equal(await Deno.readTextFile(out), (await reference(modelPath, data)).text);
+  });
+});
