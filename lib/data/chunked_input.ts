@@ -3,6 +3,7 @@
  * readers cut into records and chunks.
  * @module
  */
+import { DataError } from "../errors.ts";
 
 /** A file read into one buffer, keeping the unread tail when reading on. */
 export class ChunkedInput {
@@ -12,7 +13,8 @@ export class ChunkedInput {
   /** File offset of `buf[0]`. */
   consumed = 0;
 
-  constructor(readonly file: Deno.FsFile, size: number) {
+  /** `name` names the file in errors. */
+  constructor(readonly file: Deno.FsFile, size: number, readonly name: string) {
     this.buf = new Uint8Array(size);
   }
 
@@ -21,7 +23,13 @@ export class ChunkedInput {
     while (this.end < this.buf.length) {
       // Synchronous: a local file's read is short, and skipping the hop to the I/O thread
       // keeps a loaded machine from leaving this thread idle between reads.
-      const n = this.file.readSync(this.buf.subarray(this.end));
+      let n: number | null;
+      try {
+        n = this.file.readSync(this.buf.subarray(this.end));
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new DataError(`cannot read ${this.name}: ${why}`, { cause: err });
+      }
       if (n === null) {
         this.final = true;
         return;

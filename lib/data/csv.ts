@@ -213,7 +213,7 @@ async function readRecords<R>(
   collector: Collector<R>,
   workers: number,
 ): Promise<R> {
-  const input = new ChunkedInput(file, workers > 0 ? CHUNK_BYTES : READ_BYTES);
+  const input = new ChunkedInput(file, workers > 0 ? CHUNK_BYTES : READ_BYTES, path);
   input.fill();
   const { buf } = input;
   if (buf[0] === 0xff && buf[1] === 0xfe && input.end >= 2) {

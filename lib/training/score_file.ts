@@ -71,7 +71,7 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
   }
   try {
     const size = (await file.stat()).size;
-    const input = new ChunkedInput(file, chunkBytes);
+    const input = new ChunkedInput(file, chunkBytes, data);
     input.fill();
     if (input.buf[0] === 0xff && input.buf[1] === 0xfe && input.end >= 2) {
       // UTF-16LE: read whole by the csv-parse path, which decodes it.

@@ -173,6 +173,12 @@ const badRuns: [string, (dir: string, model: string) => string[], number, RegExp
     /cannot read .*none\.csv: not found/,
   ],
   [
+    "a folder as --data",
+    (d, m) => ["--model", m, "--data", d],
+    1,
+    /^error: cannot read .*: /,
+  ],
+  [
     "a bad cell",
     (d, m) => ["--model", m, "--data", join(d, "bad.csv")],
     1,
