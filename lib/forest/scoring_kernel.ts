@@ -28,7 +28,7 @@ import type { Forest } from "./forest.ts";
 import { Code, I32, moduleBytes, Op, VOID } from "./wasm_asm.ts";
 
 /** Rows walked side by side through a tree. */
-export const LANES = 4;
+export const LANES = 8;
 
 /** Largest kernel memory (bytes) we lay a forest out in; bigger forests keep the JS walk. */
 export const MAX_KERNEL_BYTES = 1 << 30;
@@ -52,12 +52,15 @@ interface Layout {
 }
 
 /**
- * Rows per block: enough for the lanes to stay busy, small enough that a block of input rows
- * stays in the L2 cache while every tree walks it (~256 KiB).
+ * Rows per block. Every tree walks the whole block, so the block's input rows should stay in
+ * the L2 cache (~256 KiB); but a forest larger than the cache is itself streamed once per
+ * block, so for those a larger block (~1 MiB) pays. Measured on the three benchmark shapes:
+ * 8 lanes, and these sizes, were the fastest of those tried (docs/benchmarks.md).
  */
-function blockRowsFor(p: number, k: number): number {
-  const rows = Math.floor((256 * 1024) / (8 * (p + k)));
-  return Math.max(LANES, Math.min(4096, rows - (rows % LANES)));
+function blockRowsFor(p: number, k: number, nodeBytes: number): number {
+  const target = nodeBytes > (1 << 20) ? 1 << 20 : 256 * 1024;
+  const rows = Math.floor(target / (8 * (p + k)));
+  return Math.max(LANES, Math.min(16384, rows - (rows % LANES)));
 }
 
 function planLayout(forest: Forest, blockRows: number): Layout {
@@ -101,16 +104,30 @@ function writeForest(forest: Forest, lay: Layout, buf: ArrayBufferLike): void {
 const X = 0, N = 1, OUT = 2, TP = 3, ROOT = 4, I = 5, O = 6, END_G = 7, END = 8, MOVED = 9;
 const PL = 10, LVP = 11, Q = 12, LANE0 = 13;
 
-/** Emits: walk lanes `0..lanes-1` (rows at I + j*rowBytes) from ROOT to their leaves. */
-function emitWalk(c: Code, lanes: number, rowBytes: number): void {
-  for (let j = 0; j < lanes; j++) c.get(ROOT).set(LANE0 + j);
+/** Where each lane starts and which row it reads, relative to I. */
+interface Lanes {
+  readonly count: number;
+  /** Emits the lane's first node on the stack. */
+  readonly start: (c: Code, j: number) => void;
+  /** Byte offset of the lane's row from I. */
+  readonly row: (j: number) => number;
+  /** Byte offset of the lane's output row from O. */
+  readonly out: (j: number) => number;
+}
+
+/** Emits: walk every lane from its start to its leaf. */
+function emitWalk(c: Code, lanes: Lanes): void {
+  for (let j = 0; j < lanes.count; j++) {
+    lanes.start(c, j);
+    c.set(LANE0 + j);
+  }
   c.op(Op.loop, VOID).i32(0).set(MOVED);
-  for (let j = 0; j < lanes; j++) {
+  for (let j = 0; j < lanes.count; j++) {
     const L = LANE0 + j;
     c.get(L); // the node before the step
     c.get(L).i32(16).op(Op.i32Add); // left child
     c.get(L).loadI32(12); // right child
-    c.get(I).get(L).loadI32(8).op(Op.i32Add).loadF64(j * rowBytes); // x[feature]
+    c.get(I).get(L).loadI32(8).op(Op.i32Add).loadF64(lanes.row(j)); // x[feature]
     c.get(L).loadF64(0); // threshold
     c.op(Op.f64Le, Op.select).tee(L);
     c.op(Op.i32Xor).get(MOVED).op(Op.i32Or).set(MOVED);
@@ -118,11 +135,11 @@ function emitWalk(c: Code, lanes: number, rowBytes: number): void {
   c.get(MOVED).op(Op.brIf, 0, Op.end);
 }
 
-/** Emits: add the leaf each lane reached into its output row (O + j*kBytes). */
-function emitAddLeaves(c: Code, lanes: number, k: number): void {
+/** Emits: add the leaf each lane reached into its output row, lane by lane. */
+function emitAddLeaves(c: Code, lanes: Lanes, k: number): void {
   const kBytes = k * 8;
-  for (let j = 0; j < lanes; j++) {
-    const at = j * kBytes;
+  for (let j = 0; j < lanes.count; j++) {
+    const at = lanes.out(j);
     c.get(LANE0 + j).loadI32(0).tee(PL).i32(0).op(Op.i32GeS, Op.if, VOID);
     // Pure leaf: one more vote for its class.
     c.get(O).get(PL).op(Op.i32Add).set(Q);
@@ -140,37 +157,83 @@ function emitAddLeaves(c: Code, lanes: number, k: number): void {
   }
 }
 
-/** Emits the rows loop for groups of `lanes` rows, from I while I < `endLocal`. */
-function emitRows(c: Code, lanes: number, endLocal: number, rowBytes: number, k: number): void {
+/** Emits `while (local < end) { body; local += step }` with `end` a local or a constant. */
+function emitWhile(
+  c: Code,
+  local: number,
+  end: { local: number } | { value: number },
+  step: number,
+  body: () => void,
+): void {
   c.op(Op.block, VOID, Op.loop, VOID);
-  c.get(I).get(endLocal).op(Op.i32LtU, Op.i32Eqz, Op.brIf, 1);
-  emitWalk(c, lanes, rowBytes);
-  emitAddLeaves(c, lanes, k);
-  c.get(I).i32(lanes * rowBytes).op(Op.i32Add).set(I);
-  c.get(O).i32(lanes * k * 8).op(Op.i32Add).set(O);
+  c.get(local);
+  if ("local" in end) c.get(end.local);
+  else c.i32(end.value);
+  c.op(Op.i32LtU, Op.i32Eqz, Op.brIf, 1);
+  body();
+  c.get(local).i32(step).op(Op.i32Add).set(local);
   c.op(Op.br, 0, Op.end, Op.end);
 }
 
-/** The kernel `score(x, n, out)`: for each tree, every row of the block. */
+/**
+ * The kernel `score(x, n, out)`. Rows in groups of `lanes`: for each tree, every group, the
+ * lanes being rows. The rows left over (fewer than `lanes`; all of them for one row): for each
+ * row, its trees in groups of `lanes`, the lanes being trees, their leaves added in tree order.
+ * Either way each row's sums run over the trees in order.
+ */
 function kernelCode(p: number, k: number, nTrees: number, roots: number, lanes: number): Code {
   const rowBytes = p * 8;
+  const kBytes = k * 8;
+  const rootsEnd = roots + nTrees * 4;
+  const rootsEndG = roots + (nTrees - (nTrees % lanes)) * 4;
+  const rowLanes: Lanes = {
+    count: lanes,
+    start: (c) => c.get(ROOT),
+    row: (j) => j * rowBytes,
+    out: (j) => j * kBytes,
+  };
+  const treeLanes = (count: number): Lanes => ({
+    count,
+    start: (c, j) => c.get(TP).loadI32(j * 4),
+    row: () => 0,
+    out: () => 0,
+  });
   const c = new Code();
   c.get(X).get(N).i32(-lanes).op(Op.i32And).i32(rowBytes).op(Op.i32Mul, Op.i32Add).set(END_G);
   c.get(X).get(N).i32(rowBytes).op(Op.i32Mul, Op.i32Add).set(END);
+  c.get(X).get(END_G).op(Op.i32LtU, Op.if, VOID);
   c.i32(roots).set(TP);
-  c.op(Op.loop, VOID);
-  c.get(TP).loadI32(0).set(ROOT);
-  c.get(X).set(I).get(OUT).set(O);
-  emitRows(c, lanes, END_G, rowBytes, k);
-  emitRows(c, 1, END, rowBytes, k);
-  c.get(TP).i32(4).op(Op.i32Add).tee(TP).i32(roots + nTrees * 4).op(Op.i32LtU, Op.brIf, 0);
+  emitWhile(c, TP, { value: rootsEnd }, 4, () => {
+    c.get(TP).loadI32(0).set(ROOT);
+    c.get(X).set(I).get(OUT).set(O);
+    emitWhile(c, I, { local: END_G }, lanes * rowBytes, () => {
+      emitWalk(c, rowLanes);
+      emitAddLeaves(c, rowLanes, k);
+      c.get(O).i32(lanes * kBytes).op(Op.i32Add).set(O);
+    });
+  });
   c.op(Op.end);
+  // The leftover rows.
+  c.get(END_G).set(I);
+  c.get(N).i32(-lanes).op(Op.i32And).i32(kBytes).op(Op.i32Mul).get(OUT).op(Op.i32Add).set(O);
+  emitWhile(c, I, { local: END }, rowBytes, () => {
+    c.i32(roots).set(TP);
+    emitWhile(c, TP, { value: rootsEndG }, lanes * 4, () => {
+      emitWalk(c, treeLanes(lanes));
+      emitAddLeaves(c, treeLanes(lanes), k);
+    });
+    emitWhile(c, TP, { value: rootsEnd }, 4, () => {
+      emitWalk(c, treeLanes(1));
+      emitAddLeaves(c, treeLanes(1), k);
+    });
+    c.get(O).i32(kBytes).op(Op.i32Add).set(O);
+  });
   return c;
 }
 
 /** Tuning knobs of {@link buildKernel}, for measurements; the defaults are the measured best. */
 export interface KernelOptions {
-  /** Rows walked side by side. Default {@link LANES}. */
+  /** Rows walked side by side, a power of two. Default {@link LANES}. */
   readonly lanes?: number;
   /** Rows per block. Default: about 256 KiB of input and output rows. */
   readonly blockRows?: number;
@@ -181,7 +244,13 @@ export function buildKernel(forest: Forest, opts: KernelOptions = {}): KernelSco
   const { nFeatures: p, nClasses: k } = forest;
   const nTrees = forest.treeOffsets.length - 1;
   const lanes = opts.lanes ?? LANES;
-  const lay = planLayout(forest, opts.blockRows ?? blockRowsFor(p, k));
+  if (!(lanes >= 1 && lanes <= 64 && (lanes & (lanes - 1)) === 0)) {
+    throw new RangeError(`buildKernel: lanes must be a power of two from 1 to 64, got ${lanes}`);
+  }
+  const lay = planLayout(
+    forest,
+    opts.blockRows ?? blockRowsFor(p, k, forest.feature.length * 16),
+  );
   if (lay.bytes > MAX_KERNEL_BYTES) return undefined;
   const pages = Math.ceil(lay.bytes / PAGE);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
