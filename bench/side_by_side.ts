@@ -229,7 +229,7 @@ export async function compare(seeds: number, withMl: boolean): Promise<string> {
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
     "",
-    "| dataset | FluxOps predict 100k s, array walk (first call) | FluxOps compiled trees s (first call) | sklearn predict_proba 100k s | speed-up walk / compiled | model.json bytes | sklearn pickle bytes | size ratio |",
+    "| dataset | FluxOps predictProba 100k s (first call) | FluxOps compiled trees s (first call) | sklearn predict_proba 100k s | speed-up default / compiled | model.json bytes | sklearn pickle bytes | size ratio |",
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows2,
   ].join("\n");

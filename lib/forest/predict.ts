@@ -23,11 +23,20 @@ export interface PredictOptions {
 
 const kernels = new WeakMap<Forest, KernelScorer | null>();
 
-/** The forest's scoring kernel, built on first use; null when the forest is too large for it. */
+/**
+ * The forest's scoring kernel, built on first use; null when the forest is too large for it or
+ * the runtime refuses the WebAssembly memory (each reserves address space; a process holding
+ * very many forests at once can run out), in which case the array walk scores it.
+ */
 function kernelOf(forest: Forest): KernelScorer | null {
   let kernel = kernels.get(forest);
   if (kernel === undefined) {
-    kernel = buildKernel(forest) ?? null;
+    try {
+      kernel = buildKernel(forest) ?? null;
+    } catch (err) {
+      if (!(err instanceof RangeError || err instanceof WebAssembly.CompileError)) throw err;
+      kernel = null;
+    }
     kernels.set(forest, kernel);
   }
   return kernel;
