@@ -8,7 +8,7 @@
 const enc = new TextEncoder();
 
 /** Wire types. */
-const VARINT = 0, I64 = 1, LEN = 2, I32 = 5;
+const VARINT = 0, LEN = 2;
 
 /** A message under construction; fields are appended in the order written. */
 export class ProtoWriter {
@@ -84,24 +84,6 @@ export class ProtoWriter {
   bytes(field: number, b: Uint8Array): this {
     this.#tag(field, LEN);
     this.#varint(b.length);
-    this.#raw(b);
-    return this;
-  }
-
-  /** A float field (32-bit). */
-  float(field: number, v: number): this {
-    this.#tag(field, I32);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setFloat32(0, v, true);
-    this.#raw(b);
-    return this;
-  }
-
-  /** A double field. */
-  double(field: number, v: number): this {
-    this.#tag(field, I64);
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setFloat64(0, v, true);
     this.#raw(b);
     return this;
   }
