@@ -277,10 +277,15 @@ export function buildKernel(forest: Forest, opts: KernelOptions = {}): KernelSco
   const mem = new Float64Array(memory.buffer);
   const xAt = lay.xBlock / 8;
   const outAt = lay.outBlock / 8;
+  // V8 first runs a WebAssembly function from its baseline compiler and swaps in optimised code
+  // between calls, never during one: a new kernel's first calls get small blocks, so the
+  // optimised code arrives while a first large batch is still early.
+  let calls = 0;
   return {
     score(x: Float64Array, nRows: number, out: Float64Array): void {
-      for (let s = 0; s < nRows; s += lay.blockRows) {
-        const n = Math.min(lay.blockRows, nRows - s);
+      for (let s = 0, n = 0; s < nRows; s += n) {
+        n = Math.min(lay.blockRows, nRows - s, calls < 16 ? 64 << (calls >> 1) : Infinity);
+        calls++;
         mem.set(x.subarray(s * p, (s + n) * p), xAt);
         mem.fill(0, outAt, outAt + n * k);
         run(lay.xBlock, n, lay.outBlock);
