@@ -9,7 +9,8 @@ For each case NAME=MODEL_JSON,ONNX64,ONNX32,ROWS_CSV,FLUXOPS_PROBA it scores the
     sequential execution).
 Batch: all rows of ROWS_CSV (100,000), one warm-up call then the median of three.
 One row: each of the first --one-rows rows scored alone ([1, features] input), fresh rows in
-turn, not one repeated row; mean microseconds per call (scikit-learn: the first --sk-one-rows).
+turn, not one repeated row; microseconds per call, the median over 10 chunks of rows of the mean
+wall time, and the mean CPU time (scikit-learn: the first --sk-one-rows).
 It also reports the largest |difference| of each peer's probabilities from FLUXOPS_PROBA
 (little-endian float64, rows x classes) on the batch.
 Prints ONE JSON document on stdout; progress goes to stderr.
@@ -53,16 +54,25 @@ def timed(fn, repeats: int = 3) -> tuple[float, list[float], float]:
     return statistics.median(times), times, statistics.median(cpu)
 
 
-def per_row_us(fn, X: np.ndarray, n: int) -> float:
-    """Mean microseconds of fn on each of the first n rows alone, after a warm-up pass."""
+def per_row_us(fn, X: np.ndarray, n: int) -> tuple[float, float]:
+    """Microseconds of fn on each of the first n rows alone, after a warm-up pass: the median
+    over 10 chunks of rows of the mean wall time (a burst of other work spoils one chunk, not the
+    figure), and the mean CPU time of this process over all n."""
     n = min(n, X.shape[0])
     rows = [X[i:i + 1] for i in range(n)]
     for r in rows[: min(200, n)]:
         fn(r)
-    t = time.perf_counter()
-    for r in rows:
-        fn(r)
-    return (time.perf_counter() - t) / n * 1e6
+    chunk = max(1, n // 10)
+    walls = []
+    c = time.process_time()
+    for a in range(0, n, chunk):
+        part = rows[a:a + chunk]
+        t = time.perf_counter()
+        for r in part:
+            fn(r)
+        walls.append((time.perf_counter() - t) / len(part) * 1e6)
+    cpu = (time.process_time() - c) / n * 1e6
+    return statistics.median(walls), cpu
 
 
 def ort_session(path: str):
@@ -91,8 +101,9 @@ def run_case(name: str, spec: str, args: argparse.Namespace) -> dict[str, object
                               "classes": k, "trees": trees, "nodes": nodes}
     sk_s, sk_all, sk_cpu = timed(lambda: rf.predict_proba(X), args.repeats)
     sk_p = rf.predict_proba(X)
+    sk_one, sk_one_cpu = per_row_us(rf.predict_proba, X, args.sk_one_rows)
     out["sklearn"] = {"seconds": sk_s, "all": sk_all, "cpu_seconds": sk_cpu,
-                      "one_row_us": per_row_us(rf.predict_proba, X, args.sk_one_rows),
+                      "one_row_us": sk_one, "one_row_cpu_us": sk_one_cpu,
                       "one_rows": min(args.sk_one_rows, X.shape[0]),
                       "max_abs_diff_vs_fluxops": float(np.abs(sk_p - ours).max())}
     log(f"{name}: scikit-learn {sk_s:.3f} s")
@@ -103,8 +114,9 @@ def run_case(name: str, spec: str, args: argparse.Namespace) -> dict[str, object
         run = lambda x, s=sess, f=feed, o=prob_name: s.run([o], {f: x})[0]  # noqa: E731
         s, alls, cpu = timed(lambda: run(data), args.repeats)
         p = np.asarray(run(data), dtype=np.float64)
+        one, one_cpu = per_row_us(run, data, args.one_rows)
         out[key] = {"seconds": s, "all": alls, "cpu_seconds": cpu,
-                    "one_row_us": per_row_us(run, data, args.one_rows),
+                    "one_row_us": one, "one_row_cpu_us": one_cpu,
                     "one_rows": min(args.one_rows, X.shape[0]),
                     "max_abs_diff_vs_fluxops": float(np.abs(p - ours).max())}
         log(f"{name}: {key} {s:.3f} s")
