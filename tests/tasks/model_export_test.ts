@@ -197,6 +197,39 @@ for (const [what, argv, code, message] of BAD) {
   });
 }
 
+Deno.test("model export without MODEL exports the newest model in .fluxops/models", async () => {
+  await withTempDir(async (dir) => {
+    const older = join(dir, ".fluxops", "models", "20260101T000000Z-aaaaaaaa");
+    const newer = join(dir, ".fluxops", "models", "20261201T000000Z-bbbbbbbb");
+    await Deno.mkdir(older, { recursive: true });
+    await Deno.mkdir(newer, { recursive: true });
+    await savedModel(older, [0, 1], 1);
+    const m = await savedModel(newer, ["a", "b", "c"], 2);
+    const res = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        join(import.meta.dirname!, "../../tasks/model.ts"),
+        "export",
+        "--out",
+        "m.onnx",
+        "--json",
+      ],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    assert.equal(res.code, 0, dec.decode(res.stderr));
+    const report = JSON.parse(dec.decode(res.stdout));
+    assert.equal(report.format, "onnx");
+    assert.equal(report.precision, "float64");
+    assert.deepEqual(report.classes, ["a", "b", "c"]);
+    assert.equal(report.nodes, m.forest.feature.length);
+    assert.equal((await Deno.stat(join(dir, "m.onnx"))).size, report.bytes);
+  });
+});
+
 Deno.test("deno task model --help documents export and both formats", async () => {
   const lines: string[] = [];
   const original = console.log;
