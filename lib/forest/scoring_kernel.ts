@@ -34,6 +34,8 @@ export const LANES = 8;
 export const MAX_KERNEL_BYTES = 1 << 30;
 
 const PAGE = 65536;
+/** Inputs of at most this many values are copied with plain loops (see `score`). */
+const SMALL_VALUES = 512;
 const NAN_HIGH = 0x7ff80000;
 
 /** A forest compiled to the kernel: call {@link KernelScorer.score}. */
@@ -283,6 +285,16 @@ export function buildKernel(forest: Forest, opts: KernelOptions = {}): KernelSco
   let calls = 0;
   return {
     score(x: Float64Array, nRows: number, out: Float64Array): void {
+      if (nRows <= lay.blockRows && nRows * p <= SMALL_VALUES) {
+        // A few rows (a request of one): plain loops cost less than making views to copy.
+        const nx = nRows * p, no = nRows * k;
+        for (let j = 0; j < nx; j++) mem[xAt + j] = x[j]!;
+        for (let j = 0; j < no; j++) mem[outAt + j] = 0;
+        calls++;
+        run(lay.xBlock, nRows, lay.outBlock);
+        for (let j = 0; j < no; j++) out[j] = mem[outAt + j]!;
+        return;
+      }
       for (let s = 0, n = 0; s < nRows; s += n) {
         n = Math.min(lay.blockRows, nRows - s, calls < 16 ? 64 << (calls >> 1) : Infinity);
         calls++;
