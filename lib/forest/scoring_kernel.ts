@@ -40,7 +40,10 @@ const NAN_HIGH = 0x7ff80000;
 
 /** A forest compiled to the kernel: call {@link KernelScorer.score}. */
 export interface KernelScorer {
-  /** Adds the sum over trees of the leaf frequencies of rows `x` into `out` (not divided). */
+  /**
+   * Writes into `out` (rows x classes) each row's sum over the trees of its leaves' class
+   * frequencies, not yet divided by the number of trees.
+   */
   score(x: Float64Array, nRows: number, out: Float64Array): void;
 }
 
