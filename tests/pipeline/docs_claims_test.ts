@@ -144,3 +144,27 @@ function testNamed(name: string): boolean {
     });
   return walk(join(ROOT, "tests"));
 }
+
+Deno.test("QUICKSTART.md explains resuming a deploy, with flags deno task deploy --help lists", () => {
+  const quickstart = read("QUICKSTART.md");
+  const local = section(quickstart, "## 2. Local: rehearse the whole delivery");
+  assert.match(local, /A rerun after a kill converges/);
+  const help = read("tasks/deploy.ts");
+  for (const flag of ["--fresh", "--host-restart-ms"]) {
+    assert.match(local, new RegExp(`\`${flag}\\b`), `QUICKSTART section 2 mentions ${flag}`);
+    assert.match(help, new RegExp(`^  ${flag}\\b`, "m"), `deno task deploy --help lists ${flag}`);
+  }
+});
+
+Deno.test("QUICKSTART.md's first deploy applies infra/bootstrap and sets prod's vault access before the first push", () => {
+  const steps = section(read("QUICKSTART.md"), "### First deploy");
+  const at = (re: RegExp) => {
+    const i = steps.search(re);
+    assert.ok(i >= 0, String(re));
+    return i;
+  };
+  const bootstrap = at(/^1\. `infra\/bootstrap` applied/m);
+  const vault = at(/Prod Key Vault access/);
+  const push = at(/^\d\. Push to `develop`/m);
+  assert.ok(bootstrap < vault && vault < push, "bootstrap, then variables, then the first push");
+});
