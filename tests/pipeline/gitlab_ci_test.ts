@@ -325,7 +325,7 @@ Deno.test("deploys are retried only when the runner failed, and the retry resume
     }, name);
     assert.doesNotMatch(script(name), /--fresh/, `${name} resumes a lost run`);
   }
-  // Nothing else that writes the state is retried blindly.
+  // No other job is retried: each would need its own case for a rerun being safe.
   for (const name of jobs.filter((j) => !j.startsWith("deploy:"))) {
     assert.equal(resolved(name).retry, undefined, name);
   }
