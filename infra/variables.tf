@@ -247,7 +247,7 @@ variable "alerts" {
 }
 
 variable "drift_alert" {
-  description = "Alert on the function's drift events: statuses that fire it (warn, alert), severity, evaluation frequency and window, and an optional other action group (see modules/app_insights)."
+  description = "Alert on the function's drift events: it fires on a drifted feature or on the data set's drift (dataset_drift), never on raw PSI; statuses [\"warn\", \"alert\"] also fires on a feature significant before the multiple-testing correction (the default [\"alert\"] adds nothing). Also severity, evaluation frequency and window, and an optional other action group (see modules/app_insights)."
   type = object({
     enabled              = optional(bool, true)
     statuses             = optional(list(string), ["alert"])

@@ -671,6 +671,16 @@ run "drift_events_raise_an_alert_per_feature" {
 
   assert {
     condition = (
+      strcontains(azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].query, "(msg == \"drift\" and (drifted == true or dataset_drift == true))") &&
+      strcontains(azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].query, "drifted = tobool(") &&
+      strcontains(azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].query, "dataset_drift = tobool(") &&
+      !strcontains(azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].query, "psi")
+    )
+    error_message = "the drift alert fires on a drifted feature or on the data set's drift, never on raw PSI"
+  }
+
+  assert {
+    condition = (
       azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].time_aggregation_method == "Count" &&
       azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].operator == "GreaterThan" &&
       azurerm_monitor_scheduled_query_rules_alert_v2.drift.criteria[0].threshold == 0 &&

@@ -172,3 +172,14 @@ Deno.test("the provider lock file is committed, not ignored", () => {
     /^provider "registry\.opentofu\.org\/hashicorp\/azurerm"/m,
   );
 });
+
+Deno.test("drift_alert's descriptions say what fires the alert now: a drifted feature or the data set's drift, not PSI thresholds", () => {
+  for (const file of ["infra/variables.tf", "infra/modules/app_insights/variables.tf"]) {
+    const text = Deno.readTextFileSync(join(import.meta.dirname!, "..", "..", file));
+    const block = text.slice(text.indexOf('variable "drift_alert"'));
+    const description = /description\s*=\s*"((?:[^"\\]|\\.)*)"/.exec(block)?.[1] ?? "";
+    assert.match(description, /drifted feature/, file);
+    assert.match(description, /dataset_drift/, file);
+    assert.doesNotMatch(description, /PSI crossing|0\.25/, file);
+  }
+});

@@ -285,3 +285,51 @@ Deno.test("merge requests never deploy, schedules run only the clean-up, every d
     assert.ok(tasks.has(task!), `deno task ${task} is defined in deno.json`);
   }
 });
+
+/** The comment lines directly above `name:` at the start of a line in .gitlab-ci.yml. */
+function commentAbove(name: string): string {
+  const lines = Deno.readTextFileSync(join(ROOT, ".gitlab-ci.yml")).split("\n");
+  const at = lines.indexOf(`${name}:`);
+  assert.ok(at > 0, `${name}: defined`);
+  let from = at;
+  while (from > 0 && lines[from - 1]!.startsWith("#")) from--;
+  return lines.slice(from, at).join("\n");
+}
+
+Deno.test("the pipeline says where prod's plan and deploy get the runner's way into prod's Key Vault", () => {
+  const text = Deno.readTextFileSync(join(ROOT, ".gitlab-ci.yml"));
+  const header = text.slice(0, text.indexOf("\nstages:"));
+  for (const v of ["TF_VAR_deploy_runner_ip_ranges", "TF_VAR_key_vault_private_endpoint"]) {
+    assert.match(header, new RegExp(`^#\\s+${v}\\s`, "m"), `the CI/CD variables list ${v}`);
+    assert.match(commentAbove("plan"), new RegExp(v), `plan's comment names ${v}`);
+    assert.match(commentAbove("deploy:prod"), new RegExp(v), `deploy:prod's comment names ${v}`);
+  }
+  assert.match(header, /QUICKSTART\.md, "Prod Key Vault access"/);
+  // The early failure is infra/'s own validation, which plan runs before anything is applied;
+  // its message names the variable and where it is documented, and the guide has that section.
+  const variables = Deno.readTextFileSync(join(ROOT, "infra", "variables.tf"));
+  assert.match(
+    variables,
+    /nothing lets the deploying runner in[^"]*TF_VAR_deploy_runner_ip_ranges, QUICKSTART\.md 'Prod Key Vault access'/,
+  );
+  const quickstart = Deno.readTextFileSync(join(ROOT, "QUICKSTART.md"));
+  const section = quickstart.slice(quickstart.indexOf("### Prod Key Vault access"));
+  assert.match(section.slice(0, section.indexOf("\n### ", 5)), /TF_VAR_key_vault_private_endpoint/);
+});
+
+Deno.test("deploys are retried only when the runner failed, and the retry resumes instead of starting over", () => {
+  for (const name of ["deploy:dev", "deploy:prod"]) {
+    assert.deepEqual(resolved(name).retry, {
+      max: 2,
+      when: ["runner_system_failure", "stuck_or_timeout_failure"],
+    }, name);
+    assert.doesNotMatch(script(name), /--fresh/, `${name} resumes a lost run`);
+  }
+  // No other job is retried: each would need its own case for a rerun being safe.
+  for (const name of jobs.filter((j) => !j.startsWith("deploy:"))) {
+    assert.equal(resolved(name).retry, undefined, name);
+  }
+  // The resume the retry relies on: the deploy's own help says a rerun finishes a killed run.
+  const help = Deno.readTextFileSync(join(ROOT, "tasks", "deploy.ts"));
+  assert.match(help, /a deploy killed halfway is finished by running it again with the same flags/);
+});

@@ -128,8 +128,10 @@ resource "azurerm_monitor_scheduled_query_rules_alert_v2" "latency_p95" {
 #    "share_drifted":0.1,"model_version":...,"window":1000}
 # The alert fires on a drifted feature (status "alert" is drifted) or on the data set's drift (at
 # least half the features), never on raw PSI, whose level under no drift depends on the window
-# size. drift_alert.statuses adding "warn" also fires on a feature falling back from drifted to
-# significant before the correction only: events are sent on changes of the drifted verdict.
+# size. drift_alert.statuses adding "warn" also fires on a feature whose p-value is significant
+# before the multiple-testing correction only; "alert" adds nothing to the drifted condition. Events
+# are sent when a feature's verdict changes, so "warn" is seen mostly as a feature falls back from
+# drifted.
 # Assumptions about how it gets here (azure-functions-host WorkerProcess/WorkerConsoleLogService):
 # the host reads a custom handler's stdout line by line and logs each line as it is, at
 # Information level (stderr: Warning if the line holds "warn", Error if "error", "fail" or

@@ -125,7 +125,7 @@ variable "tags" {
 }
 
 variable "drift_alert" {
-  description = "Alert on the prediction function's drift events (a feature's PSI crossing 0.1 into warn or 0.25 into alert): the statuses that fire it, its severity (0 critical to 4 verbose), how often it runs and over what window (ISO 8601), and an action group to notify instead of the module's (null: the module's)."
+  description = "Alert on the prediction function's drift events. It always fires on a drifted feature (its deciding p-value under alpha / features, status \"alert\") and on the data set's drift (dataset_drift: half of the features or more), never on raw PSI. statuses: the feature verdicts that fire it besides: [\"alert\"] (the default) adds nothing, \"warn\" adds a feature significant before the multiple-testing correction only. Also its severity (0 critical to 4 verbose), how often it runs and over what window (ISO 8601), and an action group to notify instead of the module's (null: the module's)."
   type = object({
     enabled              = optional(bool, true)
     statuses             = optional(list(string), ["alert"])
@@ -139,7 +139,7 @@ variable "drift_alert" {
 
   validation {
     condition     = length(var.drift_alert.statuses) > 0 && alltrue([for s in var.drift_alert.statuses : contains(["warn", "alert"], s)])
-    error_message = "drift_alert.statuses: one or both of \"warn\" and \"alert\"."
+    error_message = "drift_alert.statuses: one or both of \"warn\" (also fire on a feature significant before the multiple-testing correction) and \"alert\" (a drifted feature, which fires the alert in any case)."
   }
 
   validation {
