@@ -574,7 +574,8 @@ export function deploySteps(
         local
           ? {
             state: config.stateDir,
-            services: "Azurite, Key Vault stand-in, token endpoint, Resource Manager stand-in",
+            services: "Azurite, Key Vault stand-in, token endpoint, Resource Manager stand-in" +
+              (config.hosting === "one_deploy" ? ", SCM stand-in (one-deploy)" : ""),
           }
           : {
             command: config.skipInfra

@@ -88,8 +88,13 @@ export function oneDeployAppHost(o: OneDeployHostOptions): AppHost {
     async packageSetting() {
       const found = await o.deployments().get(ONE_DEPLOY_CURRENT);
       if (!found) return undefined;
-      const parsed = JSON.parse(new TextDecoder().decode(found.bytes)) as { package?: unknown };
-      if (typeof parsed.package !== "string") {
+      let parsed: { package?: unknown } | null;
+      try {
+        parsed = JSON.parse(new TextDecoder().decode(found.bytes)) as { package?: unknown } | null;
+      } catch {
+        parsed = null;
+      }
+      if (typeof parsed?.package !== "string") {
         throw new InvalidInput(`${o.container}/${ONE_DEPLOY_CURRENT}: expected {"package": url}`);
       }
       return parsed.package;
