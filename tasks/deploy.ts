@@ -5,6 +5,12 @@
  * and smoke-tests the result. It stops at the first failure, naming the step, and then puts back
  * what it had changed: the model alias and the app's package setting.
  *
+ * On Flex Consumption (infra output `function_hosting.mode = "one_deploy"`, or `--env local
+ * --hosting one_deploy`) the app has no package setting: "point" publishes the release's zip by
+ * one-deploy (`lib/deploy/one_deploy.ts`), and a rollback re-publishes the previous release.
+ * That path was rehearsed locally only (the SCM stand-in, `tasks/local/scm_server.ts`), never
+ * run on Azure.
+ *
  * `--env local` runs the same steps against local stand-ins (Azurite, a Key Vault stand-in over
  * HTTPS, a managed-identity endpoint and the package started as the Functions host starts it);
  * see `tasks/deploy_local.ts`.
@@ -14,7 +20,7 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type AppHost, armAppHost } from "../lib/deploy/app_host.ts";
+import { type AppHost, armAppHost, oneDeployAppHost } from "../lib/deploy/app_host.ts";
 import { ArmClient } from "../lib/deploy/arm.ts";
 import {
   type Before,
@@ -25,7 +31,15 @@ import {
   startJournal,
 } from "../lib/deploy/journal.ts";
 import { dotenv } from "../lib/deploy/dotenv.ts";
-import { type DeployTarget, REQUIRED_OUTPUTS, targetFromOutputs } from "../lib/deploy/outputs.ts";
+import {
+  type DeployTarget,
+  HOSTING_MODES,
+  hostingFromOutputs,
+  type HostingMode,
+  REQUIRED_OUTPUTS,
+  targetFromOutputs,
+} from "../lib/deploy/outputs.ts";
+import { OneDeployClient, scmUrlOf } from "../lib/deploy/one_deploy.ts";
 import { blobOf, packageUrl, type Release, releaseOf, stamp } from "../lib/deploy/release.ts";
 import { type RunReport, runSteps, type Step } from "../lib/deploy/steps.ts";
 import { waitForVersion } from "../lib/deploy/wait_for_version.ts";
@@ -58,8 +72,13 @@ Usage: deno task deploy --env <dev|prod|local> [options] [-- TRAINER FLAGS]
   --alias NAME       the alias to promote and serve (default production)
   --fresh            do not resume an interrupted deploy of the same request: train and
                      upload anew (rollback still returns to what ran before it)
-  --state-dir DIR    local: where the environment is kept between deploys
-                     (default .fluxops/deploy/local)
+  --hosting MODE     local: how the app gets its code: run_from_package (B1, EP1, P1v3:
+                     WEBSITE_RUN_FROM_PACKAGE names the release blob; the default) or
+                     one_deploy (Flex Consumption FC1: the zip is published to the app's
+                     SCM site, POST /api/publish). dev and prod read it from the infra
+                     output function_hosting.mode
+  --state-dir DIR    local: where the environment is kept between deploys (default
+                     .fluxops/deploy/local, or .fluxops/deploy/local-one-deploy)
   --host-restart-ms MS
                      local: how long after each restart of the app its keys (listkeys)
                      still answer 400, as Azure's do while the host restarts
@@ -73,7 +92,12 @@ Usage: deno task deploy --env <dev|prod|local> [options] [-- TRAINER FLAGS]
 
 Flags after -- go to the trainer (deno task train), e.g. -- --data train.csv --trees 200.
 
-Steps: infra, outputs, train, publish, promote, build, upload, point, smoke. When a step fails
+Steps: infra, outputs, train, publish, promote, build, upload, point, smoke. On one_deploy
+hosting, "point" publishes the uploaded release's zip by one-deploy (POST
+https://<app>.scm.../api/publish?RemoteBuild=false, Content-Type application/zip, an Entra
+token), never setting WEBSITE_RUN_FROM_PACKAGE; the blob onedeploy/current.json in the
+deployments container records what was published, and a rollback re-publishes the previous
+release's zip. When a step fails
 the rest are skipped, and the alias and the package setting are put back as they were before
 the deploy; a package is only ever put back if its blob exists (a first deploy has nothing to
 go back to: the app stays on the new package, and the report says so).
@@ -88,7 +112,8 @@ through Resource Manager, which needs ARM_SUBSCRIPTION_ID (or AZURE_SUBSCRIPTION
 NOT RUN AGAINST AZURE: --env dev/prod has never been run against a real subscription; the flow,
 the listkeys 400 retry, the resumed deploy and the first-deploy rollback were rehearsed only
 with --env local and its stand-ins, and the stale-plan skip only with OpenTofu/Terraform on a
-local root module.
+local root module. The one_deploy (Flex Consumption) path was rehearsed only with
+--env local --hosting one_deploy and the local SCM stand-in, never run on Azure.
 Exit status: 0 deployed, 1 a step failed and everything was put back, 2 usage error,
 3 a step failed and something could not be put back (see the report).`;
 
@@ -107,6 +132,8 @@ export interface DeployConfig {
   readonly alias: string;
   readonly fresh: boolean;
   readonly stateDir: string;
+  /** local: the hosting mode rehearsed; dev, prod: undefined (read from the outputs). */
+  readonly hosting: HostingMode | undefined;
   readonly restartWindowMs: number;
   readonly waitSeconds: number;
   readonly dotenv: string | undefined;
@@ -138,6 +165,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployConfig | "help" 
         alias: { type: "string", default: "production" },
         fresh: { type: "boolean", default: false },
         "state-dir": { type: "string" },
+        hosting: { type: "string" },
         "host-restart-ms": { type: "string" },
         wait: { type: "string" },
         dotenv: { type: "string" },
@@ -162,6 +190,19 @@ export function parseDeployArgs(argv: readonly string[]): DeployConfig | "help" 
   }
   if (v["state-dir"] !== undefined && !local) {
     throw new UsageError("--state-dir: only with --env local");
+  }
+  let hosting: HostingMode | undefined = local ? "run_from_package" : undefined;
+  if (v.hosting !== undefined) {
+    if (!local) {
+      throw new UsageError(
+        "--hosting: only with --env local; dev and prod read it from the infra output " +
+          "function_hosting.mode",
+      );
+    }
+    hosting = HOSTING_MODES.find((m) => m === v.hosting);
+    if (!hosting) {
+      throw new UsageError(`--hosting: expected ${HOSTING_MODES.join(" or ")}, got "${v.hosting}"`);
+    }
   }
   let restartWindowMs = DEFAULT_RESTART_WINDOW_MS;
   const restart = v["host-restart-ms"];
@@ -203,7 +244,11 @@ export function parseDeployArgs(argv: readonly string[]): DeployConfig | "help" 
     alias: v.alias,
     fresh: v.fresh,
     restartWindowMs,
-    stateDir: resolve(v["state-dir"] ?? join(ROOT, ".fluxops", "deploy", "local")),
+    stateDir: resolve(
+      v["state-dir"] ??
+        join(ROOT, ".fluxops", "deploy", hosting === "one_deploy" ? "local-one-deploy" : "local"),
+    ),
+    hosting,
     waitSeconds,
     dotenv: v.dotenv,
     json: v.json,
@@ -279,9 +324,19 @@ export async function runInfra(args: string[]): Promise<void> {
   await runDeno("tasks/infra.ts", args);
 }
 
-/** Resource Manager with DefaultAzureCredential. */
-function azureApp(target: DeployTarget, waitMs: number, log: (s: string) => void): AppHost {
+/**
+ * Resource Manager with DefaultAzureCredential; on one_deploy hosting (FC1), one-deploy to the
+ * app's SCM site with the same credential (never run on Azure: rehearsed locally only).
+ */
+function azureApp(
+  target: DeployTarget,
+  hosting: HostingMode,
+  deployments: () => StorageBackend,
+  waitMs: number,
+  log: (s: string) => void,
+): AppHost {
   let arm: ArmClient | undefined;
+  let credential: DefaultAzureCredential | undefined;
   const client = () => {
     const subscriptionId = Deno.env.get("ARM_SUBSCRIPTION_ID") ||
       Deno.env.get("AZURE_SUBSCRIPTION_ID");
@@ -294,13 +349,27 @@ function azureApp(target: DeployTarget, waitMs: number, log: (s: string) => void
     arm ??= new ArmClient(
       { subscriptionId, resourceGroup: target.resourceGroup, name: target.functionAppName },
       {
-        credential: new DefaultAzureCredential(),
+        credential: credential ??= new DefaultAzureCredential(),
         hostRestartWaitMs: waitMs,
         onWait: (m) => log(`      ${m}`),
       },
     );
     return arm;
   };
+  if (hosting === "one_deploy") {
+    const scm = scmUrlOf(target.functionUrl);
+    let publisher: OneDeployClient | undefined;
+    return oneDeployAppHost({
+      publish: (zip) =>
+        (publisher ??= new OneDeployClient(scm, {
+          credential: credential ??= new DefaultAzureCredential(),
+        })).publish(zip),
+      arm: client,
+      deployments,
+      container: target.deployments,
+      describe: { app: `${target.functionAppName}: one-deploy to ${scm}/api/publish` },
+    });
+  }
   return armAppHost(
     client,
     `${target.resourceGroup}/${target.functionAppName} (Resource Manager REST)`,
@@ -360,6 +429,8 @@ export async function applySavedPlan(
 /** What the steps learn as they go. */
 interface DeployState {
   target?: DeployTarget;
+  /** How the app gets its code (known from the outputs step on). */
+  hosting?: HostingMode;
   local?: LocalStack;
   registry?: ModelRegistry;
   modelDir?: string;
@@ -400,9 +471,13 @@ export function deploySteps(
       });
   let azure: AppHost | undefined;
   const app = (): AppHost =>
-    state.local
-      ? state.local.app
-      : (azure ??= azureApp(need(t(), "target"), config.waitSeconds * 1000, log));
+    state.local ? state.local.app : (azure ??= azureApp(
+      need(t(), "target"),
+      need(state.hosting, "the hosting mode"),
+      deployments,
+      config.waitSeconds * 1000,
+      log,
+    ));
   const trainedDir = local
     ? join(config.stateDir, "trained")
     : join(ROOT, ".fluxops", "deploy", env, "trained");
@@ -499,7 +574,8 @@ export function deploySteps(
         local
           ? {
             state: config.stateDir,
-            services: "Azurite, Key Vault stand-in, token endpoint, Resource Manager stand-in",
+            services: "Azurite, Key Vault stand-in, token endpoint, Resource Manager stand-in" +
+              (config.hosting === "one_deploy" ? ", SCM stand-in (one-deploy)" : ""),
           }
           : {
             command: config.skipInfra
@@ -514,6 +590,7 @@ export function deploySteps(
             log,
             restartWindowMs: config.restartWindowMs,
             keyWaitMs: config.waitSeconds * 1000,
+            hosting: config.hosting ?? "run_from_package",
           });
           return Object.entries(state.local.describe()).map(([k, v]) => `${k} ${v}`).join(", ");
         }
@@ -539,12 +616,18 @@ export function deploySteps(
           reads: REQUIRED_OUTPUTS.join(", "),
         },
       run: async () => {
-        state.target = state.local ? state.local.target : targetFromOutputs(
-          JSON.parse(
+        if (state.local) {
+          state.target = state.local.target;
+          state.hosting = state.local.hosting;
+        } else {
+          const outputs = JSON.parse(
             await runDeno("tasks/infra.ts", ["output", "--json", "--env", env], { capture: true }),
-          ),
-        );
-        return `function ${state.target.functionUrl}, store ${state.target.modelStore}`;
+          );
+          state.target = targetFromOutputs(outputs);
+          state.hosting = hostingFromOutputs(outputs);
+        }
+        return `function ${state.target.functionUrl}, store ${state.target.modelStore}, ` +
+          `hosting ${state.hosting}`;
       },
     },
     {
@@ -721,14 +804,28 @@ export function deploySteps(
     },
     {
       name: "point",
-      title: "point the app at the new package",
-      params: () => ({
-        setting: "WEBSITE_RUN_FROM_PACKAGE",
-        via: local
-          ? "the local Resource Manager stand-in (restarts the local app)"
-          : "Resource Manager REST (DefaultAzureCredential)",
-      }),
+      title: config.hosting === "one_deploy"
+        ? "publish the new package by one-deploy"
+        : "point the app at the new package",
+      params: () =>
+        (state.hosting ?? config.hosting) === "one_deploy"
+          ? {
+            hosting: "one_deploy (Flex Consumption; rehearsed locally only, never run on Azure)",
+            via: local
+              ? "the local SCM stand-in, POST /api/publish (restarts the local app)"
+              : "POST https://<app>.scm.../api/publish?RemoteBuild=false (DefaultAzureCredential)",
+            record: "onedeploy/current.json in the deployments container",
+          }
+          : {
+            setting: "WEBSITE_RUN_FROM_PACKAGE",
+            via: local
+              ? "the local Resource Manager stand-in (restarts the local app)"
+              : "Resource Manager REST (DefaultAzureCredential)",
+            ...(local ? {} : { hosting: "or one-deploy, if output function_hosting says so" }),
+          },
       run: async (undo) => {
+        const oneDeploy = state.hosting === "one_deploy";
+        const what = oneDeploy ? "the published package" : "WEBSITE_RUN_FROM_PACKAGE";
         const target = need(t(), "target");
         const url = packageUrl(target.deployments, need(state.release, "the release").blob);
         const host = app();
@@ -746,7 +843,7 @@ export function deploySteps(
           // Only ever roll back to a package that exists: checked now and again at rollback.
           const back = await rollbackPackage(before);
           undo({
-            name: "package setting",
+            name: oneDeploy ? "published package" : "package setting",
             run: async () => {
               if ("none" in back) {
                 return `nothing to roll back to: ${back.none}; the app stays on ${url}`;
@@ -754,12 +851,15 @@ export function deploySteps(
               const still = await rollbackPackage(back.url);
               if ("none" in still) throw new Error(`${still.none}; the app stays on ${url}`);
               await host.setPackageSetting(back.url);
-              return `WEBSITE_RUN_FROM_PACKAGE -> ${back.url}`;
+              return oneDeploy
+                ? `re-published ${back.url} by one-deploy`
+                : `WEBSITE_RUN_FROM_PACKAGE -> ${back.url}`;
             },
           });
         }
-        if (previous === url) {
-          return `WEBSITE_RUN_FROM_PACKAGE already names ${url} (triggers synced again)`;
+        if (previous === url) return `${what} already names ${url} (triggers synced again)`;
+        if (oneDeploy) {
+          return `published ${url} by one-deploy${previous ? ` (was ${previous})` : ""}`;
         }
         return `WEBSITE_RUN_FROM_PACKAGE -> ${url}${previous ? ` (was ${previous})` : ""}`;
       },
@@ -856,6 +956,7 @@ export async function main(argv: string[]): Promise<number> {
     error: report.error,
     failed_step: report.failedStep,
     function_url: state.target?.functionUrl ?? null,
+    hosting: state.hosting ?? config.hosting ?? null,
     model_version: state.version ?? null,
     package: state.release?.blob ?? null,
     steps: report.steps,

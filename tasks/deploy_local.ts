@@ -19,17 +19,25 @@
  * app is down until the first deploy. Every process and temporary folder is removed by `stop()`;
  * what a killed deploy left running is stopped by the next one (`tasks/local/state_claim.ts`).
  *
+ * With `hosting: "one_deploy"` the app is a Flex Consumption (FC1) app as infra/ makes it with
+ * `service_plan_sku = "FC1"`: it has no `WEBSITE_RUN_FROM_PACKAGE`; a deploy publishes the zip to
+ * the SCM stand-in (`tasks/local/scm_server.ts`, `POST /api/publish`), which stores it in the
+ * `app-package` container, as the FC1 host stores it in its deployment container, and restarts
+ * the app on it. The state folder remembers its hosting mode; a deploy in the other mode refuses
+ * it rather than mix the two. This mode was rehearsed locally only, never run on Azure.
+ *
  * The servers are the local stand-ins in `tasks/local/`, the same the test suite runs against,
  * so the rehearsal exercises what the tests do.
  * @module
  */
 import { join } from "node:path";
 import { hostLaunch, platformEnv } from "../function/package/launch.ts";
-import { describeError } from "../lib/errors.ts";
+import { describeError, InvalidInput } from "../lib/errors.ts";
 import { writeFileAtomic } from "../lib/fs/atomic.ts";
-import { type AppHost, armAppHost } from "../lib/deploy/app_host.ts";
+import { type AppHost, armAppHost, oneDeployAppHost } from "../lib/deploy/app_host.ts";
 import { ArmClient } from "../lib/deploy/arm.ts";
-import type { DeployTarget } from "../lib/deploy/outputs.ts";
+import type { DeployTarget, HostingMode } from "../lib/deploy/outputs.ts";
+import { OneDeployClient } from "../lib/deploy/one_deploy.ts";
 import { blobOf } from "../lib/deploy/release.ts";
 import { unpackZip } from "../lib/deploy/unpack.ts";
 import type { BlobBackend } from "../lib/store/blob_backend.ts";
@@ -47,10 +55,18 @@ import { makeTls, type TlsFiles } from "./local/tls.ts";
 import { startTokenServer, type TokenServer } from "./local/token_server.ts";
 import { type ArmServer, startArmServer } from "./local/arm_server.ts";
 import { claimStateDir } from "./local/state_claim.ts";
+import { type ScmServer, startScmServer } from "./local/scm_server.ts";
 
 /** The containers Terraform creates in the artifacts account. */
 const MODELS = "azblob://models";
 const DEPLOYMENTS = "azblob://deployments";
+/** The deployment container of a one-deploy (FC1) app, as infra/ names it (local.flex_container). */
+export const APP_PACKAGE = "azblob://app-package";
+/**
+ * The blob a one-deploy writes there. The name Azure uses was not verified (assumed from public
+ * reports); nothing in the deploy depends on it.
+ */
+export const RELEASED_PACKAGE = "released-package.zip";
 /** The signing secret's name, as in infra/ (var.signing_key.secret_name). */
 const SIGNING_SECRET = "model-signing-key";
 /** The package setting Terraform gives a new app (infra/ var.package_blob_name): never uploaded. */
@@ -73,6 +89,11 @@ export interface LocalStackOptions {
   readonly restartWindowMs?: number;
   /** How long reading the keys may wait through that 400, ms. Default 30 000. */
   readonly keyWaitMs?: number;
+  /**
+   * How the app gets its code: `run_from_package` (B1, EP1, P1v3; the default) or `one_deploy`
+   * (FC1).
+   */
+  readonly hosting?: HostingMode;
 }
 
 /** The running stand-ins. */
@@ -81,6 +102,8 @@ export interface LocalStack {
   /** Settings the trainer and the function need to reach the stand-ins. */
   readonly env: Readonly<Record<string, string>>;
   readonly app: AppHost;
+  /** How the app gets its code. */
+  readonly hosting: HostingMode;
   /** Opens a container of the local account. */
   container(location: string): BlobBackend;
   registry(): ModelRegistry;
@@ -116,6 +139,30 @@ async function signingKey(stateDir: string): Promise<string> {
   return key;
 }
 
+/**
+ * Records the state folder's hosting mode on first use; refuses a folder made in the other
+ * mode (its app settings and package record would not mean what this mode reads).
+ */
+async function claimHosting(stateDir: string, hosting: HostingMode): Promise<void> {
+  const path = join(stateDir, "hosting");
+  let recorded: string | undefined;
+  try {
+    recorded = (await Deno.readTextFile(path)).trim();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  // A state folder from before the hosting modes is a run-from-package one.
+  const before = recorded ??
+    (await Deno.stat(join(stateDir, "app_settings.json")).then(() => "run_from_package", () => ""));
+  if (before && before !== hosting) {
+    throw new InvalidInput(
+      `--hosting ${hosting}: the local environment in ${stateDir} was made with --hosting ` +
+        `${before}; use another --state-dir (or delete that one) to rehearse ${hosting}`,
+    );
+  }
+  if (!recorded) await writeFileAtomic(path, hosting + "\n");
+}
+
 /** A running package process. */
 interface RunningApp {
   readonly child: Deno.ChildProcess;
@@ -132,9 +179,11 @@ export async function startLocalStack(
     log,
     restartWindowMs = DEFAULT_RESTART_WINDOW_MS,
     keyWaitMs = 30_000,
+    hosting = "run_from_package",
   }: LocalStackOptions,
 ): Promise<LocalStack> {
   await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await claimHosting(stateDir, hosting);
   const claim = await claimStateDir(stateDir);
   for (const p of claim.stopped) {
     log(`      stopped pid ${p.pid}, left running by a deploy that was killed: ${p.command}`);
@@ -168,7 +217,10 @@ export async function startLocalStack(
         connectionString: azurite.connectionString,
         timeoutMs: 300_000,
       });
-    for (const c of [MODELS, DEPLOYMENTS]) await container(c).ensureContainer();
+    const oneDeploy = hosting === "one_deploy";
+    for (const c of oneDeploy ? [MODELS, DEPLOYMENTS, APP_PACKAGE] : [MODELS, DEPLOYMENTS]) {
+      await container(c).ensureContainer();
+    }
 
     const port = freePort();
     const target: DeployTarget = {
@@ -188,9 +240,11 @@ export async function startLocalStack(
       FLUXOPS_SIGNING_SECRET: SIGNING_SECRET,
     };
     const settingsFile = join(stateDir, "app_settings.json");
-    const settings = await readJson<Record<string, string>>(settingsFile, {
-      WEBSITE_RUN_FROM_PACKAGE: PLACEHOLDER_PACKAGE,
-    });
+    // Flex has no WEBSITE_RUN_FROM_PACKAGE: Terraform leaves it no package setting at all.
+    const settings = await readJson<Record<string, string>>(
+      settingsFile,
+      oneDeploy ? {} : { WEBSITE_RUN_FROM_PACKAGE: PLACEHOLDER_PACKAGE },
+    );
     await writeFileAtomic(settingsFile, JSON.stringify(settings, null, 2) + "\n");
     let app: RunningApp | undefined;
     let generation = 0;
@@ -207,11 +261,16 @@ export async function startLocalStack(
     };
     cleanups.push(stopApp);
 
-    /** Fetches the package the setting names, unpacks it and starts it like the host. */
-    const startApp = async (setting: string) => {
+    /**
+     * Fetches the package (the blob the setting names, or a one-deploy's in app-package),
+     * unpacks it and starts it like the host.
+     */
+    const startApp = async (setting: string | undefined) => {
       await stopApp();
-      const blob = blobOf(DEPLOYMENTS, setting);
-      const zip = await container(DEPLOYMENTS).get(blob);
+      const [from, blob] = setting === undefined
+        ? [APP_PACKAGE, RELEASED_PACKAGE]
+        : [DEPLOYMENTS, blobOf(DEPLOYMENTS, setting)];
+      const zip = await container(from).get(blob);
       if (!zip) {
         // As on Azure: an app whose package blob is missing does not start.
         log(`      local app: package ${blob} is missing; the app is down`);
@@ -225,7 +284,7 @@ export async function startLocalStack(
         dir,
         port,
         hostEnv: platformEnv(denoDir, {
-          WEBSITE_RUN_FROM_PACKAGE: setting,
+          ...(setting === undefined ? {} : { WEBSITE_RUN_FROM_PACKAGE: setting }),
           FLUXOPS_STORE: MODELS,
           FLUXOPS_ALIAS: alias,
           FLUXOPS_POLL_SECONDS: "1",
@@ -280,6 +339,8 @@ export async function startLocalStack(
       restart: async (next) => {
         // Atomic: a deploy SIGKILLed mid-write must not leave an unreadable settings file.
         await writeFileAtomic(settingsFile, JSON.stringify(next, null, 2) + "\n");
+        // FC1 ignores the setting: it runs what was published last.
+        if (oneDeploy) return await startApp(undefined);
         const url = next.WEBSITE_RUN_FROM_PACKAGE;
         if (url) await startApp(url);
         else await stopApp();
@@ -292,20 +353,55 @@ export async function startLocalStack(
         Promise.resolve({ token: "local-arm-token", expiresOnTimestamp: Date.now() + 3_600_000 }),
     };
     let client: ArmClient | undefined;
-    const appHost: AppHost = armAppHost(
-      () =>
-        client ??= new ArmClient(arm.site, {
-          credential,
-          endpoint: arm.endpoint,
-          retryDelayMs: 250,
-          hostRestartWaitMs: keyWaitMs,
-          onWait: (m) => log(`      ${m}`),
-        }),
-      `local package host on ${target.functionUrl}, settings through ${arm.endpoint}`,
-    );
+    const armClient = () =>
+      client ??= new ArmClient(arm.site, {
+        credential,
+        endpoint: arm.endpoint,
+        retryDelayMs: 250,
+        hostRestartWaitMs: keyWaitMs,
+        onWait: (m) => log(`      ${m}`),
+      });
+    let scm: ScmServer | undefined;
+    if (oneDeploy) {
+      scm = startScmServer({
+        // As the FC1 host: keep the zip in the deployment container, then restart on it.
+        publish: async (zip) => {
+          await container(APP_PACKAGE).put(RELEASED_PACKAGE, zip);
+          return { restart: () => startApp(undefined) };
+        },
+        runRestart: (run) => arm.hostRestart(run),
+      });
+      const scmServer = scm;
+      // Runs before arm.stop (newest first): no publish arrives after, and arm.stop waits for
+      // the restart of the last one, which is on its chain.
+      cleanups.push(() => scmServer.stop());
+    }
+    const publisher = scm &&
+      new OneDeployClient(scm.endpoint, { credential, retryDelayMs: 250 });
+    const appHost: AppHost = publisher
+      ? oneDeployAppHost({
+        publish: (zip) => publisher.publish(zip),
+        arm: armClient,
+        deployments: () => container(DEPLOYMENTS),
+        container: DEPLOYMENTS,
+        describe: {
+          app: `local FC1 app on ${target.functionUrl}, one-deploy to ${publisher.publishUrl}`,
+        },
+      })
+      : armAppHost(
+        armClient,
+        `local package host on ${target.functionUrl}, settings through ${arm.endpoint}`,
+      );
 
-    // The environment as it was left: the app runs the package its setting names.
-    if (settings.WEBSITE_RUN_FROM_PACKAGE) {
+    // The environment as it was left: the app runs what was published last (FC1), or the
+    // package its setting names.
+    if (oneDeploy) {
+      try {
+        await startApp(undefined);
+      } catch (err) {
+        log(`      local app: the current package does not start (${describeError(err)})`);
+      }
+    } else if (settings.WEBSITE_RUN_FROM_PACKAGE) {
       try {
         await startApp(settings.WEBSITE_RUN_FROM_PACKAGE);
       } catch (err) {
@@ -317,6 +413,7 @@ export async function startLocalStack(
       target,
       env,
       app: appHost,
+      hosting,
       container,
       registry: () => new ModelRegistry(container(MODELS)),
       describe: () => ({
@@ -325,6 +422,7 @@ export async function startLocalStack(
         "key vault": target.keyVaultUri,
         "token endpoint": tokens.endpoint,
         "resource manager": arm.endpoint,
+        ...(scm ? { "scm (one-deploy)": scm.endpoint } : {}),
         function: target.functionUrl,
       }),
       stop: stopAll,

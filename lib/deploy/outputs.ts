@@ -83,3 +83,26 @@ export function targetFromOutputs(outputs: unknown): DeployTarget {
     signingSecret: text(o, "signing_secret_name"),
   };
 }
+
+/** How the function app gets its code (infra output `function_hosting.mode`). */
+export const HOSTING_MODES = ["run_from_package", "one_deploy"] as const;
+export type HostingMode = (typeof HOSTING_MODES)[number];
+
+/**
+ * The hosting mode of `tofu output -json`: `function_hosting.mode`, or `run_from_package` when
+ * the output is absent (a root module from before FC1 was offered).
+ * @throws {InvalidInput} when the output is there but names no known mode.
+ */
+export function hostingFromOutputs(outputs: Record<string, unknown>): HostingMode {
+  if (!("function_hosting" in outputs)) return "run_from_package";
+  const mode = (value(outputs, "function_hosting") as Record<string, unknown> | null)?.mode;
+  const found = HOSTING_MODES.find((m) => m === mode);
+  if (!found) {
+    throw new InvalidInput(
+      `infra output function_hosting.mode: expected ${HOSTING_MODES.join(" or ")}, got ${
+        JSON.stringify(mode)
+      }`,
+    );
+  }
+  return found;
+}

@@ -53,6 +53,12 @@ export interface ArmServer {
   readonly refusals: () => number;
   /** Resolves when no restart is in progress. */
   idle(): Promise<void>;
+  /**
+   * Runs a restart of the app that was not caused by a settings change (a one-deploy publish,
+   * `tasks/local/scm_server.ts`): after the restarts before it, with `listkeys` answering the
+   * restart 400 as for a settings change. Resolves once it has run.
+   */
+  hostRestart(run: () => Promise<void>): Promise<void>;
   /** Waits for a restart in progress, then stops listening. */
   stop(): Promise<void>;
 }
@@ -93,18 +99,22 @@ export function startArmServer(
   const armError = (status: number, code: string, message: string) =>
     json(status, { error: { code, message } });
 
-  const applySettings = (next: Readonly<Record<string, string>>) => {
-    settings = next;
+  const hostRestart = (run: () => Promise<void>) => {
     if (restartWindowMs > 0) restartingUntil = Infinity;
     chain = chain.then(async () => {
       try {
-        await restart(next);
+        await run();
       } catch (err) {
         log(`      local app: restart failed: ${err instanceof Error ? err.message : err}`);
       } finally {
         if (restartWindowMs > 0) restartingUntil = Date.now() + restartWindowMs;
       }
     });
+    return chain;
+  };
+  const applySettings = (next: Readonly<Record<string, string>>) => {
+    settings = next;
+    void hostRestart(() => restart(next));
   };
 
   const server = Deno.serve(
@@ -164,6 +174,7 @@ export function startArmServer(
     settings: () => settings,
     refusals: () => refusals,
     idle: () => chain,
+    hostRestart,
     async stop() {
       await server.shutdown();
       await chain;

@@ -47,3 +47,32 @@ Deno.test("targetFromOutputs() names the missing or malformed output", () => {
     });
   }
 });
+
+Deno.test("hostingFromOutputs() reads function_hosting.mode, and run_from_package without it", async () => {
+  const { hostingFromOutputs } = await import("../../../lib/deploy/outputs.ts");
+  assert.equal(hostingFromOutputs(OUTPUTS), "run_from_package");
+  const hosting = (value: unknown) => ({ ...OUTPUTS, function_hosting: out(value) });
+  assert.equal(
+    hostingFromOutputs(hosting({ sku: "FC1", mode: "one_deploy", deployment_container_url: "x" })),
+    "one_deploy",
+  );
+  assert.equal(
+    hostingFromOutputs(hosting({ sku: "B1", mode: "run_from_package" })),
+    "run_from_package",
+  );
+  const bad: [unknown, RegExp][] = [
+    [
+      { sku: "FC1" },
+      /function_hosting\.mode: expected run_from_package or one_deploy, got undefined/,
+    ],
+    [{ mode: "zip_deploy" }, /got "zip_deploy"/],
+    [null, /got undefined/],
+  ];
+  for (const [value, message] of bad) {
+    assert.throws(
+      () => hostingFromOutputs(hosting(value)),
+      (e) => e instanceof InvalidInput && message.test(e.message),
+      JSON.stringify(value),
+    );
+  }
+});
