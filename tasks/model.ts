@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describeError, FluxError, UsageError } from "../lib/errors.ts";
 import { openRegistry, storeLocation } from "../lib/store/open_store.ts";
 import { type ModelRegistry, VERSION_FILES } from "../lib/store/registry.ts";
+import { mergeMain } from "./model_merge.ts";
 
 const HELP = `deno task model: the model registry
 
@@ -22,6 +23,8 @@ Commands:
   promote VERSION [--alias A]    point alias A (default production) at VERSION
   rollback [--alias A]           point alias A back at the version it named before
   prune [--keep N]               delete versions no alias names, keeping the newest N (default 5)
+  merge SHARD... --out DIR       join the shards of \`deno task train --shard K/N\` into one
+                                 model (see \`deno task model merge --help\`)
 
 Options:
   --store LOCATION  a folder, file: URL, https://<account>.blob.core.windows.net/<container>
@@ -142,6 +145,8 @@ async function run(
 
 /** Runs the CLI; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
+  // Local commands with flags of their own (issue 16), before the registry's flags are parsed.
+  if (argv[0] === "merge") return await mergeMain(argv.slice(1));
   const cli = parseCli(
     argv,
     {

@@ -13,10 +13,14 @@ import { FsBackend } from "../lib/store/fs_backend.ts";
 import { DEFAULT_STORE, openRegistry, storeLocation } from "../lib/store/open_store.ts";
 import {
   type EngineName,
+  loadTrainingSets,
   modelFiles,
   trainModel,
   writeModelDir,
 } from "../lib/training/train_model.ts";
+import { buildInfo } from "../lib/training/provenance.ts";
+import { parseShardSpec, SHARD_FILE, type ShardSpec, trainShard } from "../lib/training/shard.ts";
+import { resolveParams } from "../lib/forest/params.ts";
 import { progressBar } from "./progress.ts";
 
 const HELP = () =>
@@ -39,6 +43,10 @@ Usage: deno task train [flags]
   --workers N            threads training the native engine's trees (default: the
                          CPUs, ${defaultWorkers()} here; 0 trains on the main thread); the
                          model is the same for any N
+  --shard K/N            train only the trees i with i mod N = K-1 (1 <= K <= N) and write
+                         a shard folder (DIR/shard.json) for \`deno task model merge\`;
+                         native engine only, no --publish (default folder
+                         .fluxops/shards/K-of-N/)
   --out DIR              output folder (default .fluxops/models/<version>/)
   --publish              also publish the model to the registry (--store)
   --promote ALIAS        publish, then point ALIAS (e.g. production) at the new version
@@ -62,6 +70,59 @@ function intFlag(name: string, text: string | undefined, min: number): number | 
   return Number(text);
 }
 
+/** Trains one shard and writes its folder; returns the exit status. */
+async function writeShard(spec: ShardSpec, o: {
+  data: string | undefined;
+  target: string | undefined;
+  eval: string | undefined;
+  testSize: number | undefined;
+  params: Partial<ForestParams>;
+  workers: number | undefined;
+  out: string | undefined;
+  json: boolean;
+}): Promise<number> {
+  const params = resolveParams(o.params);
+  const sets = await loadTrainingSets(
+    {
+      data: o.data,
+      target: o.target,
+      eval: o.eval,
+      ...(o.testSize ? { testSize: o.testSize } : {}),
+    },
+    params.seed,
+  );
+  const bar = Deno.stderr.isTerminal() ? progressBar(`shard ${spec.k}/${spec.n}`) : undefined;
+  const shard = await trainShard({
+    spec,
+    train: sets.train,
+    params,
+    testSize: o.eval === undefined ? (o.testSize ?? 0.2) : null,
+    data: sets.lineage,
+    workers: o.workers,
+    onTree: bar?.update,
+  });
+  bar?.done();
+  const dir = o.out ?? join(DEFAULT_STORE, "shards", `${spec.k}-of-${spec.n}`);
+  const bytes = new TextEncoder().encode(JSON.stringify(shard) + "\n");
+  await writeModelDir(dir, new Map([[SHARD_FILE, bytes]]));
+  const summary = {
+    shard: `${spec.k}/${spec.n}`,
+    trees: shard.trees.map((t) => t.index),
+    dir,
+    file: join(dir, SHARD_FILE),
+    data_sha256: shard.data.train.sha256,
+    train_seconds: shard.train_seconds,
+  };
+  if (o.json) console.log(JSON.stringify(summary));
+  else {
+    console.error(
+      `trained shard ${summary.shard}: ${summary.trees.length} of ${params.n_estimators} trees ` +
+        `in ${shard.train_seconds.toFixed(2)} s on ${shard.n_train} rows\nshard:  ${summary.file}`,
+    );
+  }
+  return 0;
+}
+
 /** Runs the trainer with command-line `args`; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
   const cli = parseCli(args, {
@@ -81,6 +142,7 @@ export async function main(args: string[]): Promise<number> {
     promote: { type: "string" },
     store: { type: "string" },
     json: { type: "boolean" },
+    shard: { type: "string" },
   }, HELP());
   if (cli.exit !== undefined) return cli.exit;
   const { values } = cli;
@@ -115,6 +177,30 @@ export async function main(args: string[]): Promise<number> {
     }
 
     const workers = intFlag("workers", values.workers, 0);
+    if (values.shard !== undefined) {
+      let spec: ShardSpec;
+      try {
+        spec = parseShardSpec(values.shard);
+      } catch (err) {
+        throw new UsageError(describeError(err));
+      }
+      if (engine !== "native") {
+        throw new UsageError("--shard: only the native engine trains trees independently");
+      }
+      if (values.publish || values.promote) {
+        throw new UsageError("--shard: a shard is not a model; merge the shards, then publish");
+      }
+      return await writeShard(spec, {
+        data: values.data,
+        target: values.target,
+        eval: values.eval,
+        testSize,
+        params,
+        workers,
+        out: values.out,
+        json: values.json === true,
+      });
+    }
     const interactive = Deno.stderr.isTerminal();
     const bar = interactive ? progressBar("training") : undefined;
     const result = await trainModel(
@@ -126,6 +212,7 @@ export async function main(args: string[]): Promise<number> {
         params,
         engine,
         workers,
+        build: await buildInfo(),
       },
       bar?.update,
     );

@@ -6,6 +6,8 @@
 import { readFile } from "node:fs/promises";
 import { IntegrityError, InvalidModel, ModelNotFound } from "../errors.ts";
 import type { Label } from "../data/dataset.ts";
+import type { DataLineage } from "../data/lineage.ts";
+import type { BuildInfo } from "../training/provenance.ts";
 import type { Forest } from "../forest/forest.ts";
 import { writeFileAtomic } from "../fs/atomic.ts";
 import { canonicalJson, sha256Hex } from "./canonical.ts";
@@ -36,6 +38,10 @@ export interface ModelArtifact {
   readonly metrics: Readonly<Record<string, unknown>>;
   readonly engine: EngineInfo;
   readonly runtime: Readonly<Record<string, string>>;
+  /** The data it was trained and evaluated on; absent in models made before lineage. */
+  readonly data?: DataLineage;
+  /** The commit and CI pipeline/job that built it; absent in models made before lineage. */
+  readonly build?: BuildInfo;
   /** SHA-256 of the canonical JSON of every other field. */
   readonly sha256: string;
 }
@@ -57,6 +63,10 @@ export interface ArtifactInput {
   readonly params: Readonly<Record<string, unknown>>;
   readonly metrics: Readonly<Record<string, unknown>>;
   readonly engine: EngineInfo;
+  /** Lineage of the data, recorded (and covered by the checksum) when given. */
+  readonly data?: DataLineage | undefined;
+  /** Commit and CI ids, recorded when given. */
+  readonly build?: BuildInfo | undefined;
   /** Defaults to now. */
   readonly createdAt?: Date;
 }
@@ -84,6 +94,8 @@ export function buildArtifact(input: ArtifactInput): ModelArtifact {
     metrics: input.metrics,
     engine: input.engine,
     runtime: runtimeInfo(),
+    ...(input.data ? { data: input.data } : {}),
+    ...(input.build ? { build: input.build } : {}),
   };
   const contentHash = sha256Hex(canonicalJson(content));
   const unsigned = {
