@@ -16,8 +16,10 @@ import {
   loadTrainingSets,
   modelFiles,
   trainModel,
+  type TrainResult,
   writeModelDir,
 } from "../lib/training/train_model.ts";
+import { mergeShardFolders, shardFoldersIn } from "../lib/training/merge_shards.ts";
 import { buildInfo } from "../lib/training/provenance.ts";
 import { parseShardSpec, SHARD_FILE, type ShardSpec, trainShard } from "../lib/training/shard.ts";
 import { resolveParams } from "../lib/forest/params.ts";
@@ -47,6 +49,10 @@ Usage: deno task train [flags]
                          a shard folder (DIR/shard.json) for \`deno task model merge\`;
                          native engine only, no --publish (default folder
                          .fluxops/shards/K-of-N/)
+  --shards DIR           instead of training, merge the shard folders under DIR (as
+                         \`deno task model merge\` does: the unsharded run's forest, metrics
+                         on the same held-out rows), then sign, write and publish as usual;
+                         --data/--eval then only say where to read the data again
   --out DIR              output folder (default .fluxops/models/<version>/)
   --publish              also publish the model to the registry (--store)
   --promote ALIAS        publish, then point ALIAS (e.g. production) at the new version
@@ -143,6 +149,7 @@ export async function main(args: string[]): Promise<number> {
     store: { type: "string" },
     json: { type: "boolean" },
     shard: { type: "string" },
+    shards: { type: "string" },
   }, HELP());
   if (cli.exit !== undefined) return cli.exit;
   const { values } = cli;
@@ -184,6 +191,7 @@ export async function main(args: string[]): Promise<number> {
       } catch (err) {
         throw new UsageError(describeError(err));
       }
+      if (values.shards !== undefined) throw new UsageError("--shard and --shards: choose one");
       if (engine !== "native") {
         throw new UsageError("--shard: only the native engine trains trees independently");
       }
@@ -201,22 +209,40 @@ export async function main(args: string[]): Promise<number> {
         json: values.json === true,
       });
     }
-    const interactive = Deno.stderr.isTerminal();
-    const bar = interactive ? progressBar("training") : undefined;
-    const result = await trainModel(
-      {
+    let result: TrainResult;
+    if (values.shards !== undefined) {
+      const training = ["trees", "max-depth", "max-features", "min-samples-leaf", "seed"]
+        .concat(["engine", "test-size", "target", "shard", "workers"])
+        .filter((f) => values[f as keyof typeof values] !== undefined);
+      if (training.length > 0) {
+        throw new UsageError(
+          `--shards merges trained shards: --${training[0]} belongs to their training`,
+        );
+      }
+      const merged = await mergeShardFolders(await shardFoldersIn(values.shards), {
         data: values.data,
-        target: values.target,
         eval: values.eval,
-        ...(testSize === undefined ? {} : { testSize }),
-        params,
-        engine,
-        workers,
         build: await buildInfo(),
-      },
-      bar?.update,
-    );
-    bar?.done();
+      });
+      result = merged.result;
+    } else {
+      const interactive = Deno.stderr.isTerminal();
+      const bar = interactive ? progressBar("training") : undefined;
+      result = await trainModel(
+        {
+          data: values.data,
+          target: values.target,
+          eval: values.eval,
+          ...(testSize === undefined ? {} : { testSize }),
+          params,
+          engine,
+          workers,
+          build: await buildInfo(),
+        },
+        bar?.update,
+      );
+      bar?.done();
+    }
     const key = await signingKeyProvider()();
     const files = modelFiles(result, key);
     const dir = values.out ?? join(DEFAULT_STORE, "models", result.artifact.version);
@@ -249,7 +275,9 @@ export async function main(args: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(summary));
     else {
       console.error(
-        `trained ${result.artifact.version} (${engine}): accuracy ${m.accuracy.toFixed(4)}, f1 ${
+        `${
+          values.shards ? "merged" : "trained"
+        } ${result.artifact.version} (${m.engine}): accuracy ${m.accuracy.toFixed(4)}, f1 ${
           m.f1.toFixed(4)
         }, ${m.train_seconds.toFixed(2)} s on ${m.n_train} rows; evaluated on ${m.n_test} rows`,
       );

@@ -101,6 +101,15 @@ const VALIDATE = {
   "compile:trainer": "on_success",
 };
 
+/** The sharded training's jobs (issue 16): train's parallel slots, then the merge. */
+const TRAIN = {
+  "train: [1/4]": "on_success",
+  "train: [2/4]": "on_success",
+  "train: [3/4]": "on_success",
+  "train: [4/4]": "on_success",
+  "train:merge": "on_success",
+};
+
 Deno.test({
   name: "gitlab-ci-local lists the jobs each kind of pipeline runs",
   ...tools,
@@ -118,6 +127,7 @@ Deno.test({
       assert.deepEqual(await listed(repo.dir, ["CI_PIPELINE_SOURCE=push"]), {
         ...VALIDATE,
         plan: "on_success",
+        ...TRAIN,
         "deploy:dev": "on_success",
         "smoke:dev": "on_success",
         "teardown:dev": "manual",
@@ -131,6 +141,7 @@ Deno.test({
       assert.deepEqual(await listed(repo.dir, ["CI_PIPELINE_SOURCE=push"]), {
         ...VALIDATE,
         plan: "on_success",
+        ...TRAIN,
         "deploy:prod": "manual",
         "smoke:prod": "on_success",
       });

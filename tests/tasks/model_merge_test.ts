@@ -65,6 +65,16 @@ Deno.test("train --shard K/N for every K, then model merge, makes the unsharded 
     assert.deepEqual(b.metrics, a.metrics);
     assert.deepEqual(b.features, a.features);
     assert.deepEqual(b.data, a.data);
+    // The trainer merges a folder of shard folders the same way (the deploy's train step).
+    const byTrainer = await deno("trainer/main.ts", [
+      "--shards",
+      dir,
+      "--out",
+      join(dir, "by-trainer"),
+      "--json",
+    ]);
+    assert.equal(byTrainer.code, 0, byTrainer.stderr);
+    assert.deepEqual((await read("by-trainer")).forest, a.forest);
     assert.deepEqual(await listDir(join(dir, "merged")), [
       "metrics.json",
       "model.json",
@@ -131,6 +141,8 @@ Deno.test("train --shard refuses a bad spec, another engine and publishing, writ
       ["ml-random-forest", ["--shard", "1/2", "--engine", "ml-random-forest"], /native engine/],
       ["--publish", ["--shard", "1/2", "--publish"], /a shard is not a model/],
       ["--promote", ["--shard", "1/2", "--promote", "production"], /a shard is not a model/],
+      ["--shard with --shards", ["--shard", "1/2", "--shards", "x"], /choose one/],
+      ["--shards with a training flag", ["--shards", "x"], /--trees belongs to their training/],
     ];
     for (const [what, args, message] of cases) {
       const r = await train(["--trees", "3", "--out", join(dir, "out"), ...args]);
