@@ -31,6 +31,7 @@ import { type BlobLocation, parseStoreUrl } from "../lib/store/store_url.ts";
 import { buildFunction, ROOT } from "./build_function.ts";
 import { type LocalStack, startLocalStack } from "./deploy_local.ts";
 import { readModelDir } from "./model.ts";
+import { gateBeforePromotion } from "../lib/training/promotion_gate.ts";
 import { smoke } from "./smoke.ts";
 
 const HELP = `deno task deploy: provision, train, publish, package, release and smoke-test
@@ -46,6 +47,9 @@ Usage: deno task deploy --env <dev|prod|local> [options] [-- TRAINER FLAGS]
   --skip-train       keep the model the alias names now; deploy only the package
   --model DIR        publish this trained model folder instead of training one
   --alias NAME       the alias to promote and serve (default production)
+  --force            promote without the promotion gate (logged); by default a model
+                     that scores worse than the alias' model (deno task model compare)
+                     stays published but unpromoted and the deploy fails with the figures
   --state-dir DIR    local: where the environment is kept between deploys
                      (default .fluxops/deploy/local)
   --wait SECONDS     how long the new version may take to be served (default: 600 on
@@ -78,6 +82,8 @@ export interface DeployConfig {
   readonly skipTrain: boolean;
   readonly model: string | undefined;
   readonly alias: string;
+  /** Skip the promotion gate (issue 16). */
+  readonly force: boolean;
   readonly stateDir: string;
   readonly waitSeconds: number;
   readonly dotenv: string | undefined;
@@ -107,6 +113,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployConfig | "help" 
         "skip-train": { type: "boolean", default: false },
         model: { type: "string" },
         alias: { type: "string", default: "production" },
+        force: { type: "boolean", default: false },
         "state-dir": { type: "string" },
         wait: { type: "string" },
         dotenv: { type: "string" },
@@ -159,6 +166,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployConfig | "help" 
     skipTrain: v["skip-train"],
     model: v.model,
     alias: v.alias,
+    force: v.force,
     stateDir: resolve(v["state-dir"] ?? join(ROOT, ".fluxops", "deploy", "local")),
     waitSeconds,
     dotenv: v.dotenv,
@@ -427,6 +435,14 @@ export function deploySteps(
       run: async (undo) => {
         if (config.skipTrain) return `alias ${alias} unchanged (--skip-train)`;
         const version = need(state.version, "the version");
+        // Promotion gate (issue 16): a worse model stays published, unpromoted; the step fails.
+        await gateBeforePromotion({
+          registry: registry(),
+          version,
+          alias,
+          force: config.force,
+          log,
+        });
         const current = await registry().alias(alias);
         if (current?.pointer.version === version) return `${alias} already names ${version}`;
         const moved = await registry().promote(version, alias);

@@ -10,6 +10,7 @@ import { describeError, FluxError, UsageError } from "../lib/errors.ts";
 import { openRegistry, storeLocation } from "../lib/store/open_store.ts";
 import { type ModelRegistry, VERSION_FILES } from "../lib/store/registry.ts";
 import { mergeMain } from "./model_merge.ts";
+import { compareMain } from "./model_compare.ts";
 
 const HELP = `deno task model: the model registry
 
@@ -25,6 +26,9 @@ Commands:
   prune [--keep N]               delete versions no alias names, keeping the newest N (default 5)
   merge SHARD... --out DIR       join the shards of \`deno task train --shard K/N\` into one
                                  model (see \`deno task model merge --help\`)
+  compare CANDIDATE [--against A] the promotion gate: exit 0 when CANDIDATE scores at least
+                                 alias A's model minus a tolerance, 5 when worse (see
+                                 \`deno task model compare --help\`)
 
 Options:
   --store LOCATION  a folder, file: URL, https://<account>.blob.core.windows.net/<container>
@@ -147,6 +151,7 @@ async function run(
 export async function main(argv: string[]): Promise<number> {
   // Local commands with flags of their own (issue 16), before the registry's flags are parsed.
   if (argv[0] === "merge") return await mergeMain(argv.slice(1));
+  if (argv[0] === "compare") return await compareMain(argv.slice(1));
   const cli = parseCli(
     argv,
     {

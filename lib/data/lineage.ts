@@ -28,6 +28,14 @@ export interface DataRecord {
 export interface DataLineage {
   readonly train: DataRecord;
   readonly eval?: DataRecord;
+  /** Without an eval file: how the evaluation rows were held out of `train`. */
+  readonly held_out?: HeldOut;
+}
+
+/** A stratified split: the fraction held out for evaluation and the split's seed. */
+export interface HeldOut {
+  readonly test_size: number;
+  readonly seed: number;
 }
 
 /** The URI recorded for the built-in seed workload. */

@@ -173,7 +173,7 @@ export async function loadTrainingSets(
     train,
     test,
     evaluatedOn: `stratified split, test_size=${testSize}, seed=${seed}`,
-    lineage: { train: trainRecord },
+    lineage: { train: trainRecord, held_out: { test_size: testSize, seed } },
   };
 }
 
