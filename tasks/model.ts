@@ -11,6 +11,8 @@ import { openRegistry, storeLocation } from "../lib/store/open_store.ts";
 import { type ModelRegistry, VERSION_FILES } from "../lib/store/registry.ts";
 import { mergeMain } from "./model_merge.ts";
 import { compareMain } from "./model_compare.ts";
+import { parseModel } from "../lib/model/artifact.ts";
+import { lineageLines } from "../lib/model/lineage_text.ts";
 
 const HELP = `deno task model: the model registry
 
@@ -111,12 +113,27 @@ async function run(
       const aliases = (await registry.aliases()).filter((a) => a.version === version).map((a) =>
         a.alias
       );
-      const result = { ...meta, files, aliases };
+      // Lineage (issue 16): the data and build model.json records.
+      const model = parseModel(
+        new TextDecoder().decode(await registry.file(version, "model.json")),
+        `${registry.location} ${version}`,
+      ).artifact;
+      const result = {
+        ...meta,
+        files,
+        aliases,
+        data: model.data ?? null,
+        build: model.build ?? null,
+      };
+      const { data: _d, build: _b, ...plain } = result;
       return {
         result,
-        text: Object.entries(result).map(([k, v]) =>
-          `${k.padEnd(11)} ${Array.isArray(v) ? v.join(", ") : v}`
-        ).join("\n"),
+        text: [
+          ...Object.entries(plain).map(([k, v]) =>
+            `${k.padEnd(11)} ${Array.isArray(v) ? v.join(", ") : v}`
+          ),
+          ...lineageLines(model).map(([k, v]) => `${k.padEnd(11)} ${v}`),
+        ].join("\n"),
       };
     }
     case "promote": {

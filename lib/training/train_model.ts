@@ -274,6 +274,7 @@ export function finishTraining(
     nTrain: train.nRows,
     nTest: test.nRows,
     trainSeconds,
+    lineage: { data: sets.lineage, build },
   });
   return { artifact, metrics, report };
 }
