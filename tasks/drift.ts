@@ -4,6 +4,7 @@
  * `lib/drift/offline.ts`; this is the command line and its exit statuses.
  * @module
  */
+import { withBlobArgs } from "../lib/cli/blob_args.ts";
 import { parseCli } from "../lib/cli/parse_cli.ts";
 import { runDrift } from "../lib/drift/offline.ts";
 import { DRIFT_STATUSES, type DriftStatus } from "../lib/drift/psi.ts";
@@ -103,4 +104,4 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(await withBlobArgs(Deno.args, main)); // blob --data (issue 16)

@@ -189,7 +189,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const [cmd, ...args] = positionals as [string, ...string[]];
   try {
-    const registry = await openRegistry(storeLocation(values.store));
+    const registry = await openRegistry(storeLocation(values.store), { createContainer: true });
     const { result, text } = await run(registry, cmd, args, values);
     console.log(values.json ? JSON.stringify(result, null, 2) : text);
     return 0;

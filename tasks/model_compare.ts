@@ -80,7 +80,7 @@ export async function compareMain(args: string[]): Promise<number> {
     if (positionals.length !== 1) {
       throw new UsageError("compare: give exactly one CANDIDATE (see --help)");
     }
-    const registry = await openRegistry(storeLocation(values.store));
+    const registry = await openRegistry(storeLocation(values.store), { createContainer: true });
     const result = await runPromotionGate({
       registry,
       candidate: positionals[0]!,

@@ -249,7 +249,7 @@ export async function main(args: string[]): Promise<number> {
     await writeModelDir(dir, files);
     let published: string | undefined;
     if (values.publish || values.promote) {
-      const registry = await openRegistry(storeLocation(values.store));
+      const registry = await openRegistry(storeLocation(values.store), { createContainer: true });
       const sameFolder = values.out === undefined &&
         registry.backend instanceof FsBackend && registry.location === DEFAULT_STORE;
       // The default output folder is already the local store's version folder.

@@ -4,6 +4,7 @@
  * usage error, 1 on a data or model error.
  * @module
  */
+import { withBlobArgs } from "../lib/cli/blob_args.ts";
 import { parseCli } from "../lib/cli/parse_cli.ts";
 import { describeError, UsageError } from "../lib/errors.ts";
 import { readFeatureTable } from "../lib/data/csv.ts";
@@ -74,4 +75,4 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(await withBlobArgs(Deno.args, main)); // blob --data (issue 16)
