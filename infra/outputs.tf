@@ -53,3 +53,9 @@ output "application_insights_connection_string" {
   value       = module.app_insights.connection_string
   sensitive   = true
 }
+
+# Training data (issue 16): the container `--data https://...` URIs point into.
+output "data_container_url" {
+  description = "Data-plane URL of the training-data container."
+  value       = azurerm_storage_container.data.url
+}
