@@ -2,7 +2,8 @@
 # Installs what the pipeline tests (tests/pipeline/) need: rsync and git, which gitlab-ci-local
 # uses to run a job with the shell executor, and gitlab-ci-local itself (npm, pinned in
 # deno.json, run under Deno because versions >= 4.74 need Node 22). Idempotent and quiet when
-# everything is there.
+# everything is there. tests/pipeline/state_access_test.ts also runs OpenTofu and its provider
+# mirror, which .ci/setup_infra_tools.sh installs.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 

@@ -12,8 +12,7 @@ import { driftMonitorFromEnv } from "../lib/drift/settings.ts";
 import { describeError } from "../lib/errors.ts";
 import { loadModel } from "../lib/model/artifact.ts";
 import { resolveModelPath } from "../lib/model/local_store.ts";
-import { verifySignature } from "../lib/model/signing.ts";
-import { signingKeyProvider } from "../lib/secrets/key_provider.ts";
+import { modelVerifier } from "../lib/secrets/key_provider.ts";
 import { openRegistry, storeLocation } from "../lib/store/open_store.ts";
 import { RegistryFollower } from "../lib/serving/registry_follower.ts";
 import { ModelHolder } from "../lib/serving/model_holder.ts";
@@ -37,7 +36,8 @@ Usage: deno task serve [--model PATH] [--port N]
                        the newest version) or the pinned FLUXOPS_MODEL_VERSION, polled every
                        FLUXOPS_POLL_SECONDS (default 30). With a signing key configured
                        (FLUXOPS_KEY_VAULT_URI, FLUXOPS_SIGNING_KEY_FILE or FLUXOPS_SIGNING_KEY)
-                       only models with a valid signature are served.
+                       only models with a valid signature are served; from Key Vault, by
+                       the current or the previous version of the key.
   --port N             port (default: FUNCTIONS_CUSTOMHANDLER_PORT, else 7071)
   --hostname H         address to listen on (default 0.0.0.0; 127.0.0.1 for local only)
   --model-name NAME    model name in /v2/models/{name} (env FLUXOPS_MODEL_NAME, default fluxops)
@@ -207,13 +207,14 @@ export async function main(args: string[]): Promise<number> {
     const explicit = values.store ?? env("FLUXOPS_STORE");
     try {
       const registry = await openRegistry(storeLocation(explicit));
-      const keys = signingKeyProvider();
+      // The current and previous versions of the signing key: a model signed before the last
+      // rotation (the one `model rollback` returns to) still loads.
+      const verify = modelVerifier();
       const common = {
         registry,
         pollSeconds: positiveNumber(env("FLUXOPS_POLL_SECONDS"), 30),
         verify: async (bytes: Uint8Array, sig: Uint8Array | undefined, version: string) => {
-          const key = await keys();
-          if (key) verifySignature(bytes, sig, key, version);
+          await verify(bytes, sig, version);
         },
         log,
       };

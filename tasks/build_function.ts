@@ -4,7 +4,10 @@
  *
  * - `handler.js`: `deno bundle` of `function/main.ts`, npm packages inlined, so that nothing is
  *   resolved or downloaded when it starts;
- * - `bin/deno`: the running Deno, executable;
+ * - `bin/deno`: the Linux x86-64 Deno of the pinned version, from npm, whatever machine builds
+ *   (see `function/package/runtime.ts`);
+ * - `bin/launch`: the executable `host.json` names; it adds the managed-identity endpoint's host
+ *   to `--allow-net` and runs `bin/deno` (see `function/package/launcher.ts`);
  * - `host.json` and one folder per function with its `function.json` (see `function/package/`).
  *
  * The package is built in a temporary folder beside the output and swapped in only once it is
@@ -16,6 +19,14 @@ import { fileURLToPath } from "node:url";
 import { parseCli } from "../lib/cli/parse_cli.ts";
 import { functionJson, FUNCTIONS } from "../function/package/function_json.ts";
 import { APP_SETTINGS, hostJson } from "../function/package/host_json.ts";
+import { LAUNCHER_PATH, LAUNCHER_SCRIPT } from "../function/package/launcher.ts";
+import {
+  assertLinuxX64Elf,
+  type BuildPlatform,
+  linuxRuntime,
+  RUNTIME_PACKAGE,
+  RUNTIME_VERSION,
+} from "../function/package/runtime.ts";
 import { zipFolder } from "../function/package/zip.ts";
 
 const HELP = `deno task build:function: build the Azure Functions custom-handler package
@@ -27,9 +38,10 @@ Usage: deno task build:function [--out DIR] [--readable]
   -h, --help  show this help
 
 Writes DIR/handler.js (minified deno bundle of function/main.ts, with a chunk beside it
-for each part it imports dynamically), DIR/bin/deno (this Deno), DIR/host.json, one
-DIR/<function>/function.json per route, and DIR.zip with the executable bit of
-bin/deno kept. Deploy DIR.zip with run-from-package; besides the
+for each part it imports dynamically), DIR/bin/deno (the Linux x86-64 Deno
+${RUNTIME_VERSION} from npm ${RUNTIME_PACKAGE}, whatever machine builds), DIR/bin/launch
+(adds the managed-identity endpoint to --allow-net, then runs bin/deno), DIR/host.json,
+one DIR/<function>/function.json per route, and DIR.zip with the executable bits kept. Deploy DIR.zip with run-from-package; besides the
 handler's own settings (FLUXOPS_MODEL or FLUXOPS_STORE, ...), set
 ${
   Object.entries(APP_SETTINGS).map(([k, v]) => `${k}=${v}`).join(" ")
@@ -57,6 +69,11 @@ export interface BuildOptions {
   readonly reuseIfFresh?: boolean;
   /** Minify the bundle (default); off keeps it readable. */
   readonly minify?: boolean;
+  /**
+   * The build machine, default `Deno.build`. The package's runtime is the Linux x86-64 Deno
+   * whatever it is; it only decides whether that binary's `--version` can be run here.
+   */
+  readonly platform?: BuildPlatform;
 }
 
 /** What a build produced. */
@@ -72,6 +89,8 @@ export interface BuildResult {
   readonly chunkBytes: number;
   readonly runtimeBytes: number;
   readonly zipBytes: number;
+  /** How `bin/deno` was verified (undefined when an up-to-date package was kept). */
+  readonly runtimeVerifiedBy?: "--version" | "package.json";
 }
 
 async function newestMtime(path: string): Promise<number> {
@@ -100,19 +119,23 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
 }
 
 /**
- * Whether the package at `out` (and its zip) is complete, built by this Deno, and newer than
- * every file in {@link PACKAGE_SOURCES}.
+ * Whether the package at `out` (and its zip) is complete, carries a Linux x86-64 runtime, and is
+ * newer than every file in {@link PACKAGE_SOURCES} (the runtime's version and lock among them).
  */
 export async function packageIsFresh(out: string): Promise<boolean> {
-  const [handler, runtime, host, zip, self] = await Promise.all([
+  const [handler, runtime, launcher, host, zip] = await Promise.all([
     statOrUndefined(join(out, "handler.js")),
     statOrUndefined(join(out, "bin", "deno")),
+    statOrUndefined(join(out, LAUNCHER_PATH)),
     statOrUndefined(join(out, "host.json")),
     statOrUndefined(`${out}.zip`),
-    Deno.stat(Deno.execPath()),
   ]);
-  if (!handler?.mtime || !runtime || !host || !zip?.mtime) return false;
-  if (runtime.size !== self.size) return false;
+  if (!handler?.mtime || !runtime || !launcher || !host || !zip?.mtime) return false;
+  try {
+    await assertLinuxX64Elf(join(out, "bin", "deno"));
+  } catch {
+    return false;
+  }
   let newest = 0;
   for (const src of PACKAGE_SOURCES) newest = Math.max(newest, await newestMtime(join(ROOT, src)));
   return Math.min(handler.mtime.getTime(), zip.mtime.getTime()) > newest;
@@ -195,18 +218,32 @@ async function writePackage(
   dir: string,
   entry: string,
   minify: boolean,
-): Promise<BundleSizes & { runtimeBytes: number }> {
-  const sizes = await bundle(entry, dir, minify);
+  platform: BuildPlatform,
+): Promise<
+  BundleSizes & { runtimeBytes: number; runtimeVerifiedBy: "--version" | "package.json" }
+> {
+  const [sizes, linux] = await Promise.all([
+    bundle(entry, dir, minify),
+    linuxRuntime({ platform }),
+  ]);
   await Deno.mkdir(join(dir, "bin"));
   const runtime = join(dir, "bin", "deno");
-  await Deno.copyFile(Deno.execPath(), runtime);
+  await Deno.copyFile(linux.path, runtime);
   await Deno.chmod(runtime, 0o755);
+  // Checked again in the package: what ships is what was verified.
+  await assertLinuxX64Elf(runtime);
+  await Deno.writeTextFile(join(dir, LAUNCHER_PATH), LAUNCHER_SCRIPT);
+  await Deno.chmod(join(dir, LAUNCHER_PATH), 0o755);
   await writeJson(join(dir, "host.json"), hostJson());
   for (const fn of FUNCTIONS) {
     await Deno.mkdir(join(dir, fn.name));
     await writeJson(join(dir, fn.name, "function.json"), functionJson(fn));
   }
-  return { ...sizes, runtimeBytes: (await Deno.stat(runtime)).size };
+  return {
+    ...sizes,
+    runtimeBytes: (await Deno.stat(runtime)).size,
+    runtimeVerifiedBy: linux.verifiedBy,
+  };
 }
 
 /** Sizes of a built package, read back from disk. */
@@ -241,6 +278,7 @@ export async function buildFunction(
     entry = "function/main.ts",
     reuseIfFresh = false,
     minify = true,
+    platform = Deno.build,
   }: BuildOptions = {},
 ): Promise<BuildResult> {
   const started = performance.now();
@@ -270,7 +308,7 @@ export async function buildFunction(
     const old = join(parent, basename(tmp).replace("-new-", "-old-"));
     try {
       await Deno.chmod(tmp, 0o755);
-      const sizes = await writePackage(tmp, entry, minify);
+      const sizes = await writePackage(tmp, entry, minify, platform);
       const zipped = await zipFolder(tmp, tmpZip);
       // Swap: the previous package moves aside and goes only once the new one is in place.
       const hadOld = (await statOrUndefined(out)) !== undefined;
@@ -317,7 +355,11 @@ export async function main(args: string[]): Promise<number> {
     if (r.chunks > 0) {
       console.log(`  ${r.chunks} chunks  ${mb(r.chunkBytes)}  (loaded on first dynamic import)`);
     }
-    console.log(`  bin/deno    ${mb(r.runtimeBytes)}  (Deno ${Deno.version.deno})`);
+    console.log(
+      `  bin/deno    ${mb(r.runtimeBytes)}  (Deno ${RUNTIME_VERSION} linux x86-64, npm ` +
+        `${RUNTIME_PACKAGE}${r.runtimeVerifiedBy ? `, verified by ${r.runtimeVerifiedBy}` : ""})`,
+    );
+    console.log(`  ${LAUNCHER_PATH}  (adds the managed-identity endpoint to --allow-net)`);
     console.log(`  functions   ${FUNCTIONS.map((f) => f.name).join(", ")}`);
     console.log(`  ${show(r.zip)}  ${mb(r.zipBytes)}`);
     console.log(

@@ -12,13 +12,21 @@
  */
 import { DefaultAzureCredential } from "@azure/identity";
 import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type AppHost } from "../lib/deploy/app_host.ts";
+import { type AppHost, armAppHost } from "../lib/deploy/app_host.ts";
 import { ArmClient } from "../lib/deploy/arm.ts";
+import {
+  type Before,
+  type DeployJournal,
+  journalBlob,
+  parseJournal,
+  requestKey,
+  startJournal,
+} from "../lib/deploy/journal.ts";
 import { dotenv } from "../lib/deploy/dotenv.ts";
 import { type DeployTarget, REQUIRED_OUTPUTS, targetFromOutputs } from "../lib/deploy/outputs.ts";
-import { packageUrl, type Release, releaseOf, stamp } from "../lib/deploy/release.ts";
+import { blobOf, packageUrl, type Release, releaseOf, stamp } from "../lib/deploy/release.ts";
 import { type RunReport, runSteps, type Step } from "../lib/deploy/steps.ts";
 import { waitForVersion } from "../lib/deploy/wait_for_version.ts";
 import { ConflictError, describeError, FluxError, UsageError } from "../lib/errors.ts";
@@ -29,7 +37,7 @@ import { openBlobBackend } from "../lib/store/open_blob_backend.ts";
 import { checkAlias, ModelRegistry } from "../lib/store/registry.ts";
 import { type BlobLocation, parseStoreUrl } from "../lib/store/store_url.ts";
 import { buildFunction, ROOT } from "./build_function.ts";
-import { type LocalStack, startLocalStack } from "./deploy_local.ts";
+import { DEFAULT_RESTART_WINDOW_MS, type LocalStack, startLocalStack } from "./deploy_local.ts";
 import { readModelDir } from "./model.ts";
 import { gateBeforePromotion } from "../lib/training/promotion_gate.ts";
 import { smoke } from "./smoke.ts";
@@ -40,20 +48,28 @@ Usage: deno task deploy --env <dev|prod|local> [options] [-- TRAINER FLAGS]
 
   --env ENV          dev or prod (Azure, through infra/ and its outputs), or local
                      (the same steps on local stand-ins: Azurite, a Key Vault stand-in,
-                     the package started as the Functions host starts it)
+                     a Resource Manager stand-in, the package started as the Functions
+                     host starts it)
   --dry-run          print the steps with their parameters and do nothing
   --skip-infra       do not apply infra/; only read its outputs (dev, prod)
-  --plan FILE        apply this saved plan (deno task infra plan) instead of planning anew
+  --plan FILE        apply this saved plan (deno task infra plan) instead of planning anew;
+                     if it is stale because it was applied already, it is skipped
   --skip-train       keep the model the alias names now; deploy only the package
   --model DIR        publish this trained model folder instead of training one
   --alias NAME       the alias to promote and serve (default production)
   --force            promote without the promotion gate (logged); by default a model
                      that scores worse than the alias' model (deno task model compare)
                      stays published but unpromoted and the deploy fails with the figures
+  --fresh            do not resume an interrupted deploy of the same request: train and
+                     upload anew (rollback still returns to what ran before it)
   --state-dir DIR    local: where the environment is kept between deploys
                      (default .fluxops/deploy/local)
-  --wait SECONDS     how long the new version may take to be served (default: 600 on
-                     Azure, 30 locally)
+  --host-restart-ms MS
+                     local: how long after each restart of the app its keys (listkeys)
+                     still answer 400, as Azure's do while the host restarts
+                     (default ${DEFAULT_RESTART_WINDOW_MS}; 0 turns it off)
+  --wait SECONDS     how long the new version may take to be served, and its keys to be
+                     readable (default: 600 on Azure, 30 locally)
   --dotenv FILE      on success, write FLUXOPS_FUNCTION_URL, FLUXOPS_MODEL_VERSION, ... for
                      GitLab's artifacts:reports:dotenv
   --json             print the report as JSON on stdout (progress goes to stderr)
@@ -62,10 +78,21 @@ Usage: deno task deploy --env <dev|prod|local> [options] [-- TRAINER FLAGS]
 Flags after -- go to the trainer (deno task train), e.g. -- --data train.csv --trees 200.
 
 Steps: infra, outputs, train, publish, promote, build, upload, point, smoke. When a step fails
-the rest are skipped, and the alias and the package setting are put back as they were.
+the rest are skipped, and the alias and the package setting are put back as they were before
+the deploy; a package is only ever put back if its blob exists (a first deploy has nothing to
+go back to: the app stays on the new package, and the report says so).
+Re-runnable: a deploy killed halfway is finished by running it again with the same flags (in
+CI: retrying the job). The journal blob journal/<alias>.json in the deployments container
+records what it did; the retry reuses its model version and package release.
+Keys: the function key is read through Resource Manager (listkeys) only once the new version
+answers, waiting through the 400 Azure answers while the host restarts (bounded by --wait).
 Azure access: DefaultAzureCredential (workload identity in GitLab CI: AZURE_CLIENT_ID,
 AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE; az login on a laptop); the app settings are changed
 through Resource Manager, which needs ARM_SUBSCRIPTION_ID (or AZURE_SUBSCRIPTION_ID).
+NOT RUN AGAINST AZURE: --env dev/prod has never been run against a real subscription; the flow,
+the listkeys 400 retry, the resumed deploy and the first-deploy rollback were rehearsed only
+with --env local and its stand-ins, and the stale-plan skip only with OpenTofu/Terraform on a
+local root module.
 Exit status: 0 deployed, 1 a step failed and everything was put back, 2 usage error,
 3 a step failed and something could not be put back (see the report).`;
 
@@ -84,7 +111,9 @@ export interface DeployConfig {
   readonly alias: string;
   /** Skip the promotion gate (issue 16). */
   readonly force: boolean;
+  readonly fresh: boolean;
   readonly stateDir: string;
+  readonly restartWindowMs: number;
   readonly waitSeconds: number;
   readonly dotenv: string | undefined;
   readonly json: boolean;
@@ -114,7 +143,9 @@ export function parseDeployArgs(argv: readonly string[]): DeployConfig | "help" 
         model: { type: "string" },
         alias: { type: "string", default: "production" },
         force: { type: "boolean", default: false },
+        fresh: { type: "boolean", default: false },
         "state-dir": { type: "string" },
+        "host-restart-ms": { type: "string" },
         wait: { type: "string" },
         dotenv: { type: "string" },
         json: { type: "boolean", default: false },
@@ -138,6 +169,17 @@ export function parseDeployArgs(argv: readonly string[]): DeployConfig | "help" 
   }
   if (v["state-dir"] !== undefined && !local) {
     throw new UsageError("--state-dir: only with --env local");
+  }
+  let restartWindowMs = DEFAULT_RESTART_WINDOW_MS;
+  const restart = v["host-restart-ms"];
+  if (restart !== undefined) {
+    if (!local) throw new UsageError("--host-restart-ms: only with --env local");
+    if (!/^\d+$/.test(restart) || Number(restart) > 600_000) {
+      throw new UsageError(
+        `--host-restart-ms: expected a whole number of milliseconds 0..600000, got "${restart}"`,
+      );
+    }
+    restartWindowMs = Number(restart);
   }
   if (v.model !== undefined && v["skip-train"]) {
     throw new UsageError("--model and --skip-train: choose one (--model publishes that folder)");
@@ -167,12 +209,24 @@ export function parseDeployArgs(argv: readonly string[]): DeployConfig | "help" 
     model: v.model,
     alias: v.alias,
     force: v.force,
+    fresh: v.fresh,
+    restartWindowMs,
     stateDir: resolve(v["state-dir"] ?? join(ROOT, ".fluxops", "deploy", "local")),
     waitSeconds,
     dotenv: v.dotenv,
     json: v.json,
     trainerArgs,
   };
+}
+
+/** A script of this repository failed; `stderr` is everything it printed there. */
+class ScriptFailed extends Error {
+  readonly stderr: string;
+  constructor(message: string, stderr: string) {
+    super(message);
+    this.name = "ScriptFailed";
+    this.stderr = stderr;
+  }
 }
 
 /** Runs a Deno script of this repository; its stdout is returned, or copied to stderr. */
@@ -208,9 +262,11 @@ async function runDeno(
   ]);
   const status = await child.status;
   if (!status.success) {
-    const last = err.join("").trim().split("\n").filter(Boolean).at(-1) ?? "";
-    throw new Error(
+    const all = err.join("");
+    const last = all.trim().split("\n").filter(Boolean).at(-1) ?? "";
+    throw new ScriptFailed(
       `${script} ${args[0] ?? ""} exited with ${status.code}${last ? `: ${last}` : ""}`,
+      all,
     );
   }
   return new TextDecoder().decode(concat(out));
@@ -226,8 +282,13 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return all;
 }
 
-/** Resource Manager and Blob Storage with DefaultAzureCredential. */
-function azureApp(target: DeployTarget): AppHost {
+/** Runs `deno task infra ARGS` (its output goes to stderr); throws when it fails. */
+export async function runInfra(args: string[]): Promise<void> {
+  await runDeno("tasks/infra.ts", args);
+}
+
+/** Resource Manager with DefaultAzureCredential. */
+function azureApp(target: DeployTarget, waitMs: number, log: (s: string) => void): AppHost {
   let arm: ArmClient | undefined;
   const client = () => {
     const subscriptionId = Deno.env.get("ARM_SUBSCRIPTION_ID") ||
@@ -240,21 +301,68 @@ function azureApp(target: DeployTarget): AppHost {
     }
     arm ??= new ArmClient(
       { subscriptionId, resourceGroup: target.resourceGroup, name: target.functionAppName },
-      { credential: new DefaultAzureCredential() },
+      {
+        credential: new DefaultAzureCredential(),
+        hostRestartWaitMs: waitMs,
+        onWait: (m) => log(`      ${m}`),
+      },
     );
     return arm;
   };
-  return {
-    packageSetting: async () => (await client().appSettings()).WEBSITE_RUN_FROM_PACKAGE,
-    async setPackageSetting(url) {
-      await client().setAppSetting("WEBSITE_RUN_FROM_PACKAGE", url);
-      await client().syncTriggers();
-    },
-    functionKey: () => client().defaultFunctionKey(),
-    describe: () => ({
-      app: `${target.resourceGroup}/${target.functionAppName} (Resource Manager REST)`,
-    }),
-  };
+  return armAppHost(
+    client,
+    `${target.resourceGroup}/${target.functionAppName} (Resource Manager REST)`,
+  );
+}
+
+/**
+ * Where `deno task infra` keeps an environment's work files (plan.report.json): beside the root
+ * module, as tasks/infra.ts does (`FLUXOPS_INFRA_DIR`, else infra/).
+ */
+function infraWorkDir(env: string): string {
+  const infraDir = resolve(Deno.env.get("FLUXOPS_INFRA_DIR") ?? join(ROOT, "infra"));
+  return join(dirname(infraDir), ".fluxops", "infra", env);
+}
+
+/** Terraform's and OpenTofu's refusal of a saved plan made before the state last changed. */
+const STALE_PLAN = /Saved plan is stale|plan file can no longer be applied/i;
+
+/**
+ * Applies the saved plan `plan`; when it is stale (the state changed after it was made, e.g. a
+ * retried deploy whose first run applied it), plans again: no changes means it was applied
+ * already and the step is skipped; changes mean the reviewed plan no longer says what would be
+ * applied, and the deploy stops rather than apply what nobody reviewed.
+ * @returns the step's summary.
+ */
+export async function applySavedPlan(
+  env: string,
+  plan: string,
+  run: (args: string[]) => Promise<unknown>,
+  log: (s: string) => void,
+): Promise<string> {
+  try {
+    await run(["apply", "--env", env, "--auto-approve", "--plan", plan]);
+    return `applied the saved plan ${plan}`;
+  } catch (err) {
+    if (!(err instanceof ScriptFailed) || !STALE_PLAN.test(err.stderr)) throw err;
+  }
+  log(
+    "      the saved plan is stale (the state changed after it was made); planning again to " +
+      "see whether it was applied already",
+  );
+  await run(["plan", "--env", env]);
+  const reportFile = join(infraWorkDir(env), "plan.report.json");
+  const r = JSON.parse(await Deno.readTextFile(reportFile)) as Record<string, number>;
+  const changes = (r.create ?? 0) + (r.update ?? 0) + (r.delete ?? 0);
+  if (changes === 0) {
+    return `skipped: the saved plan ${plan} was applied already (it is stale, and a fresh ` +
+      "plan finds nothing to change)";
+  }
+  throw new Error(
+    `the saved plan ${plan} is stale and infra/ still differs from ${env} (${r.create} to ` +
+      `create, ${r.update} to update, ${r.delete} to delete): run the plan job again and ` +
+      "review the new plan; nothing was applied",
+  );
 }
 
 /** What the steps learn as they go. */
@@ -268,6 +376,9 @@ interface DeployState {
   zip?: string;
   changedAt?: number;
   packageSetting?: string;
+  journal?: DeployJournal;
+  /** Closes the journal (the deploy ended). */
+  closeJournal?: () => Promise<void>;
 }
 
 const unknown = (what: string) => `<${what}>`;
@@ -295,7 +406,11 @@ export function deploySteps(
       : openBlobBackend(parseStoreUrl(need(t(), "target").deployments) as BlobLocation, {
         timeoutMs: 600_000,
       });
-  const app = (): AppHost => state.local ? state.local.app : azureApp(need(t(), "target"));
+  let azure: AppHost | undefined;
+  const app = (): AppHost =>
+    state.local
+      ? state.local.app
+      : (azure ??= azureApp(need(t(), "target"), config.waitSeconds * 1000, log));
   const trainedDir = local
     ? join(config.stateDir, "trained")
     : join(ROOT, ".fluxops", "deploy", env, "trained");
@@ -307,13 +422,93 @@ export function deploySteps(
     "--auto-approve",
     ...(config.plan ? ["--plan", resolve(config.plan)] : []),
   ];
+
+  /** Writes the journal's new state to the deployments container. */
+  const record = async (change: Partial<DeployJournal>) => {
+    state.journal = { ...need(state.journal, "the journal"), ...change };
+    await deployments().put(
+      journalBlob(alias),
+      new TextEncoder().encode(JSON.stringify(state.journal, null, 2) + "\n"),
+    );
+  };
+
+  /** Loads the journal, resuming an interrupted deploy of the same request. */
+  const openJournal = async (): Promise<string> => {
+    const found = await deployments().get(journalBlob(alias));
+    let previous: DeployJournal | undefined;
+    try {
+      previous = found
+        ? parseJournal(new TextDecoder().decode(found.bytes), journalBlob(alias))
+        : undefined;
+    } catch (err) {
+      throw new Error(
+        `${describeError(err)} in ${need(t(), "target").deployments}: delete that blob to ` +
+          "start a new deploy (rollback then returns to what runs now)",
+      );
+    }
+    const current: Before = {
+      alias_version: (await registry().alias(alias))?.pointer.version ?? null,
+      package: (await app().packageSetting()) ?? null,
+    };
+    const modelSha = config.model
+      ? sha256Hex(await Deno.readFile(join(resolve(config.model), "model.json")))
+      : null;
+    const start = startJournal(previous, {
+      fresh: config.fresh,
+      current,
+      request: requestKey({
+        env,
+        alias,
+        model: modelSha,
+        skipTrain: config.skipTrain,
+        trainerArgs: config.trainerArgs,
+        pipeline: Deno.env.get("CI_PIPELINE_ID") || null,
+      }),
+    });
+    state.journal = start.journal;
+    state.closeJournal = () => record({ open: false });
+    if (!start.resumed) await record({});
+    if (start.resumed) {
+      return `resuming the interrupted deploy started ${start.journal.started_at}; `;
+    }
+    if (start.superseded) {
+      return `an interrupted deploy (started ${start.superseded.started_at}) was not finished; ` +
+        "rollback targets stay what ran before it; ";
+    }
+    return "";
+  };
+
+  /**
+   * The package a rollback may put back: `setting` if it names a release blob that exists in
+   * the deployments container, else undefined with the reason (a first deploy's setting names
+   * Terraform's placeholder, which was never uploaded).
+   */
+  const rollbackPackage = async (
+    setting: string | null,
+  ): Promise<{ url: string } | { none: string }> => {
+    if (setting === null) return { none: "the app had no package setting before this deploy" };
+    const container = need(t(), "target").deployments;
+    let blob: string;
+    try {
+      blob = blobOf(container, setting);
+    } catch {
+      return { none: `the previous setting is not a blob in ${container}, so it is not verified` };
+    }
+    return await deployments().etag(blob) === undefined
+      ? { none: `the previous package ${blob} does not exist (never uploaded, or deleted)` }
+      : { url: setting };
+  };
+
   return [
     {
       name: "infra",
       title: local ? "start the local stand-ins" : "apply infra/",
       params: () =>
         local
-          ? { state: config.stateDir, services: "Azurite, Key Vault stand-in, token endpoint" }
+          ? {
+            state: config.stateDir,
+            services: "Azurite, Key Vault stand-in, token endpoint, Resource Manager stand-in",
+          }
           : {
             command: config.skipInfra
               ? "(skipped: --skip-infra)"
@@ -321,10 +516,24 @@ export function deploySteps(
           },
       run: async () => {
         if (local) {
-          state.local = await startLocalStack({ stateDir: config.stateDir, alias, log });
+          state.local = await startLocalStack({
+            stateDir: config.stateDir,
+            alias,
+            log,
+            restartWindowMs: config.restartWindowMs,
+            keyWaitMs: config.waitSeconds * 1000,
+          });
           return Object.entries(state.local.describe()).map(([k, v]) => `${k} ${v}`).join(", ");
         }
         if (config.skipInfra) return "skipped (--skip-infra)";
+        if (config.plan) {
+          return await applySavedPlan(
+            env,
+            resolve(config.plan),
+            runInfra,
+            log,
+          );
+        }
         await runDeno("tasks/infra.ts", infraArgs);
         return `applied infra/ with env/${env}.tfvars`;
       },
@@ -366,11 +575,13 @@ export function deploySteps(
             "signing key": `${t()?.keyVaultUri ?? unknown("output key_vault_uri")} secret ${
               t()?.signingSecret ?? unknown("output signing_secret_name")
             }`,
+            resumes: `an interrupted deploy of the same request (journal/${alias}.json)`,
           },
       run: async () => {
+        const resumed = await openJournal();
         if (config.model) {
           state.modelDir = resolve(config.model);
-          return `using ${state.modelDir}`;
+          return `${resumed}using ${state.modelDir}`;
         }
         if (config.skipTrain) {
           const current = await registry().alias(alias);
@@ -380,7 +591,12 @@ export function deploySteps(
             );
           }
           state.version = current.pointer.version;
-          return `keeping ${state.version}`;
+          return `${resumed}keeping ${state.version}`;
+        }
+        const published = state.journal?.model_version;
+        if (resumed && published && await registry().exists(published)) {
+          state.version = published;
+          return `${resumed}${published} was trained and published by it: not training again`;
         }
         const target = need(t(), "target");
         const out = join(trainedDir, stamp(new Date()));
@@ -395,7 +611,7 @@ export function deploySteps(
           }),
         ) as { version: string; accuracy: number; signed: boolean };
         state.modelDir = out;
-        return `trained ${summary.version}: accuracy ${summary.accuracy.toFixed(4)}, ` +
+        return `${resumed}trained ${summary.version}: accuracy ${summary.accuracy.toFixed(4)}, ` +
           (summary.signed ? "signed" : "UNSIGNED");
       },
     },
@@ -412,10 +628,14 @@ export function deploySteps(
       }),
       run: async () => {
         if (config.skipTrain) return "nothing to publish (--skip-train)";
+        if (state.modelDir === undefined && state.version !== undefined) {
+          return `${state.version} is already published (by the interrupted deploy)`;
+        }
         const files = await readModelDir(need(state.modelDir, "the model folder"));
         try {
           const meta = await registry().publish(files);
           state.version = meta.version;
+          await record({ model_version: meta.version });
           return `published ${meta.version} to ${registry().location}`;
         } catch (err) {
           if (!(err instanceof ConflictError)) throw err;
@@ -424,6 +644,7 @@ export function deploySteps(
           const version = parseModel(new TextDecoder().decode(bytes)).artifact.version;
           if ((await registry().meta(version)).sha256 !== sha256Hex(bytes)) throw err;
           state.version = version;
+          await record({ model_version: version });
           return `${version} is already published (same bytes)`;
         }
       },
@@ -443,26 +664,38 @@ export function deploySteps(
           force: config.force,
           log,
         });
+        const before = need(state.journal, "the journal").before.alias_version;
         const current = await registry().alias(alias);
-        if (current?.pointer.version === version) return `${alias} already names ${version}`;
-        const moved = await registry().promote(version, alias);
-        const previous = moved.history[0]?.version;
-        if (previous) {
+        const moved = current?.pointer.version === version
+          ? undefined
+          : await registry().promote(version, alias);
+        if (before !== version) {
           undo({
             name: `model alias ${alias}`,
             run: async () => {
+              if (before === null) {
+                return `nothing to roll back to: ${alias} named no version before this ` +
+                  `deploy; it stays on ${version}`;
+              }
               const now = await registry().alias(alias);
               if (now?.pointer.version !== version) {
                 throw new Error(
                   `${alias} was moved meanwhile to ${now?.pointer.version}; left as is`,
                 );
               }
-              const back = await registry().rollback(alias);
+              // rollback() when the history's last entry is the target, so the history does not
+              // grow; else (a resumed deploy) promote it again.
+              const back = now.pointer.history[0]?.version === before
+                ? await registry().rollback(alias)
+                : await registry().promote(before, alias);
               return `${alias} -> ${back.version}`;
             },
           });
         }
-        return `${alias} -> ${version}${previous ? ` (was ${previous})` : " (first promotion)"}`;
+        if (!moved) return `${alias} already names ${version}`;
+        return `${alias} -> ${version}${
+          current ? ` (was ${current.pointer.version})` : " (first promotion)"
+        }`;
       },
     },
     {
@@ -487,9 +720,19 @@ export function deploySteps(
       }),
       run: async () => {
         const bytes = await Deno.readFile(need(state.zip, "the package"));
-        state.release = releaseOf(bytes);
-        await deployments().put(state.release.blob, bytes, { ifNoneMatch: "*" });
-        return `${state.release.blob} (sha256 ${state.release.sha256.slice(0, 16)}...)`;
+        const fresh = releaseOf(bytes);
+        const earlier = state.journal?.release;
+        if (
+          earlier?.sha256 === fresh.sha256 &&
+          await deployments().etag(earlier.blob) !== undefined
+        ) {
+          state.release = { ...earlier, bytes: bytes.length };
+          return `${earlier.blob} was uploaded by the interrupted deploy (same sha256)`;
+        }
+        state.release = fresh;
+        await deployments().put(fresh.blob, bytes, { ifNoneMatch: "*" });
+        await record({ release: { blob: fresh.blob, sha256: fresh.sha256 } });
+        return `${fresh.blob} (sha256 ${fresh.sha256.slice(0, 16)}...)`;
       },
     },
     {
@@ -498,7 +741,7 @@ export function deploySteps(
       params: () => ({
         setting: "WEBSITE_RUN_FROM_PACKAGE",
         via: local
-          ? "the local package host (restarts the app)"
+          ? "the local Resource Manager stand-in (restarts the local app)"
           : "Resource Manager REST (DefaultAzureCredential)",
       }),
       run: async (undo) => {
@@ -506,17 +749,33 @@ export function deploySteps(
         const url = packageUrl(target.deployments, need(state.release, "the release").blob);
         const host = app();
         const previous = await host.packageSetting();
-        state.changedAt = Date.now();
-        await host.setPackageSetting(url);
+        const before = need(state.journal, "the journal").before.package;
+        if (previous !== url) {
+          state.changedAt = Date.now();
+          await host.setPackageSetting(url);
+        } else {
+          // Set by the interrupted deploy, which may have died before syncing the triggers.
+          await host.syncTriggers();
+        }
         state.packageSetting = url;
-        if (previous) {
+        if (before !== url) {
+          // Only ever roll back to a package that exists: checked now and again at rollback.
+          const back = await rollbackPackage(before);
           undo({
             name: "package setting",
             run: async () => {
-              await host.setPackageSetting(previous);
-              return `WEBSITE_RUN_FROM_PACKAGE -> ${previous}`;
+              if ("none" in back) {
+                return `nothing to roll back to: ${back.none}; the app stays on ${url}`;
+              }
+              const still = await rollbackPackage(back.url);
+              if ("none" in still) throw new Error(`${still.none}; the app stays on ${url}`);
+              await host.setPackageSetting(back.url);
+              return `WEBSITE_RUN_FROM_PACKAGE -> ${back.url}`;
             },
           });
+        }
+        if (previous === url) {
+          return `WEBSITE_RUN_FROM_PACKAGE already names ${url} (triggers synced again)`;
         }
         return `WEBSITE_RUN_FROM_PACKAGE -> ${url}${previous ? ` (was ${previous})` : ""}`;
       },
@@ -532,7 +791,6 @@ export function deploySteps(
       run: async () => {
         const url = need(t(), "target").functionUrl;
         const version = need(state.version, "the version");
-        const key = await app().functionKey();
         const served = await waitForVersion({
           url,
           version,
@@ -541,6 +799,8 @@ export function deploySteps(
           intervalMs: local ? 200 : 5_000,
         });
         if (!served.ok) throw new Error(served.detail);
+        // Only now: while the host restarts, listkeys answers 400 (the client waits it out).
+        const key = await app().functionKey();
         const checks = await smoke({ url, key, retries: 3, retryDelayMs: local ? 200 : 5_000 });
         const failed = checks.filter((c) => !c.ok);
         if (failed.length > 0) {
@@ -594,6 +854,13 @@ export async function main(argv: string[]): Promise<number> {
   let report: RunReport;
   try {
     report = await runSteps(steps, { dryRun: config.dryRun, log });
+    // The deploy ended: a later one starts anew. Left open when something could not be put
+    // back, so the next deploy still knows what ran before.
+    if (state.closeJournal && (report.ok || report.rollback.every((r) => r.ok))) {
+      await state.closeJournal().catch((err) =>
+        log(`warning: could not close the deploy journal: ${describeError(err)}`)
+      );
+    }
   } finally {
     await state.local?.stop();
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
@@ -635,10 +902,15 @@ export async function main(argv: string[]): Promise<number> {
   log(`error: ${report.error}`);
   const incomplete = report.rollback.some((r) => !r.ok);
   if (report.rollback.length > 0) {
+    const nothing = report.rollback.filter((r) => r.detail.startsWith("nothing to roll back to"));
     log(
       incomplete
         ? "rollback INCOMPLETE: see above"
-        : "rolled back: the alias and the package are as before",
+        : nothing.length === 0
+        ? "rolled back: the alias and the package are as before"
+        : `rolled back what had an earlier state; nothing to roll back to for ${
+          nothing.map((r) => r.name).join(" and ")
+        } (a first deploy): see above`,
     );
   }
   return incomplete ? 3 : 1;

@@ -7,11 +7,17 @@
  *   stand-in over HTTPS holding the model-signing secret, trusted through `NODE_EXTRA_CA_CERTS`;
  * - the "function app": the package named by its `WEBSITE_RUN_FROM_PACKAGE` setting, fetched
  *   from the `deployments` container, unpacked and started the way the Functions host starts a
- *   custom handler (`function/package/launch.ts`), following the registry's alias.
+ *   custom handler (`function/package/launch.ts`), following the registry's alias. Its settings
+ *   are changed through a Resource Manager stand-in (`tasks/local/arm_server.ts`) with the same
+ *   client as on Azure; as on Azure, a settings change restarts the app after the call has
+ *   answered, and `listkeys` answers 400 while the host restarts (`restartWindowMs`).
  *
  * What Azure would keep between deploys is kept in a state folder: Azurite's data, the signing
- * key (as Terraform keeps it in its state) and the app's settings. Every process and temporary
- * folder is removed by `stop()`.
+ * key (as Terraform keeps it in its state) and the app's settings. A new environment starts as
+ * Terraform leaves one: `WEBSITE_RUN_FROM_PACKAGE` names the placeholder blob
+ * `function/fluxops-function.zip` (infra/ `package_blob_name`), which nobody uploads, so the
+ * app is down until the first deploy. Every process and temporary folder is removed by `stop()`;
+ * what a killed deploy left running is stopped by the next one (`tasks/local/state_claim.ts`).
  *
  * The servers are the local stand-ins in `tasks/local/`, the same the test suite runs against,
  * so the rehearsal exercises what the tests do.
@@ -20,7 +26,9 @@
 import { join } from "node:path";
 import { hostLaunch, platformEnv } from "../function/package/launch.ts";
 import { describeError } from "../lib/errors.ts";
-import type { AppHost } from "../lib/deploy/app_host.ts";
+import { writeFileAtomic } from "../lib/fs/atomic.ts";
+import { type AppHost, armAppHost } from "../lib/deploy/app_host.ts";
+import { ArmClient } from "../lib/deploy/arm.ts";
 import type { DeployTarget } from "../lib/deploy/outputs.ts";
 import { blobOf } from "../lib/deploy/release.ts";
 import { unpackZip } from "../lib/deploy/unpack.ts";
@@ -29,16 +37,26 @@ import { openBlobBackend } from "../lib/store/open_blob_backend.ts";
 import { ModelRegistry } from "../lib/store/registry.ts";
 import { type BlobLocation, parseStoreUrl } from "../lib/store/store_url.ts";
 import { type RunningAzurite, startAzurite } from "./local/azurite.ts";
-import { type KeyVaultServer, startKeyVaultServer } from "./local/key_vault_server.ts";
+import {
+  DEFAULT_RBAC_DELAY_MS,
+  type KeyVaultServer,
+  startKeyVaultServer,
+} from "./local/key_vault_server.ts";
 import { freePort } from "../lib/net/loopback.ts";
 import { makeTls, type TlsFiles } from "./local/tls.ts";
 import { startTokenServer, type TokenServer } from "./local/token_server.ts";
+import { type ArmServer, startArmServer } from "./local/arm_server.ts";
+import { claimStateDir } from "./local/state_claim.ts";
 
 /** The containers Terraform creates in the artifacts account. */
 const MODELS = "azblob://models";
 const DEPLOYMENTS = "azblob://deployments";
 /** The signing secret's name, as in infra/ (var.signing_key.secret_name). */
 const SIGNING_SECRET = "model-signing-key";
+/** The package setting Terraform gives a new app (infra/ var.package_blob_name): never uploaded. */
+export const PLACEHOLDER_PACKAGE = `${DEPLOYMENTS}/function/fluxops-function.zip`;
+/** Default of {@link LocalStackOptions.restartWindowMs}. */
+export const DEFAULT_RESTART_WINDOW_MS = 2_000;
 
 /** Options of {@link startLocalStack}. */
 export interface LocalStackOptions {
@@ -48,6 +66,13 @@ export interface LocalStackOptions {
   readonly alias: string;
   /** Progress lines. */
   readonly log: (line: string) => void;
+  /**
+   * How long after each restart of the app `listkeys` still answers the host-restart 400, ms;
+   * 0 turns it off. Default {@link DEFAULT_RESTART_WINDOW_MS}.
+   */
+  readonly restartWindowMs?: number;
+  /** How long reading the keys may wait through that 400, ms. Default 30 000. */
+  readonly keyWaitMs?: number;
 }
 
 /** The running stand-ins. */
@@ -84,7 +109,10 @@ async function signingKey(stateDir: string): Promise<string> {
   }
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  await Deno.writeTextFile(path, key + "\n", { mode: 0o600 });
+  // Atomic, owner-only: a deploy killed here must not leave half a key for the next one.
+  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
+  await Deno.writeTextFile(tmp, key + "\n", { mode: 0o600 });
+  await Deno.rename(tmp, path);
   return key;
 }
 
@@ -98,20 +126,36 @@ interface RunningApp {
 
 /** Starts the stand-ins; on failure stops whatever had started. */
 export async function startLocalStack(
-  { stateDir, alias, log }: LocalStackOptions,
+  {
+    stateDir,
+    alias,
+    log,
+    restartWindowMs = DEFAULT_RESTART_WINDOW_MS,
+    keyWaitMs = 30_000,
+  }: LocalStackOptions,
 ): Promise<LocalStack> {
   await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const cleanups: (() => Promise<void>)[] = [];
+  const claim = await claimStateDir(stateDir);
+  for (const p of claim.stopped) {
+    log(`      stopped pid ${p.pid}, left running by a deploy that was killed: ${p.command}`);
+  }
+  const cleanups: (() => Promise<void>)[] = [() => claim.release()];
   const stopAll = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => {});
     cleanups.length = 0;
   };
   try {
-    const runDir = await Deno.makeTempDir({ prefix: "fluxops-local-deploy-" });
+    // Inside the state folder, so that what a killed deploy left is found by its path.
+    const runDir = join(stateDir, "run");
+    await Deno.remove(runDir, { recursive: true }).catch(() => {});
+    await Deno.mkdir(runDir);
     cleanups.push(() => Deno.remove(runDir, { recursive: true }));
     const tls: TlsFiles = await makeTls();
     cleanups.push(() => tls.cleanup());
-    const azurite: RunningAzurite = await startAzurite({ location: join(stateDir, "azurite") });
+    const azurite: RunningAzurite = await startAzurite({
+      location: join(stateDir, "azurite"),
+      rbacDelayMs: DEFAULT_RBAC_DELAY_MS,
+    });
     cleanups.push(() => azurite.stop());
     const tokens: TokenServer = startTokenServer();
     cleanups.push(() => tokens.stop());
@@ -144,7 +188,10 @@ export async function startLocalStack(
       FLUXOPS_SIGNING_SECRET: SIGNING_SECRET,
     };
     const settingsFile = join(stateDir, "app_settings.json");
-    let settings = await readJson<Record<string, string>>(settingsFile, {});
+    const settings = await readJson<Record<string, string>>(settingsFile, {
+      WEBSITE_RUN_FROM_PACKAGE: PLACEHOLDER_PACKAGE,
+    });
+    await writeFileAtomic(settingsFile, JSON.stringify(settings, null, 2) + "\n");
     let app: RunningApp | undefined;
     let generation = 0;
 
@@ -225,18 +272,37 @@ export async function startLocalStack(
       log(`      local app: running ${blob} on ${target.functionUrl}`);
     };
 
-    const appHost: AppHost = {
-      packageSetting: () => Promise.resolve(settings.WEBSITE_RUN_FROM_PACKAGE),
-      async setPackageSetting(url: string) {
-        settings = { ...settings, WEBSITE_RUN_FROM_PACKAGE: url };
-        await Deno.writeTextFile(settingsFile, JSON.stringify(settings, null, 2) + "\n");
-        // A settings change restarts the app, which then runs from the new package.
-        await startApp(url);
+    const arm: ArmServer = startArmServer({
+      settings,
+      restartWindowMs,
+      log,
+      // A settings change restarts the app, which then runs from the package the setting names.
+      restart: async (next) => {
+        // Atomic: a deploy SIGKILLed mid-write must not leave an unreadable settings file.
+        await writeFileAtomic(settingsFile, JSON.stringify(next, null, 2) + "\n");
+        const url = next.WEBSITE_RUN_FROM_PACKAGE;
+        if (url) await startApp(url);
+        else await stopApp();
       },
-      // Keys guard routes behind the Functions host; locally the handler is reached directly.
-      functionKey: () => Promise.resolve(undefined),
-      describe: () => ({ app: `local package host on ${target.functionUrl}` }),
+    });
+    // Runs before stopApp (cleanups run newest first): a restart in progress finishes first.
+    cleanups.push(() => arm.stop());
+    const credential = {
+      getToken: () =>
+        Promise.resolve({ token: "local-arm-token", expiresOnTimestamp: Date.now() + 3_600_000 }),
     };
+    let client: ArmClient | undefined;
+    const appHost: AppHost = armAppHost(
+      () =>
+        client ??= new ArmClient(arm.site, {
+          credential,
+          endpoint: arm.endpoint,
+          retryDelayMs: 250,
+          hostRestartWaitMs: keyWaitMs,
+          onWait: (m) => log(`      ${m}`),
+        }),
+      `local package host on ${target.functionUrl}, settings through ${arm.endpoint}`,
+    );
 
     // The environment as it was left: the app runs the package its setting names.
     if (settings.WEBSITE_RUN_FROM_PACKAGE) {
@@ -258,6 +324,7 @@ export async function startLocalStack(
         azurite: azurite.blobEndpoint,
         "key vault": target.keyVaultUri,
         "token endpoint": tokens.endpoint,
+        "resource manager": arm.endpoint,
         function: target.functionUrl,
       }),
       stop: stopAll,

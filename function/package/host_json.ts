@@ -1,6 +1,8 @@
 /**
- * The package's `host.json`: the Azure Functions host starts `bin/deno run <permissions>
- * handler.js` as a custom handler and proxies each HTTP request to it unchanged.
+ * The package's `host.json`: the Azure Functions host starts `bin/launch run <permissions>
+ * handler.js` as a custom handler (the launcher adds the managed-identity endpoint, chosen by the
+ * platform at run time, to `--allow-net` and execs `bin/deno` with the same arguments; see
+ * `launcher.ts`) and proxies each HTTP request to it unchanged.
  *
  * How the host treats `customHandler.description` (azure-functions-host,
  * `HttpWorkerOptionsSetup`, `DefaultWorkerProcessFactory`), which shapes the arguments below:
@@ -13,12 +15,15 @@
  *   `FUNCTIONS_CUSTOMHANDLER_PORT`; there is no way to set other variables from `host.json`.
  * @module
  */
+import { LAUNCHER_PATH } from "./launcher.ts";
 
 /**
  * Hosts the handler may connect to, besides listening on loopback: the model registry in Blob
- * Storage, signing keys in Key Vault, and managed-identity tokens (App Service's endpoint is on
- * loopback; `login.microsoftonline.com` and IMDS serve the other credentials
- * `DefaultAzureCredential` tries). Public Azure cloud only.
+ * Storage, signing keys in Key Vault, and managed-identity tokens (`login.microsoftonline.com`
+ * and IMDS serve the credentials `DefaultAzureCredential` tries). App Service's managed-identity
+ * endpoint is not here: its address is the platform's choice at run time (often
+ * `169.254.129.x:8081`, not loopback), so `bin/launch` appends the host of `IDENTITY_ENDPOINT`
+ * (or `MSI_ENDPOINT`) to this list when it starts the handler. Public Azure cloud only.
  */
 export const HANDLER_NET = [
   "127.0.0.1",
@@ -134,7 +139,7 @@ export interface HostJson {
 
 /** Options of {@link hostJson}. */
 export interface HostJsonOptions {
-  /** The runtime, relative to the app root. */
+  /** The executable, relative to the app root. Default the launcher, which runs `bin/deno`. */
   readonly executable?: string;
   /** Arguments of the runtime. */
   readonly args?: readonly string[];
@@ -145,11 +150,11 @@ export interface HostJsonOptions {
  * @example
  * ```ts
  * const host = hostJson();
- * // host.customHandler.description.defaultExecutablePath === "bin/deno"
+ * // host.customHandler.description.defaultExecutablePath === "bin/launch"
  * ```
  */
 export function hostJson(
-  { executable = "bin/deno", args = handlerArguments() }: HostJsonOptions = {},
+  { executable = LAUNCHER_PATH, args = handlerArguments() }: HostJsonOptions = {},
 ): HostJson {
   for (const a of args) {
     if (a === "" || /[\s"']/.test(a)) {

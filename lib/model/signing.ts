@@ -1,6 +1,10 @@
 /**
  * Model signatures: HMAC-SHA256 over the exact bytes of model.json, with a key kept in Key Vault
- * (or a local key file or variable). The signature travels beside the model as `model.sig`.
+ * (or a local key file or variable). The signature travels beside the model as `model.sig`, with
+ * the id of the key that made it; a Key Vault key's id names its version
+ * (`keyvault:<vault host>/<secret>/<version>`), so a verifier holding the current and the previous
+ * versions of the key (a key ring) knows which one to check, and can say clearly when a model
+ * was signed by a version it no longer accepts.
  * @module
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
@@ -44,16 +48,34 @@ export function encodeSignature(sig: ModelSignature): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(sig, null, 2) + "\n");
 }
 
+/** A Key Vault key id split into the secret it names and the version. */
+export interface VaultKeyId {
+  /** `keyvault:<vault host>/<secret>`. */
+  readonly secret: string;
+  readonly version: string;
+}
+
+/** Splits `keyvault:<vault host>/<secret>/<version>`; undefined for other key ids. */
+export function parseVaultKeyId(keyId: string): VaultKeyId | undefined {
+  const m = /^(keyvault:[^/\s]+\/[0-9A-Za-z-]+)\/([0-9A-Za-z]+)$/.exec(keyId);
+  return m ? { secret: m[1]!, version: m[2]! } : undefined;
+}
+
 /**
- * Checks that `sigBytes` is a valid signature of `modelBytes` under `key`; throws an
- * IntegrityError saying what is wrong (missing, unreadable, for other bytes, or forged).
+ * Checks that `sigBytes` is a valid signature of `modelBytes` under `keys`: one key, or a key
+ * ring (the current key first, then older versions still accepted). The key whose id the
+ * signature names is checked; a signature naming another version of the ring's Key Vault secret
+ * is refused without trying the others, naming the versions accepted. Throws an IntegrityError
+ * saying what is wrong (missing, unreadable, for other bytes, an old key version, or forged).
  */
 export function verifySignature(
   modelBytes: Uint8Array,
   sigBytes: Uint8Array | undefined,
-  { key }: SigningKey,
+  keys: SigningKey | readonly SigningKey[],
   source = "model",
 ): ModelSignature {
+  const ring: readonly SigningKey[] = Array.isArray(keys) ? keys : [keys as SigningKey];
+  if (ring.length === 0) throw new IntegrityError(`${source}: no signing key to verify with`);
   if (!sigBytes) {
     throw new IntegrityError(`${source}: unsigned (no model.sig), and signing is required`);
   }
@@ -76,14 +98,28 @@ export function verifySignature(
       `${source}: model.sig was made for other model bytes (altered model?)`,
     );
   }
-  const expected = createHmac("sha256", key).update(modelBytes).digest();
+  const named = ring.find((k) => k.keyId === sig.key_id);
+  const signedBy = typeof sig.key_id === "string" ? parseVaultKeyId(sig.key_id) : undefined;
+  const ringIds = ring.map((k) => parseVaultKeyId(k.keyId));
+  if (!named && signedBy && ringIds.some((id) => id?.secret === signedBy.secret)) {
+    const accepted = ringIds.filter((id) => id?.secret === signedBy.secret)
+      .map((id, i) => `${id!.version} (${i === 0 ? "current" : "previous"})`);
+    throw new IntegrityError(
+      `${source}: signed with version ${signedBy.version} of ${signedBy.secret}, which is no ` +
+        `longer accepted (accepted: ${accepted.join(", ")}); publish the model again so it is ` +
+        "signed with the current key",
+    );
+  }
   const given = /^[0-9a-f]{64}$/.test(sig.signature)
     ? Uint8Array.fromHex(sig.signature)
     : new Uint8Array(0);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new IntegrityError(
-      `${source}: signature does not match (signed with another key, or forged)`,
-    );
+  // The named key only; a signature from another source (a key file, the environment) is
+  // checked against each key of the ring: a match proves the same key bytes signed it.
+  for (const { key } of named ? [named] : ring) {
+    const expected = createHmac("sha256", key).update(modelBytes).digest();
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return sig;
   }
-  return sig;
+  throw new IntegrityError(
+    `${source}: signature does not match (signed with another key, or forged)`,
+  );
 }

@@ -9,6 +9,7 @@ import { SecretClient } from "@azure/keyvault-secrets";
 import { InvalidInput } from "../errors.ts";
 import { azureErrorFacts } from "../net/azure_error.ts";
 import { isLoopbackHost } from "../net/loopback.ts";
+import { RoleNotEffective, waitForRole } from "../net/role_propagation.ts";
 import { redactSecrets } from "./redact.ts";
 import { SecretError } from "./secret_error.ts";
 
@@ -28,8 +29,17 @@ export interface KeyVaultOptions {
   readonly maxRetries?: number;
   /** Base delay between retries, in ms. Default 500. */
   readonly retryDelayMs?: number;
-  /** Longest time the whole read may take, in ms. Default 30 000. */
+  /** Longest time one attempt of the read may take, in ms. Default 30 000. */
   readonly timeoutMs?: number;
+  /**
+   * Longest wait for a new role assignment to take effect (403 `ForbiddenByRbac` meanwhile), in
+   * ms. Default `FLUXOPS_RBAC_WAIT_SECONDS`, else 5 min (see `lib/net/role_propagation.ts`).
+   */
+  readonly rbacWaitMs?: number;
+  /** First delay between attempts while waiting for the role, in ms. Default 1 000. */
+  readonly rbacDelayMs?: number;
+  /** Where the wait for a role is reported. Default `console.error`. */
+  readonly log?: (line: string) => void;
 }
 
 /** A secret read from a vault. */
@@ -79,15 +89,39 @@ export function parseVaultUrl(text: string): URL {
 export async function readSecret(
   vaultUrl: string,
   name: string,
+  options: KeyVaultOptions = {},
+): Promise<VaultSecret> {
+  const { vault, client, run } = openVault(vaultUrl, name, options);
+  const { version } = options;
+  const what = `secret "${name}"${version ? ` version ${version}` : ""} in Key Vault ${vault}`;
+  return await run(what, async (abortSignal) => {
+    const secret = await client.getSecret(name, { abortSignal, ...(version ? { version } : {}) });
+    return toVaultSecret(secret, vault, what);
+  });
+}
+
+/** What {@link openVault} gives a read: the client and a runner with timeout, wait and errors. */
+interface OpenVault {
+  readonly vault: string;
+  readonly client: SecretClient;
+  run<T>(what: string, op: (signal: AbortSignal) => Promise<T>): Promise<T>;
+}
+
+/** Checks the URL and name, makes the client, and wraps reads in timeout, role wait and errors. */
+function openVault(
+  vaultUrl: string,
+  name: string,
   {
     credential,
-    version,
     disableChallengeResourceVerification,
     maxRetries = 2,
     retryDelayMs = 500,
     timeoutMs = 30_000,
-  }: KeyVaultOptions = {},
-): Promise<VaultSecret> {
+    rbacWaitMs,
+    rbacDelayMs,
+    log,
+  }: KeyVaultOptions,
+): OpenVault {
   const url = parseVaultUrl(vaultUrl);
   const vault = url.origin;
   if (!SECRET_NAME.test(name)) {
@@ -106,35 +140,102 @@ export async function readSecret(
     disableChallengeResourceVerification: disableChallengeResourceVerification ?? loopback,
     retryOptions: { maxRetries, retryDelayInMs: retryDelayMs, maxRetryDelayInMs: 4 * retryDelayMs },
   });
-  const what = `secret "${name}"${version ? ` version ${version}` : ""} in Key Vault ${vault}`;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  try {
-    const secret = await client.getSecret(name, {
-      abortSignal: controller.signal,
-      ...(version ? { version } : {}),
-    });
-    if (secret.value === undefined) {
-      throw new SecretError("bad_secret", `${what} has no value`);
-    }
-    return {
-      value: secret.value,
-      name: secret.name,
-      version: secret.properties.version ?? "",
-      vaultUrl: vault,
+  const run = async <T>(what: string, op: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const attempt = async (): Promise<T> => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      try {
+        return await op(controller.signal);
+      } catch (err) {
+        if (controller.signal.aborted && !(err instanceof SecretError)) {
+          throw new SecretError("vault_unreachable", `${what}: no answer within ${timeoutMs} ms`);
+        }
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
     };
-  } catch (err) {
-    if (err instanceof SecretError) throw err;
-    if (controller.signal.aborted) {
-      throw new SecretError("vault_unreachable", `${what}: no answer within ${timeoutMs} ms`);
+    try {
+      return await waitForRole(attempt, `Key Vault ${vault} (secret "${name}")`, {
+        ...(rbacWaitMs === undefined ? {} : { waitMs: rbacWaitMs }),
+        ...(rbacDelayMs === undefined ? {} : { delayMs: rbacDelayMs }),
+        ...(log === undefined ? {} : { log }),
+      });
+    } catch (err) {
+      if (err instanceof SecretError) throw err;
+      throw failure(err, what);
     }
-    throw failure(err, what);
-  } finally {
-    clearTimeout(timer);
-  }
+  };
+  return { vault, client, run };
 }
 
-function failure(err: unknown, what: string): SecretError {
+function toVaultSecret(
+  secret: { value?: string | undefined; name: string; properties: { version?: string } },
+  vault: string,
+  what: string,
+): VaultSecret {
+  if (secret.value === undefined) throw new SecretError("bad_secret", `${what} has no value`);
+  return {
+    value: secret.value,
+    name: secret.name,
+    version: secret.properties.version ?? "",
+    vaultUrl: vault,
+  };
+}
+
+/**
+ * Reads the `count` newest enabled versions of secret `name`, the current (latest) first: what a
+ * verifier accepts while a key rotates. The current version is the one a plain read returns;
+ * the others are ordered by their creation time (Key Vault lists versions in no set order).
+ *
+ * @throws {InvalidInput} for a malformed vault URL, secret name or count.
+ * @throws {SecretError} as {@link readSecret}.
+ * @example
+ * ```ts
+ * const [current, previous] = await readSecretVersions(vault, "model-signing-key", 2);
+ * ```
+ */
+export async function readSecretVersions(
+  vaultUrl: string,
+  name: string,
+  count: number,
+  options: KeyVaultOptions = {},
+): Promise<VaultSecret[]> {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new InvalidInput(`versions of secret "${name}": count must be an integer >= 1`);
+  }
+  // One client, so one token and one challenge for all the reads.
+  const { vault, client, run } = openVault(vaultUrl, name, options);
+  const read = (version?: string) => {
+    const what = `secret "${name}"${version ? ` version ${version}` : ""} in Key Vault ${vault}`;
+    return run(what, async (abortSignal) =>
+      toVaultSecret(
+        await client.getSecret(name, { abortSignal, ...(version ? { version } : {}) }),
+        vault,
+        what,
+      ));
+  };
+  const current = await read();
+  if (count === 1) return [current];
+  const others = await run(
+    `the versions of secret "${name}" in Key Vault ${vault}`,
+    async (abortSignal) => {
+      const found: { version: string; created: number }[] = [];
+      for await (const p of client.listPropertiesOfSecretVersions(name, { abortSignal })) {
+        if (p.enabled === false || !p.version || p.version === current.version) continue;
+        found.push({ version: p.version, created: p.createdOn?.getTime() ?? 0 });
+      }
+      return found.sort((a, b) => b.created - a.created).slice(0, count - 1);
+    },
+  );
+  const older: VaultSecret[] = [];
+  for (const { version } of others) older.push(await read(version));
+  return [current, ...older];
+}
+
+function failure(thrown: unknown, what: string): SecretError {
+  const waited = thrown instanceof RoleNotEffective ? thrown : undefined;
+  const err = waited ? waited.cause : thrown;
   const facts = azureErrorFacts(err);
   const { name, status, code, message } = facts;
   const detail = (text: string) => redactSecrets(`${what}: ${text}`);
@@ -145,8 +246,9 @@ function failure(err: unknown, what: string): SecretError {
     return new SecretError(
       "access_denied",
       detail(
-        `access denied (HTTP ${status}${code ? ` ${code}` : ""}); the identity needs the ` +
-          '"Key Vault Secrets User" role on the vault',
+        `access denied (HTTP ${status}${code ? ` ${code}` : ""}${
+          waited ? `, still after waiting ${Math.round(waited.waitedMs / 1000)} s` : ""
+        }); the identity needs the "Key Vault Secrets User" role on the vault`,
       ),
     );
   }

@@ -16,12 +16,23 @@ export const MIN_SIGNING_KEY_BYTES = 16;
 /** The secret's name in the vault when `FLUXOPS_SIGNING_SECRET` is not set. */
 export const DEFAULT_SIGNING_SECRET = "model-signing-key";
 
+/**
+ * How many versions of a Key Vault signing key a verifier accepts: the current and the previous,
+ * so models signed before a rotation (the one `model rollback` returns to) still load.
+ */
+export const ACCEPTED_KEY_VERSIONS = 2;
+
 /** Options of {@link resolveSigningKey}. */
 export interface SigningKeyOptions {
   /** Reads a setting. Default: `Deno.env.get`. */
   readonly env?: (name: string) => string | undefined;
   /** Options for the Key Vault read (credential, retries, timeout). */
   readonly keyVault?: KeyVaultOptions;
+  /**
+   * Versions of a Key Vault key to read, newest first (verifiers: {@link ACCEPTED_KEY_VERSIONS}).
+   * Default 1: the current key, which is what signs.
+   */
+  readonly versions?: number;
 }
 
 function toKey(text: string, source: string): Uint8Array {
@@ -59,8 +70,30 @@ function toKey(text: string, source: string): Uint8Array {
  * ```
  */
 export async function resolveSigningKey(
-  { env = (name) => Deno.env.get(name), keyVault = {} }: SigningKeyOptions = {},
+  options: SigningKeyOptions = {},
 ): Promise<SigningKey | undefined> {
+  return (await resolveSigningKeys({ ...options, versions: 1 }))?.[0];
+}
+
+/**
+ * The keys a verifier accepts, the current first: for a Key Vault key its `versions` newest
+ * enabled versions (default {@link ACCEPTED_KEY_VERSIONS}), for a key file or variable that one
+ * key; undefined when signing is not configured. Sources as {@link resolveSigningKey}.
+ *
+ * @throws {SecretError} when the configured source cannot be read or holds an unusable key.
+ * @throws {InvalidInput} for a malformed vault URL, or a secret name without a vault.
+ * @example
+ * ```ts
+ * const ring = await resolveSigningKeys(); // [current, previous] from Key Vault
+ * ```
+ */
+export async function resolveSigningKeys(
+  {
+    env = (name) => Deno.env.get(name),
+    keyVault = {},
+    versions = ACCEPTED_KEY_VERSIONS,
+  }: SigningKeyOptions = {},
+): Promise<SigningKey[] | undefined> {
   const setting = (name: string) => {
     const value = env(name)?.trim();
     return value ? value : undefined;
@@ -69,15 +102,20 @@ export async function resolveSigningKey(
   const secretName = setting("FLUXOPS_SIGNING_SECRET");
   if (vaultUri) {
     // Loaded only when a vault is configured: the Azure SDK adds ~250 ms to a cold start.
-    const { parseVaultUrl, readSecret } = await import("./key_vault.ts");
+    const { parseVaultUrl, readSecretVersions } = await import("./key_vault.ts");
     const url = parseVaultUrl(vaultUri);
     const name = secretName ?? DEFAULT_SIGNING_SECRET;
-    const secret = await readSecret(url.href, name, keyVault);
-    const source = `Key Vault ${url.origin} secret "${name}"`;
-    return {
-      key: toKey(secret.value, source),
-      keyId: `keyvault:${url.host}/${secret.name}/${secret.version}`,
-    };
+    const secrets = await readSecretVersions(url.href, name, versions, keyVault);
+    return secrets.flatMap((secret, i) => {
+      const keyId = `keyvault:${url.host}/${secret.name}/${secret.version}`;
+      try {
+        return [{ key: toKey(secret.value, `Key Vault ${url.origin} secret "${name}"`), keyId }];
+      } catch (err) {
+        // An unusable older version only narrows what is accepted; the current one must work.
+        if (i > 0 && err instanceof SecretError) return [];
+        throw err;
+      }
+    });
   }
   if (secretName) {
     throw new InvalidInput(
@@ -100,11 +138,11 @@ export async function resolveSigningKey(
         `signing key file ${path} cannot be read (${err instanceof Error ? err.name : "error"})`,
       );
     }
-    return { key: toKey(text, `file ${path}`), keyId: `file:${path}` };
+    return [{ key: toKey(text, `file ${path}`), keyId: `file:${path}` }];
   }
   const fromEnv = env("FLUXOPS_SIGNING_KEY");
   if (fromEnv !== undefined && fromEnv !== "") {
-    return { key: toKey(fromEnv, "FLUXOPS_SIGNING_KEY"), keyId: "env" };
+    return [{ key: toKey(fromEnv, "FLUXOPS_SIGNING_KEY"), keyId: "env" }];
   }
   return undefined;
 }

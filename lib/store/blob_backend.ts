@@ -7,6 +7,7 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { ConflictError, FluxError, InvalidInput, StoreError } from "../errors.ts";
 import { azureErrorFacts } from "../net/azure_error.ts";
+import { RoleNotEffective, type RoleWaitOptions, waitForRole } from "../net/role_propagation.ts";
 import { redactSecrets } from "../secrets/redact.ts";
 import type { PutCondition, StorageBackend, StoredObject } from "./backend.ts";
 
@@ -20,6 +21,12 @@ export interface BlobBackendOptions {
    * connections and never answers would otherwise hang the caller.
    */
   readonly timeoutMs?: number;
+  /**
+   * How long to wait out a role assignment that has not taken effect yet (403
+   * `AuthorizationPermissionMismatch`), and where to say so. Default: up to
+   * `FLUXOPS_RBAC_WAIT_SECONDS`, else 5 min, reported on stderr (see `lib/net/role_propagation.ts`).
+   */
+  readonly roleWait?: RoleWaitOptions;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -43,6 +50,7 @@ export class BlobBackend implements StorageBackend {
   readonly location: string;
   readonly #container: ContainerClient;
   readonly #timeoutMs: number;
+  readonly #roleWait: RoleWaitOptions;
 
   /**
    * Wraps a container client (made by `openBlobBackend`, or by hand with any credential).
@@ -60,13 +68,14 @@ export class BlobBackend implements StorageBackend {
   constructor(container: ContainerClient, options: BlobBackendOptions = {}) {
     this.#container = container;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#roleWait = options.roleWait ?? {};
     this.location = options.location ?? container.url.replace(/[?#].*$/s, "");
   }
 
   /** Creates the container if it does not exist; returns true if it was created. */
   async ensureContainer(): Promise<boolean> {
     try {
-      return await this.#timed(async (abortSignal) =>
+      return await this.#call(async (abortSignal) =>
         (await this.#container.createIfNotExists({ abortSignal })).succeeded
       );
     } catch (err) {
@@ -77,7 +86,7 @@ export class BlobBackend implements StorageBackend {
   async get(key: string): Promise<StoredObject | undefined> {
     checkKey(key);
     try {
-      return await this.#timed(async (abortSignal) => {
+      return await this.#call(async (abortSignal) => {
         const res = await this.#container.getBlockBlobClient(key).download(0, undefined, {
           abortSignal,
         });
@@ -107,7 +116,7 @@ export class BlobBackend implements StorageBackend {
   async etag(key: string): Promise<string | undefined> {
     checkKey(key);
     try {
-      const props = await this.#timed((abortSignal) =>
+      const props = await this.#call((abortSignal) =>
         this.#container.getBlockBlobClient(key).getProperties({ abortSignal })
       );
       return this.#etagOf(props.etag, key);
@@ -125,7 +134,7 @@ export class BlobBackend implements StorageBackend {
       ...(condition.ifMatch !== undefined ? { ifMatch: condition.ifMatch } : {}),
     };
     try {
-      const res = await this.#timed((abortSignal) =>
+      const res = await this.#call((abortSignal) =>
         this.#container.getBlockBlobClient(key).upload(bytes, bytes.byteLength, {
           abortSignal,
           conditions,
@@ -150,9 +159,10 @@ export class BlobBackend implements StorageBackend {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+    let keys: string[] = [];
     try {
-      await this.#timed(async (abortSignal) => {
+      await this.#call(async (abortSignal) => {
+        keys = []; // an attempt refused part-way starts again
         const pages = this.#container.listBlobsFlat({ prefix, abortSignal })
           .byPage({ maxPageSize: 5000 });
         for await (const page of pages) {
@@ -168,12 +178,25 @@ export class BlobBackend implements StorageBackend {
   async delete(key: string): Promise<void> {
     checkKey(key);
     try {
-      await this.#timed((abortSignal) =>
+      await this.#call((abortSignal) =>
         this.#container.getBlockBlobClient(key).deleteIfExists({ abortSignal })
       );
     } catch (err) {
       throw this.#failure(err, `deleting "${key}"`);
     }
+  }
+
+  /**
+   * Runs `op` (each attempt within the operation timeout), again while the container answers
+   * 403 because a role assignment has not taken effect yet.
+   */
+  #call<T>(op: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // A SAS that lacks a permission gets the same 403 AuthorizationPermissionMismatch as an
+    // identity whose role is not there yet, and no wait will change it: fail at once.
+    const wait = credentialKind(this.#container) === "sas"
+      ? { ...this.#roleWait, waitMs: 0 }
+      : this.#roleWait;
+    return waitForRole(() => this.#timed(op), `blob container ${this.location}`, wait);
   }
 
   /** Runs `op` with a signal that aborts it after the operation timeout. */
@@ -196,8 +219,10 @@ export class BlobBackend implements StorageBackend {
   }
 
   /** A StoreError that says what failed and where, and never carries a credential. */
-  #failure(err: unknown, doing: string): FluxError {
-    if (err instanceof FluxError) return err;
+  #failure(thrown: unknown, doing: string): FluxError {
+    if (thrown instanceof FluxError) return thrown;
+    const waited = thrown instanceof RoleNotEffective ? thrown : undefined;
+    const err = waited ? waited.cause : thrown;
     const facts = azureErrorFacts(err);
     const { name, status, code, message } = facts;
     const at = `blob store ${this.location}`;
@@ -205,9 +230,9 @@ export class BlobBackend implements StorageBackend {
     if (status === 404 && code === "ContainerNotFound") {
       why = "the container does not exist: infra/ creates it (`deno task infra apply --env <env>`)";
     } else if (status === 401 || status === 403) {
-      why = `access denied (HTTP ${status}${code ? ` ${code}` : ""}); ${
-        ACCESS_HINT[credentialKind(this.#container)]
-      }`;
+      why = `access denied (HTTP ${status}${code ? ` ${code}` : ""}${
+        waited ? `, still after waiting ${Math.round(waited.waitedMs / 1000)} s` : ""
+      }); ${ACCESS_HINT[hintFor(credentialKind(this.#container), code)]}`;
     } else if (status !== undefined) {
       why = `HTTP ${status}${code ? ` ${code}` : ""}`;
     } else if (facts.network) {
@@ -235,6 +260,18 @@ const ACCESS_HINT = {
   key: "the account key was refused (a wrong or rotated key?)",
   identity: 'the identity needs the "Storage Blob Data Contributor" role on the container',
 } as const;
+
+/**
+ * The hint for a refusal: by credential, except that Azure never answers an account key with
+ * `AuthorizationPermissionMismatch` (only roles and SAS permissions cause it), so with a key it
+ * comes from the local stand-in imitating a role that has not taken effect.
+ */
+function hintFor(
+  kind: keyof typeof ACCESS_HINT,
+  code: string | undefined,
+): keyof typeof ACCESS_HINT {
+  return kind === "key" && code === "AuthorizationPermissionMismatch" ? "identity" : kind;
+}
 
 /** How a container client authenticates: a SAS in its URL, an account key, or an identity. */
 function credentialKind(container: ContainerClient): keyof typeof ACCESS_HINT {

@@ -12,6 +12,7 @@ import {
 } from "@azure/storage-blob";
 import { InvalidInput } from "../errors.ts";
 import { isLoopbackHost } from "../net/loopback.ts";
+import type { RoleWaitOptions } from "../net/role_propagation.ts";
 import { BlobBackend } from "./blob_backend.ts";
 import type { BlobLocation } from "./store_url.ts";
 
@@ -41,6 +42,8 @@ export interface OpenBlobOptions {
    * model upload takes a while); it also bounds a store that accepts connections and hangs.
    */
   readonly timeoutMs?: number;
+  /** Waiting out a new role assignment (403); see {@link BlobBackend}'s `roleWait`. */
+  readonly roleWait?: RoleWaitOptions;
 }
 
 /**
@@ -62,6 +65,7 @@ export function openBlobBackend(
     connectionString = Deno.env.get("AZURE_STORAGE_CONNECTION_STRING"),
     retry = {},
     timeoutMs = 60_000,
+    roleWait = {},
   }: OpenBlobOptions = {},
 ): BlobBackend {
   const pipeline: StoragePipelineOptions = {
@@ -77,7 +81,7 @@ export function openBlobBackend(
       credential ?? new DefaultAzureCredential(),
       pipeline,
     );
-    return new BlobBackend(client, { location: location.url, timeoutMs });
+    return new BlobBackend(client, { location: location.url, timeoutMs, roleWait });
   }
   const where = `azblob://${location.container}`;
   if (!connectionString?.trim()) {
@@ -108,5 +112,6 @@ export function openBlobBackend(
   return new BlobBackend(client, {
     location: `${endpoint.origin}${endpoint.pathname.replace(/\/$/, "")}/${location.container}`,
     timeoutMs,
+    roleWait,
   });
 }

@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { freePort } from "../../lib/net/loopback.ts";
+import { type BlobRbacProxy, startBlobRbacProxy } from "./blob_rbac_proxy.ts";
 
 /** Azurite's well-known development account (public, documented emulator values). */
 export const DEV_ACCOUNT = "devstoreaccount1";
@@ -25,6 +26,13 @@ export interface AzuriteOptions {
   readonly location?: string;
   /** Longest wait for the service to listen. Default 180 s (a cold npm cache downloads it). */
   readonly timeoutMs?: number;
+  /**
+   * Answer 403 `AuthorizationPermissionMismatch` for this long after a role grant (the first
+   * request), as Blob Storage does until a new role assignment propagates: a proxy in front of
+   * Azurite (`blob_rbac_proxy.ts`) then serves `blobEndpoint`. Default 0 (off): many tests
+   * drive Azurite with the SDK directly; the local rehearsal turns it on. Plain HTTP only.
+   */
+  readonly rbacDelayMs?: number;
 }
 
 /** A running Azurite Blob service. */
@@ -38,6 +46,8 @@ export interface RunningAzurite {
   readonly location: string;
   /** Milliseconds from spawn until it listened. */
   readonly startupMs: number;
+  /** The role-propagation proxy, when `rbacDelayMs` turned it on. */
+  readonly rbac?: BlobRbacProxy;
   /** Everything it printed so far. */
   output(): string;
   /** Sends SIGTERM, waits for it to exit (SIGKILL after 5 s) and removes a temporary folder. */
@@ -100,12 +110,20 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     child.stderr.pipeTo(sink()),
   ]);
   const scheme = options.https ? "https" : "http";
-  const blobEndpoint = `${scheme}://127.0.0.1:${port}/${DEV_ACCOUNT}`;
+  const rbacDelayMs = options.rbacDelayMs ?? 0;
+  if (rbacDelayMs > 0 && options.https) {
+    throw new Error("startAzurite: rbacDelayMs needs plain HTTP (the proxy reads each request)");
+  }
+  const rbac = rbacDelayMs > 0
+    ? startBlobRbacProxy({ targetPort: port, delayMs: rbacDelayMs })
+    : undefined;
+  const blobEndpoint = `${scheme}://127.0.0.1:${rbac?.port ?? port}/${DEV_ACCOUNT}`;
 
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    await rbac?.stop();
     try {
       child.kill("SIGTERM");
     } catch { /* already exited */ }
@@ -145,6 +163,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
       `AccountKey=${DEV_KEY};BlobEndpoint=${blobEndpoint};`,
     location,
     startupMs: Math.round(performance.now() - started),
+    ...(rbac ? { rbac } : {}),
     output: () => out,
     stop,
   };

@@ -9,6 +9,16 @@
  * client then gets a token for `https://vault.azure.net` from its credential and retries.
  * Tokens are checked for audience, issuer and lifetime (not signature, as the token server
  * does not sign them).
+ *
+ * Like Azure, a role assignment does not take effect at once: for `rbacDelayMs` after a grant
+ * (the first authenticated request, or the next one after {@link KeyVaultServer.grantRole})
+ * every authenticated request is answered 403 `Forbidden` / `ForbiddenByRbac` with Azure's
+ * "observe propagation time" message. Azure's window is usually seconds to a few minutes
+ * (terraform-provider-azurerm#23927, AVM key-vault#78); the default here is short and on, so the
+ * local rehearsal meets it every run.
+ *
+ * Besides get and set, it lists a secret's versions (`GET /secrets/{name}/versions`), which the
+ * function uses to accept models signed by the current or the previous key version.
  * @module
  */
 
@@ -30,8 +40,15 @@ export interface KeyVaultServer {
   readonly requests: readonly VaultRequest[];
   /** Stores a new version of a secret and returns the version id. */
   setSecret(name: string, value: string): string;
+  /** Disables (or enables again) one version of a secret, as `az keyvault secret set-attributes`. */
+  setEnabled(name: string, version: string, enabled: boolean): void;
   /** Makes reads of `name` answer 403 Forbidden (an identity without the role). */
   forbid(name: string): void;
+  /**
+   * A new role assignment: the next authenticated request starts a new window of
+   * `rbacDelayMs` (or `delayMs`) during which every request is answered 403.
+   */
+  grantRole(delayMs?: number): void;
   stop(): Promise<void>;
 }
 
@@ -41,6 +58,32 @@ export interface KeyVaultServerOptions {
   readonly cert: string;
   readonly key: string;
   readonly tenant?: string;
+  /**
+   * How long a role grant takes to take effect, in ms: requests in that window after the first
+   * authenticated one (or after {@link KeyVaultServer.grantRole}) get 403 ForbiddenByRbac.
+   * Default {@link DEFAULT_RBAC_DELAY_MS}; 0 turns it off.
+   */
+  readonly rbacDelayMs?: number;
+}
+
+/** The stand-in's default role-propagation window: short, but on, as Azure's always is. */
+export const DEFAULT_RBAC_DELAY_MS = 2_000;
+
+/** Azure's 403 body for a caller whose role assignment has not (yet) taken effect. */
+export function forbiddenByRbac(action: string, resource: string): unknown {
+  return {
+    error: {
+      code: "Forbidden",
+      message: "Caller is not authorized to perform action on resource.\r\n" +
+        "If role assignments, deny assignments or role definitions were changed recently, " +
+        "please observe propagation time.\r\n" +
+        "Caller: appid=00000000-0000-0000-0000-0000000000a2;" +
+        "oid=00000000-0000-0000-0000-0000000000a1;iss=https://sts.windows.net/\r\n" +
+        `Action: '${action}'\r\nResource: '${resource}'\r\nAssignment: (not found)\r\n` +
+        "DenyAssignmentId: null\r\nDecisionReason: null \r\nVault: local;location=local\r\n",
+      innererror: { code: "ForbiddenByRbac" },
+    },
+  };
 }
 
 const AUDIENCE = "https://vault.azure.net";
@@ -78,8 +121,13 @@ function checkToken(header: string | null): string {
 /** Starts the vault on 127.0.0.1 and a free port. */
 export async function startKeyVaultServer(options: KeyVaultServerOptions): Promise<KeyVaultServer> {
   const tenant = options.tenant ?? "72f988bf-0000-4000-8000-000000000001";
-  const versions = new Map<string, { version: string; value: string; created: number }[]>();
+  type Version = { version: string; value: string; created: number; enabled: boolean };
+  const versions = new Map<string, Version[]>();
   const forbidden = new Set<string>();
+  let rbacDelayMs = options.rbacDelayMs ?? DEFAULT_RBAC_DELAY_MS;
+  /** When the current grant takes effect; undefined until the first authenticated request. */
+  let effectiveAt: number | undefined;
+  let lastCreated = 0;
   const requests: VaultRequest[] = [];
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
     new Response(JSON.stringify(body), {
@@ -114,32 +162,51 @@ export async function startKeyVaultServer(options: KeyVaultServerOptions): Promi
           `Bearer authorization="https://login.microsoftonline.com/${tenant}", resource="${AUDIENCE}"`,
       });
     }
-    const m = /^\/secrets\/([0-9a-zA-Z-]{1,127})(?:\/([0-9a-f]{32}))?\/?$/.exec(url.pathname);
+    const m = /^\/secrets\/([0-9a-zA-Z-]{1,127})(?:\/([0-9a-f]{32}|versions))?\/?$/.exec(
+      url.pathname,
+    );
     if (!m) {
       record(400);
       return error(400, "BadParameter", `unsupported path ${url.pathname}`);
     }
     const name = m[1]!;
-    const wanted = m[2];
-    const bundle = (v: { version: string; value: string; created: number }) => ({
+    const listing = m[2] === "versions";
+    const wanted = listing ? undefined : m[2];
+    const attributes = (v: Version) => ({
+      enabled: v.enabled,
+      created: v.created,
+      updated: v.created,
+      recoveryLevel: "Recoverable+Purgeable",
+      recoverableDays: 90,
+    });
+    const bundle = (v: Version) => ({
       value: v.value,
       id: `${base}/secrets/${name}/${v.version}`,
-      attributes: {
-        enabled: true,
-        created: v.created,
-        updated: v.created,
-        recoveryLevel: "Recoverable+Purgeable",
-        recoverableDays: 90,
-      },
+      attributes: attributes(v),
       tags: {},
     });
-    if (forbidden.has(name)) {
+    const action = req.method === "PUT"
+      ? "Microsoft.KeyVault/vaults/secrets/setSecret/action"
+      : listing
+      ? "Microsoft.KeyVault/vaults/secrets/readMetadata/action"
+      : "Microsoft.KeyVault/vaults/secrets/getSecret/action";
+    effectiveAt ??= Date.now() + rbacDelayMs;
+    if (forbidden.has(name) || Date.now() < effectiveAt) {
       record(403);
-      return error(
-        403,
-        "Forbidden",
-        `Caller is not authorized to perform action on resource (secret ${name}). ForbiddenByRbac`,
-      );
+      return json(403, forbiddenByRbac(action, `${base}/secrets/${name}`));
+    }
+    if (req.method === "GET" && listing) {
+      // Azure pages by 25 and orders as it likes; clients must not rely on the order.
+      const list = (versions.get(name) ?? []).toReversed();
+      record(200);
+      return json(200, {
+        value: list.map((v) => ({
+          id: `${base}/secrets/${name}/${v.version}`,
+          attributes: attributes(v),
+          tags: {},
+        })),
+        nextLink: null,
+      });
     }
     if (req.method === "PUT" && !wanted) {
       const { value } = JSON.parse(body) as { value: string };
@@ -149,7 +216,13 @@ export async function startKeyVaultServer(options: KeyVaultServerOptions): Promi
     }
     if (req.method === "GET") {
       const list = versions.get(name) ?? [];
-      const found = wanted ? list.find((v) => v.version === wanted) : list.at(-1);
+      const found = wanted
+        ? list.find((v) => v.version === wanted)
+        : list.findLast((v) => v.enabled);
+      if (found && !found.enabled) {
+        record(403);
+        return error(403, "Forbidden", `Operation get is not allowed on a disabled secret.`);
+      }
       if (!found) {
         record(404);
         return error(
@@ -170,9 +243,17 @@ export async function startKeyVaultServer(options: KeyVaultServerOptions): Promi
   const setSecret = (name: string, value: string): string => {
     const version = crypto.randomUUID().replaceAll("-", "");
     const list = versions.get(name) ?? [];
-    list.push({ version, value, created: Math.floor(Date.now() / 1000) });
+    // Azure's timestamps are whole seconds; here each version is at least a second newer, so the
+    // order of versions made in one test is still visible in their "created" times.
+    lastCreated = Math.max(Math.floor(Date.now() / 1000), lastCreated + 1);
+    list.push({ version, value, created: lastCreated, enabled: true });
     versions.set(name, list);
     return version;
+  };
+  const setEnabled = (name: string, version: string, enabled: boolean): void => {
+    const found = versions.get(name)?.find((v) => v.version === version);
+    if (!found) throw new Error(`no version ${version} of secret ${name}`);
+    found.enabled = enabled;
   };
 
   const server = Deno.serve({
@@ -188,7 +269,12 @@ export async function startKeyVaultServer(options: KeyVaultServerOptions): Promi
     port,
     requests,
     setSecret,
+    setEnabled,
     forbid: (name) => void forbidden.add(name),
+    grantRole: (delayMs) => {
+      if (delayMs !== undefined) rbacDelayMs = delayMs;
+      effectiveAt = undefined;
+    },
     stop: () => server.shutdown(),
   };
 }

@@ -1,12 +1,21 @@
 /**
  * The custom-handler package over real HTTP, started as the Azure Functions host starts it:
- * `bin/deno` with the arguments of `host.json`, in the package folder, with
- * `FUNCTIONS_CUSTOMHANDLER_PORT` and the `FLUXOPS_MODEL` app setting.
+ * `bin/launch` (which runs `bin/deno`) with the arguments of `host.json`, in the package folder,
+ * with `FUNCTIONS_CUSTOMHANDLER_PORT` and the `FLUXOPS_MODEL` app setting.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BlobServiceClient } from "@azure/storage-blob";
+import { buildArtifact, serializeModel } from "../../lib/model/artifact.ts";
+import { encodeSignature, signModel } from "../../lib/model/signing.ts";
+import { openBlobBackend } from "../../lib/store/open_blob_backend.ts";
+import { ModelRegistry } from "../../lib/store/registry.ts";
 import { startAzurite } from "../../tasks/local/azurite.ts";
+import { startKeyVaultServer } from "../../tasks/local/key_vault_server.ts";
+import { hasOpenssl, makeTls } from "../../tasks/local/tls.ts";
+import { startTokenServer } from "../../tasks/local/token_server.ts";
+import { smallModel } from "../support/models.ts";
+import { needsTool } from "../support/python.ts";
 import { listDir, withTempDir } from "../support/fixtures.ts";
 import {
   ensurePackage,
@@ -317,4 +326,173 @@ Deno.test("the package follows a model registry in Blob Storage (Azurite) within
   } finally {
     await azurite.stop();
   }
+});
+
+Deno.test({
+  name:
+    "the package fetches its managed-identity token from wherever IDENTITY_ENDPOINT points (127.0.0.2 here, 169.254.129.x on App Service) and loads a signed model",
+  ...needsTool(hasOpenssl(), "openssl (for the HTTPS Key Vault stand-in)"),
+  async fn() {
+    const tls = await makeTls();
+    const tokens = startTokenServer({ hostname: "127.0.0.2" });
+    const vault = await startKeyVaultServer({ cert: tls.cert, key: tls.key, rbacDelayMs: 0 });
+    const azurite = await startAzurite();
+    try {
+      const key = "package-identity-test-key-0123456789";
+      const keyVersion = vault.setSecret("model-signing-key", key);
+      const conn = azurite.connectionString;
+      const backend = openBlobBackend(
+        { kind: "blob", auth: "connection-string", container: "models" },
+        { connectionString: conn },
+      );
+      await backend.ensureContainer();
+      const registry = new ModelRegistry(backend);
+      const m = smallModel({ nFeatures: 4 });
+      const bytes = new TextEncoder().encode(serializeModel(buildArtifact({
+        target: "y",
+        classes: m.artifact.classes,
+        features: m.artifact.features,
+        forest: m.forest,
+        params: {},
+        metrics: {},
+        engine: { name: "native", version: "1.0.0" },
+      })));
+      const keyId = `keyvault:${new URL(vault.url).host}/model-signing-key/${keyVersion}`;
+      const sig = signModel(bytes, { key: new TextEncoder().encode(key), keyId });
+      const { version } = await registry.publish(
+        new Map([["model.json", bytes], ["model.sig", encodeSignature(sig)]]),
+      );
+      await registry.promote(version);
+      const pkg = await startPackage({
+        env: {
+          FLUXOPS_STORE: "azblob://models",
+          AZURE_STORAGE_CONNECTION_STRING: conn,
+          FLUXOPS_KEY_VAULT_URI: vault.url,
+          NODE_EXTRA_CA_CERTS: tls.caCert,
+          ...tokens.env(),
+        },
+      });
+      try {
+        let health = await call(pkg, "/api/health");
+        for (let i = 0; i < 200 && health.status !== 200; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          health = await call(pkg, "/api/health");
+        }
+        assert.equal(health.status, 200, `${JSON.stringify(health.body)}\n${pkg.stderr()}`);
+        assert.equal(health.body.model_version, version);
+      } finally {
+        await pkg.stop();
+      }
+      assert.match(tokens.endpoint, /^http:\/\/127\.0\.0\.2:\d+\/msi\/token$/);
+      assert.ok(
+        tokens.requests.some((r) => r.status === 200 && r.resource === "https://vault.azure.net"),
+        JSON.stringify(tokens.requests),
+      );
+      assert.ok(vault.requests.some((r) => r.auth === "ok" && r.status === 200));
+    } finally {
+      await azurite.stop();
+      await vault.stop();
+      await tokens.stop();
+      await tls.cleanup();
+    }
+  },
+});
+
+/** A small model's model.json bytes; `seed` makes a different model (and version). */
+function modelBytes(seed: number): Uint8Array {
+  const m = smallModel({ nFeatures: 4, seed });
+  return new TextEncoder().encode(serializeModel(buildArtifact({
+    target: "y",
+    classes: m.artifact.classes,
+    features: m.artifact.features,
+    forest: m.forest,
+    params: { seed },
+    metrics: {},
+    engine: { name: "native", version: "1.0.0" },
+  })));
+}
+
+Deno.test({
+  name:
+    "after two key rotations the package serves models signed by the current or previous key version, so a rollback works, and refuses older ones by name",
+  ...needsTool(hasOpenssl(), "openssl (for the HTTPS Key Vault stand-in)"),
+  async fn() {
+    const tls = await makeTls();
+    const tokens = startTokenServer();
+    const vault = await startKeyVaultServer({ cert: tls.cert, key: tls.key, rbacDelayMs: 0 });
+    const azurite = await startAzurite();
+    try {
+      const host = new URL(vault.url).host;
+      const secret = "model-signing-key";
+      // Three versions: v1 (two rotations ago), v2 (previous), v3 (current).
+      const keys = ["one", "two", "three"].map((k) => `rotation-${k}-0123456789abcdef`);
+      const versions = keys.map((k) => vault.setSecret(secret, k));
+      const backend = openBlobBackend(
+        { kind: "blob", auth: "connection-string", container: "models" },
+        { connectionString: azurite.connectionString },
+      );
+      await backend.ensureContainer();
+      const registry = new ModelRegistry(backend);
+      const publish = async (seed: number, keyIndex: number) => {
+        const bytes = modelBytes(seed);
+        const sig = signModel(bytes, {
+          key: new TextEncoder().encode(keys[keyIndex]!),
+          keyId: `keyvault:${host}/${secret}/${versions[keyIndex]}`,
+        });
+        return (await registry.publish(
+          new Map([["model.json", bytes], ["model.sig", encodeSignature(sig)]]),
+        )).version;
+      };
+      const byPrevious = await publish(1, 1);
+      const byCurrent = await publish(2, 2);
+      const byOldest = await publish(3, 0);
+      await registry.promote(byPrevious);
+      await registry.promote(byCurrent);
+      const pkg = await startPackage({
+        env: {
+          FLUXOPS_STORE: "azblob://models",
+          AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+          FLUXOPS_KEY_VAULT_URI: vault.url,
+          FLUXOPS_POLL_SECONDS: "1",
+          NODE_EXTRA_CA_CERTS: tls.caCert,
+          ...tokens.env(),
+        },
+      });
+      const healthWhen = async (ok: (body: Record<string, unknown>) => boolean) => {
+        let body: Record<string, unknown> = {};
+        for (let i = 0; i < 300; i++) {
+          body = (await call(pkg, "/api/health")).body;
+          if (ok(body)) return body;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.fail(`health never matched: ${JSON.stringify(body)}\n${pkg.stderr()}`);
+      };
+      try {
+        await healthWhen((b) => b.model_version === byCurrent);
+        // `deno task model rollback`: back to the model signed before the last rotation.
+        await registry.rollback();
+        await healthWhen((b) => b.model_version === byPrevious);
+        // A model signed two rotations ago is refused; the previous one keeps serving.
+        await registry.promote(byOldest);
+        const refused = await healthWhen((b) => typeof b.last_load_error === "string");
+        assert.equal(refused.model_version, byPrevious);
+        assert.match(
+          String(refused.last_load_error),
+          new RegExp(
+            `${byOldest}: signed with version ${versions[0]} of keyvault:${host}/${secret}, ` +
+              `which is no longer accepted \\(accepted: ${versions[2]} \\(current\\), ` +
+              `${versions[1]} \\(previous\\)\\)`,
+          ),
+        );
+      } finally {
+        await pkg.stop();
+      }
+      assert.ok(vault.requests.some((r) => r.path === `/secrets/${secret}/versions`));
+    } finally {
+      await azurite.stop();
+      await vault.stop();
+      await tokens.stop();
+      await tls.cleanup();
+    }
+  },
 });

@@ -130,8 +130,77 @@ Deno.test("plan saves the plan and reports create/update/delete to the merge-req
   assert.match(script("plan"), /deno task infra plan --env "\$DEPLOY_ENV"/);
   const artifacts = plan.artifacts as Record<string, unknown> & { reports: Record<string, string> };
   assert.equal(artifacts.reports.terraform, "plan/plan.report.json");
-  assert.deepEqual(artifacts.paths, ["plan/plan.tfplan"]);
+  assert.deepEqual(artifacts.paths, ["plan/plan.tfplan", "infra/.terraform.lock.hcl"]);
   assert.equal(artifacts.access, "developer", "the plan holds secrets");
+});
+
+const TOFU_JOBS = [
+  "validate:infra",
+  "plan",
+  "deploy:dev",
+  "deploy:prod",
+  "teardown:dev",
+  "cleanup:dev",
+];
+
+// Issue 13, item 5: azurerm releases weekly; a re-init between plan and apply may pick another.
+Deno.test("every OpenTofu job initialises from the committed lock file read-only; none upgrades, regenerates or deletes it", () => {
+  for (const name of TOFU_JOBS) {
+    const vars = resolved(name).variables as Record<string, string>;
+    assert.equal(vars.TF_CLI_ARGS_init, "-lockfile=readonly", name);
+  }
+  const text = Deno.readTextFileSync(join(ROOT, ".gitlab-ci.yml"));
+  const commands = text.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
+  assert.doesNotMatch(commands, /-upgrade|providers lock|-lockfile=(?!readonly)/);
+  assert.doesNotMatch(commands, /(rm|mv|>)[^\n]*\.terraform\.lock\.hcl/);
+  // The deploy applies the plan with the very lock file the plan was made with.
+  assert.ok(
+    (resolved("plan").artifacts as { paths: string[] }).paths.includes(
+      "infra/.terraform.lock.hcl",
+    ),
+  );
+  for (const name of ["deploy:dev", "deploy:prod"]) {
+    assert.deepEqual(
+      (resolved(name).needs as { job: string; artifacts: boolean }[]).find((n) => n.job === "plan"),
+      { job: "plan", artifacts: true },
+      name,
+    );
+  }
+});
+
+// Issue 13, item 13: a cancelled plan can leave the state lock held.
+Deno.test("plan jobs are never interruptible, like every job that writes state", () => {
+  for (const name of ["plan", "deploy:dev", "deploy:prod", "teardown:dev", "cleanup:dev"]) {
+    assert.equal(resolved(name).interruptible, false, name);
+  }
+});
+
+// Issue 13, item 7: GitLab-managed state lets Developers read, only Maintainers lock and write.
+Deno.test("merge-request plans only read the state; plans on develop/main, deploys and teardowns write it", () => {
+  type Rule = { if?: string; when?: string; variables?: Record<string, string> };
+  const access = (rules: Rule[]) =>
+    rules.filter((r) => r.when !== "never").map((r) => [
+      /merge_request_event/.test(r.if ?? "") ? "mr" : "branch",
+      r.variables?.FLUXOPS_STATE_ACCESS,
+    ]);
+  assert.deepEqual(access(resolved("plan").rules as Rule[]), [
+    ["mr", "read"],
+    ["mr", "read"],
+    ["branch", "write"],
+    ["branch", "write"],
+  ]);
+  for (const name of ["deploy:dev", "deploy:prod", "teardown:dev", "cleanup:dev"]) {
+    assert.equal(
+      (resolved(name).variables as Record<string, string>).FLUXOPS_STATE_ACCESS,
+      "write",
+    );
+  }
+  for (const name of ["smoke:dev", "smoke:prod"]) {
+    assert.equal(
+      (resolved(name).variables as Record<string, string>).FLUXOPS_STATE_ACCESS,
+      undefined,
+    );
+  }
 });
 
 Deno.test("deploy runs `deno task deploy`, automatic for dev, manual for prod, with environments and a dotenv", () => {
@@ -166,7 +235,7 @@ Deno.test("teardown has a manual destroy and a scheduled clean-up of dev", () =>
   }
 });
 
-Deno.test("Azure is reached with GitLab OIDC ID tokens only: no stored secret anywhere", () => {
+Deno.test("Azure is reached with GitLab OIDC ID tokens only: the one stored secret is GitLab's state token", () => {
   for (
     const name of [
       "plan",
@@ -193,7 +262,16 @@ Deno.test("Azure is reached with GitLab OIDC ID tokens only: no stored secret an
     );
   }
   const text = Deno.readTextFileSync(join(ROOT, ".gitlab-ci.yml"));
-  assert.doesNotMatch(text, /CLIENT_SECRET|PASSWORD|ACCOUNT_KEY|SharedAccessSignature/i);
+  // The http backend's password is GitLab's state token, set in the job from TF_STATE_TOKEN
+  // and unset for read-only plans; no Azure secret exists anywhere.
+  const lines = text.split("\n").filter((l) => !/^\s*#/.test(l));
+  const password = lines.filter((l) => /PASSWORD/i.test(l)).map((l) => l.trim());
+  assert.deepEqual(password, [
+    "unset TF_HTTP_PASSWORD TF_HTTP_USERNAME",
+    'export TF_HTTP_PASSWORD="$TF_STATE_TOKEN"',
+  ]);
+  assert.equal(lines.filter((l) => l.includes("$TF_STATE_TOKEN")).length, 1);
+  assert.doesNotMatch(text, /CLIENT_SECRET|ACCOUNT_KEY|SharedAccessSignature/i);
 });
 
 Deno.test("merge requests never deploy, schedules run only the clean-up, every deno task used exists", () => {

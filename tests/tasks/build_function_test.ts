@@ -7,6 +7,12 @@ import {
   HANDLER_NET,
   type HostJson,
 } from "../../function/package/host_json.ts";
+import { LAUNCHER_PATH, LAUNCHER_SCRIPT } from "../../function/package/launcher.ts";
+import {
+  assertLinuxX64Elf,
+  linuxRuntime,
+  RUNTIME_VERSION,
+} from "../../function/package/runtime.ts";
 import { buildFunction, main, packageIsFresh } from "../../tasks/build_function.ts";
 import { listDir, withTempDir } from "../support/fixtures.ts";
 import { ensurePackage, readZipEntries } from "../support/package.ts";
@@ -30,13 +36,19 @@ async function scripts(out: string): Promise<string[]> {
   return (await listDir(out)).filter((n) => n.endsWith(".js"));
 }
 
-Deno.test("build:function writes handler.js and its chunks, an executable bin/deno, host.json and one function.json per function", async () => {
+Deno.test("build:function writes handler.js and its chunks, an executable bin/deno and bin/launch, host.json and one function.json per function", async () => {
   const { out } = await ensurePackage();
   const js = await scripts(out);
   assert.ok(js.includes("handler.js"));
   assert.deepEqual(
     await walk(out),
-    ["bin/deno", "host.json", ...js, ...FUNCTIONS.map((f) => `${f.name}/function.json`)].sort(),
+    [
+      "bin/deno",
+      "bin/launch",
+      "host.json",
+      ...js,
+      ...FUNCTIONS.map((f) => `${f.name}/function.json`),
+    ].sort(),
   );
   // Every chunk is imported by name from another script of the bundle.
   const code = await Promise.all(js.map((n) => Deno.readTextFile(join(out, n))));
@@ -45,10 +57,91 @@ Deno.test("build:function writes handler.js and its chunks, an executable bin/de
   }
   const runtime = await Deno.stat(join(out, "bin", "deno"));
   assert.equal(runtime.mode! & 0o777, 0o755);
-  assert.equal(runtime.size, (await Deno.stat(Deno.execPath())).size);
+  assert.equal((await Deno.stat(join(out, LAUNCHER_PATH))).mode! & 0o777, 0o755);
+  assert.equal(await Deno.readTextFile(join(out, LAUNCHER_PATH)), LAUNCHER_SCRIPT);
 });
 
-Deno.test("host.json runs bin/deno on handler.js with proxying, no route prefix and the v4 bundle", async () => {
+Deno.test("the packaged bin/deno is the Linux x86-64 Deno of the pinned version, by its ELF header and --version", async () => {
+  const { out } = await ensurePackage();
+  const runtime = join(out, "bin", "deno");
+  const head = new Uint8Array(20);
+  {
+    using f = await Deno.open(runtime);
+    assert.equal(await f.read(head), 20);
+  }
+  assert.deepEqual([...head.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46], "ELF magic");
+  assert.equal(head[4], 2, "ELFCLASS64");
+  assert.equal(head[5], 1, "little-endian");
+  assert.equal(head[18]! | (head[19]! << 8), 62, "e_machine x86-64");
+  await assertLinuxX64Elf(runtime);
+  // The version .ci/run and the GitLab image pin is the one packaged.
+  const ci = await Deno.readTextFile(join(import.meta.dirname!, "..", "..", ".ci", "run"));
+  assert.equal(/^DENO_VERSION=(\S+)$/m.exec(ci)?.[1], RUNTIME_VERSION);
+  if (Deno.build.os === "linux" && Deno.build.arch === "x86_64") {
+    const { stdout } = await new Deno.Command(runtime, { args: ["--version"] }).output();
+    assert.match(new TextDecoder().decode(stdout), new RegExp(`^deno ${RUNTIME_VERSION} `));
+  }
+});
+
+Deno.test("build:function on a macOS arm64 machine still packages the Linux x86-64 runtime, verified by its package version", async () => {
+  await withTempDir(async (dir) => {
+    const entry = join(dir, "tiny.ts");
+    await Deno.writeTextFile(entry, 'Deno.serve(() => new Response("ok"));\n');
+    const out = join(dir, "dist", "function");
+    const built = await buildFunction({ out, entry, platform: { os: "darwin", arch: "aarch64" } });
+    assert.equal(built.runtimeVerifiedBy, "package.json");
+    await assertLinuxX64Elf(join(out, "bin", "deno"));
+    const linux = await linuxRuntime();
+    assert.equal(linux.verifiedBy, Deno.build.os === "linux" ? "--version" : "package.json");
+    const [packaged, fromNpm] = await Promise.all([
+      Deno.readFile(join(out, "bin", "deno")),
+      Deno.readFile(linux.path),
+    ]);
+    assert.equal(packaged.length, fromNpm.length);
+    assert.ok(packaged.every((b, i) => b === fromNpm[i]), "bin/deno is the npm binary");
+    assert.match(linux.path, /@deno[\\/]linux-x64-glibc[\\/]2\.9\.6[\\/]deno$/);
+  });
+});
+
+Deno.test("assertLinuxX64Elf() refuses binaries Azure's Linux x86-64 workers cannot run", async () => {
+  const elf = (cls: number, data: number, machine: number) => {
+    const h = new Uint8Array(64);
+    h.set([0x7f, 0x45, 0x4c, 0x46, cls, data, 1]);
+    h[16] = 2; // ET_EXEC
+    h[18] = machine & 0xff;
+    h[19] = machine >> 8;
+    return h;
+  };
+  const cases: [string, Uint8Array, RegExp][] = [
+    [
+      "Mach-O arm64",
+      new Uint8Array([0xcf, 0xfa, 0xed, 0xfe, 12, 0, 0, 1, ...new Array(40)]),
+      /Mach-O/,
+    ],
+    ["Windows PE", new Uint8Array([0x4d, 0x5a, ...new Array(62)]), /Windows \(PE\)/],
+    ["ELF aarch64", elf(2, 1, 183), /ELF binary for aarch64/],
+    ["ELF 32-bit", elf(1, 1, 3), /32-bit ELF/],
+    ["ELF big-endian", elf(2, 2, 62), /big-endian/],
+    ["empty", new Uint8Array(), /empty file/],
+    ["a script", new TextEncoder().encode("#!/bin/sh\necho deno 2.9.6\n"), /not an executable/],
+  ];
+  await withTempDir(async (dir) => {
+    for (const [name, bytes, why] of cases) {
+      const path = join(dir, name.replaceAll(" ", "_"));
+      await Deno.writeFile(path, bytes);
+      await assert.rejects(assertLinuxX64Elf(path), (err: Error) => {
+        assert.equal(err.name, "RuntimeError", name);
+        assert.match(err.message, /expected a Linux x86-64 executable/, name);
+        assert.match(err.message, why, name);
+        assert.ok(err.message.includes(path), name);
+        return true;
+      });
+    }
+    await assertLinuxX64Elf(join((await ensurePackage()).out, "bin", "deno"));
+  });
+});
+
+Deno.test("host.json runs bin/launch (then bin/deno) on handler.js with proxying, no route prefix and the v4 bundle", async () => {
   const { out } = await ensurePackage();
   const host = await readHostJson(out);
   assert.equal(host.version, "2.0");
@@ -60,7 +153,7 @@ Deno.test("host.json runs bin/deno on handler.js with proxying, no route prefix 
   assert.equal(host.customHandler.enableProxyingHttpRequest, true);
   const { defaultExecutablePath, workingDirectory, arguments: args } =
     host.customHandler.description;
-  assert.equal(defaultExecutablePath, "bin/deno");
+  assert.equal(defaultExecutablePath, LAUNCHER_PATH);
   assert.equal(workingDirectory, "");
   assert.equal(args[0], "run");
   assert.ok(args.includes("handler.js"));
@@ -142,6 +235,75 @@ Deno.test("host.json's permissions keep platform secrets, other hosts, subproces
   });
 });
 
+Deno.test("bin/launch allows exactly the managed-identity endpoint's host and port, and nothing else new (table)", async () => {
+  const { out } = await ensurePackage();
+  const args = (await readHostJson(out)).customHandler.description.arguments;
+  const at = args.indexOf("handler.js");
+  await withTempDir(async (dir) => {
+    const probe = join(dir, "probe.js");
+    await Deno.writeTextFile(
+      probe,
+      `const hosts = JSON.parse(Deno.args[Deno.args.length - 1]);
+      const out = {};
+      for (const host of hosts) out[host] = (await Deno.permissions.query({ name: "net", host })).state;
+      console.log(JSON.stringify(out));`,
+    );
+    const hosts = [
+      "127.0.0.2:4321",
+      "127.0.0.2:4322",
+      "127.0.0.3:4321",
+      "169.254.129.3:8081",
+      "169.254.129.4:8081",
+      "10.0.0.4:8081",
+      "example.com",
+      "127.0.0.1:7071",
+    ];
+    const granted = (...names: string[]) =>
+      Object.fromEntries(hosts.map((h) => [h, names.includes(h) ? "granted" : "prompt"]));
+    const base = granted("127.0.0.1:7071");
+    const cases: [string, Record<string, string>, Record<string, string>, RegExp?][] = [
+      ["no endpoint", {}, base],
+      ["the local rehearsal's endpoint", {
+        IDENTITY_ENDPOINT: "http://127.0.0.2:4321/msi/token",
+      }, granted("127.0.0.1:7071", "127.0.0.2:4321")],
+      ["App Service Linux's link-local endpoint", {
+        IDENTITY_ENDPOINT: "http://169.254.129.3:8081/msi/token",
+      }, granted("127.0.0.1:7071", "169.254.129.3:8081")],
+      ["the older MSI_ENDPOINT", {
+        MSI_ENDPOINT: "http://10.0.0.4:8081/msi/token",
+      }, granted("127.0.0.1:7071", "10.0.0.4:8081")],
+      ["IDENTITY_ENDPOINT wins over MSI_ENDPOINT", {
+        IDENTITY_ENDPOINT: "http://169.254.129.3:8081/msi/token",
+        MSI_ENDPOINT: "http://10.0.0.4:8081/msi/token",
+      }, granted("127.0.0.1:7071", "169.254.129.3:8081")],
+      ["not a URL", { IDENTITY_ENDPOINT: "169.254.129.3:8081" }, base, /not http\(s\)/],
+      ["user info", { IDENTITY_ENDPOINT: "http://x@example.com/t" }, base, /not http\(s\)/],
+      [
+        "a list smuggled in",
+        {
+          IDENTITY_ENDPOINT: "http://169.254.129.3:8081,example.com/t",
+        },
+        base,
+        /not http\(s\)/,
+      ],
+      ["a space", { IDENTITY_ENDPOINT: "http://a b/t" }, base, /not http\(s\)/],
+    ];
+    for (const [what, env, expected, warning] of cases) {
+      const { success, stdout, stderr } = await new Deno.Command(join(out, LAUNCHER_PATH), {
+        args: [...args.slice(0, at), probe, JSON.stringify(hosts)],
+        cwd: out,
+        clearEnv: true,
+        env: { PATH: "/usr/bin:/bin", DENO_DIR: dir, ...env },
+      }).output();
+      const err = new TextDecoder().decode(stderr);
+      assert.ok(success, `${what}: ${err}`);
+      assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), expected, what);
+      if (warning) assert.match(err, warning, what);
+      else assert.equal(err, "", what);
+    }
+  });
+});
+
 Deno.test("every function.json is an HTTP trigger with an http output, keyed unless a probe", async () => {
   const { out } = await ensurePackage();
   const routes: string[] = [];
@@ -172,7 +334,7 @@ Deno.test("every function.json is an HTTP trigger with an http output, keyed unl
   ]);
 });
 
-Deno.test("function.zip holds every file of the package, with bin/deno as a Unix 0755 file", async () => {
+Deno.test("function.zip holds every file of the package, with bin/deno and bin/launch as Unix 0755 files", async () => {
   const { out, zip } = await ensurePackage();
   const entries = await readZipEntries(zip);
   assert.deepEqual(entries.map((e) => e.name).sort(), await walk(out));
@@ -180,7 +342,7 @@ Deno.test("function.zip holds every file of the package, with bin/deno as a Unix
     assert.equal(e.madeBy, 3, `${e.name}: made on Unix`);
     assert.equal(e.method, 8, `${e.name}: deflated`);
     assert.equal(e.size, (await Deno.stat(join(out, e.name))).size, e.name);
-    const expected = e.name === "bin/deno" ? 0o100755 : 0o100644;
+    const expected = e.name.startsWith("bin/") ? 0o100755 : 0o100644;
     assert.equal(e.mode.toString(8), expected.toString(8), e.name);
   }
 });
@@ -237,15 +399,24 @@ Deno.test("buildFunction() replaces a package whole and keeps it when a rebuild 
   });
 });
 
-Deno.test("packageIsFresh() is false for a missing or older package", async () => {
+Deno.test("packageIsFresh() is false for a missing or older package, or one with a non-Linux runtime", async () => {
   await withTempDir(async (dir) => {
     const out = join(dir, "function");
     assert.equal(await packageIsFresh(out), false);
     const { out: real } = await ensurePackage();
     await Deno.mkdir(join(out, "bin"), { recursive: true });
-    for (const f of ["handler.js", "host.json"]) await Deno.copyFile(join(real, f), join(out, f));
+    for (const f of ["handler.js", "host.json", LAUNCHER_PATH]) {
+      await Deno.copyFile(join(real, f), join(out, f));
+    }
     await Deno.copyFile(join(real, "bin", "deno"), join(out, "bin", "deno"));
     await Deno.writeFile(`${out}.zip`, new Uint8Array());
+    assert.equal(await packageIsFresh(out), true);
+    // A package built by an older build:function on a Mac: its bin/deno cannot run on Azure.
+    const linux = await Deno.readFile(join(out, "bin", "deno"));
+    await Deno.writeFile(join(out, "bin", "deno"), new Uint8Array([0xcf, 0xfa, 0xed, 0xfe, 7, 0]));
+    await Deno.utime(join(out, "handler.js"), new Date(), new Date());
+    assert.equal(await packageIsFresh(out), false);
+    await Deno.writeFile(join(out, "bin", "deno"), linux);
     assert.equal(await packageIsFresh(out), true);
     await Deno.utime(join(out, "handler.js"), 0, 0);
     assert.equal(await packageIsFresh(out), false);

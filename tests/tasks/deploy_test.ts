@@ -64,6 +64,12 @@ Deno.test("deno task deploy rejects bad command lines with exit 2, a reason, and
       [[...local, "--skip-train", "--", "--trees", "5"], /trainer flags after -- need a training/],
       [[...local, "--alias", "Prod!"], /--alias: alias "Prod!"/],
       [[...local, "--wait", "0"], /--wait: expected a whole number of seconds >= 1, got "0"/],
+      [["--env", "dev", "--host-restart-ms", "100"], /--host-restart-ms: only with --env local/],
+      [
+        [...local, "--host-restart-ms", "2s"],
+        /--host-restart-ms: expected a whole number of milliseconds 0\.\.600000, got "2s"/,
+      ],
+      [[...local, "--fresh=yes"], /--fresh/],
       [[...local, "--model", join(tmp, "nope")], /--model: .*nope is not a model folder/],
       [["--env", "dev", "--plan", join(tmp, "missing.tfplan")], /--plan: .* does not exist/],
       [[...local, "--bogus"], /Unknown option '--bogus'/],
@@ -99,7 +105,18 @@ Deno.test("deno task deploy --help prints the usage and exits 0", async () => {
   const r = await deploy(["--help"]);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /Usage: deno task deploy --env <dev\|prod\|local>/);
-  for (const flag of ["--dry-run", "--skip-infra", "--skip-train", "--model", "--json"]) {
+  assert.match(r.stdout, /NOT RUN AGAINST AZURE: .*rehearsed only\s+with --env local/s);
+  for (
+    const flag of [
+      "--dry-run",
+      "--skip-infra",
+      "--skip-train",
+      "--model",
+      "--json",
+      "--fresh",
+      "--host-restart-ms",
+    ]
+  ) {
     assert.ok(r.stdout.includes(flag), flag);
   }
 });

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import type { TokenCredential } from "@azure/identity";
-import { ArmClient, ArmError, siteId, WEB_API_VERSION } from "../../../lib/deploy/arm.ts";
+import {
+  ArmClient,
+  ArmError,
+  retryAfterMs,
+  siteId,
+  WEB_API_VERSION,
+} from "../../../lib/deploy/arm.ts";
 
 const SITE = { subscriptionId: "0000-sub", resourceGroup: "rg-fluxops-dev", name: "func-x" };
 const TOKEN = "secret-bearer-token";
@@ -127,4 +133,124 @@ Deno.test("ArmClient refuses to call without a token", async () => {
     fetch: fakeArm({}).fetch,
   });
   await assert.rejects(() => client.appSettings(), /the credential returned no token/);
+});
+
+const HOST_RESTART_400 = JSON.stringify({
+  Code: "BadRequest",
+  Message: "Encountered an error (InternalServerError) from host runtime.",
+  Target: null,
+});
+
+/** A fetch that answers listkeys from `answers` in turn (the last one repeats), timing each call. */
+function scripted(answers: [number, string, Record<string, string>?][]) {
+  const at: number[] = [];
+  const fetch = (_input: string | URL | Request, _init?: RequestInit) => {
+    at.push(performance.now());
+    const [status, body, headers] = answers[Math.min(at.length, answers.length) - 1]!;
+    return Promise.resolve(new Response(body, { status, headers: headers ?? {} }));
+  };
+  return { at, fetch: fetch as typeof globalThis.fetch };
+}
+
+const KEYS = JSON.stringify({ functionKeys: { default: "fn-key" } });
+
+Deno.test("defaultFunctionKey() waits out the host-restart 400 with exponential backoff and says what it waits for", async () => {
+  const arm = scripted([
+    [400, HOST_RESTART_400],
+    [400, HOST_RESTART_400],
+    [400, HOST_RESTART_400],
+    [200, KEYS],
+  ]);
+  const waits: string[] = [];
+  const client = new ArmClient(SITE, {
+    credential,
+    fetch: arm.fetch,
+    retryDelayMs: 20,
+    onWait: (m) => waits.push(m),
+  });
+  assert.equal(await client.defaultFunctionKey(), "fn-key");
+  assert.equal(arm.at.length, 4);
+  const gaps = arm.at.slice(1).map((t, i) => t - arm.at[i]!);
+  for (const [i, min] of [20, 40, 80].entries()) {
+    assert.ok(
+      gaps[i]! >= min - 2,
+      `wait ${i + 1} was ${gaps[i]!.toFixed(0)} ms, expected >= ${min}`,
+    );
+  }
+  assert.equal(waits.length, 3);
+  assert.match(
+    waits[0]!,
+    /^waiting for the function host to finish restarting before reading its keys: listkeys answered HTTP 400 BadRequest: Encountered an error \(InternalServerError\) from host runtime\.; retry 1 in 0\.0 s, giving up after 300 s$/,
+  );
+});
+
+Deno.test("defaultFunctionKey() honours Retry-After on the host-restart 400 and on 429", async () => {
+  const arm = scripted([
+    [400, HOST_RESTART_400, { "retry-after": "1" }],
+    [429, "{}", { "retry-after-ms": "300" }],
+    [200, KEYS],
+  ]);
+  const waits: string[] = [];
+  const client = new ArmClient(SITE, {
+    credential,
+    fetch: arm.fetch,
+    retryDelayMs: 1,
+    onWait: (m) => waits.push(m),
+  });
+  assert.equal(await client.defaultFunctionKey(), "fn-key");
+  assert.ok(arm.at[1]! - arm.at[0]! >= 990, "waited the 1 s Retry-After asked");
+  assert.ok(arm.at[2]! - arm.at[1]! >= 295, "waited the 300 ms retry-after-ms asked");
+  assert.match(waits[0]!, /retry 1 in 1\.0 s \(Retry-After\)/);
+});
+
+Deno.test("defaultFunctionKey() gives up after hostRestartWaitMs, naming the 400 and the bound", async () => {
+  const arm = scripted([[400, HOST_RESTART_400]]);
+  const client = new ArmClient(SITE, {
+    credential,
+    fetch: arm.fetch,
+    retryDelayMs: 30,
+    hostRestartWaitMs: 200,
+  });
+  const t0 = performance.now();
+  await assert.rejects(() => client.defaultFunctionKey(), (err) => {
+    assert.ok(err instanceof ArmError);
+    assert.equal(err.status, 400);
+    assert.match(
+      err.message,
+      /host\/default\/listkeys: HTTP 400 BadRequest: Encountered an error \(InternalServerError\) from host runtime\. \(the function host was still restarting after 0\.2 s and \d+ retries; its keys cannot be read until it is back\)$/,
+    );
+    return true;
+  });
+  const ms = performance.now() - t0;
+  assert.ok(ms >= 195 && ms < 2_000, `gave up after ${ms.toFixed(0)} ms`);
+});
+
+Deno.test("only listkeys retries a 400, and only the host-restart one", async () => {
+  const cases: [string, (c: ArmClient) => Promise<unknown>, string][] = [
+    ["listkeys, another 400", (c) => c.defaultFunctionKey(), '{"error":{"code":"BadRequest"}}'],
+    ["appsettings, the host-restart 400", (c) => c.appSettings(), HOST_RESTART_400],
+  ];
+  for (const [what, call, body] of cases) {
+    const arm = scripted([[400, body], [200, KEYS]]);
+    const client = new ArmClient(SITE, { credential, fetch: arm.fetch, retryDelayMs: 1 });
+    await assert.rejects(() => call(client), ArmError, what);
+    assert.equal(arm.at.length, 1, what);
+  }
+});
+
+Deno.test("retryAfterMs() reads Azure's and HTTP's retry headers", () => {
+  const now = Date.parse("2026-12-02T12:00:00Z");
+  const cases: [Record<string, string>, number | undefined][] = [
+    [{ "retry-after": "7" }, 7_000],
+    [{ "retry-after": "Wed, 02 Dec 2026 12:00:03 GMT" }, 3_000],
+    [{ "retry-after": "Wed, 02 Dec 2026 11:00:00 GMT" }, 0],
+    [{ "retry-after-ms": "250", "retry-after": "9" }, 250],
+    [{ "x-ms-retry-after-ms": "40" }, 40],
+    [{ "retry-after": "soon" }, undefined],
+    [{ "retry-after": "-1" }, undefined],
+    [{}, undefined],
+  ];
+  for (const [headers, expected] of cases) {
+    assert.equal(retryAfterMs(new Headers(headers), now), expected, JSON.stringify(headers));
+  }
 });

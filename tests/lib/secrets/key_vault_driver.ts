@@ -1,6 +1,7 @@
 /**
- * Driver for the Key Vault tests: reads a secret (`read <vault> <name> [version]`) or resolves
- * the signing key from the environment (`signing`) the way the trainer and function do, with
+ * Driver for the Key Vault tests: reads a secret (`read <vault> <name> [version]`), resolves
+ * the signing key from the environment (`signing`) the way the trainer and function do, or the
+ * verifier's key ring (`ring`: current and previous versions), with
  * DefaultAzureCredential, and prints a JSON result with the value's SHA-256 (never the value).
  * Run in its own process so NODE_EXTRA_CA_CERTS and IDENTITY_* apply from the start.
  * @module
@@ -8,14 +9,15 @@
 import { FluxError } from "../../../lib/errors.ts";
 import { readSecret } from "../../../lib/secrets/key_vault.ts";
 import { SecretError } from "../../../lib/secrets/secret_error.ts";
-import { resolveSigningKey } from "../../../lib/secrets/signing_key.ts";
+import { resolveSigningKey, resolveSigningKeys } from "../../../lib/secrets/signing_key.ts";
 
 async function sha256(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-const fast = { maxRetries: 1, retryDelayMs: 50, timeoutMs: 20_000 };
+// The wait for a role to take effect comes from FLUXOPS_RBAC_WAIT_SECONDS, as in production.
+const fast = { maxRetries: 1, retryDelayMs: 50, timeoutMs: 20_000, rbacDelayMs: 200 };
 const [command, vault = "", name = "", version] = Deno.args;
 try {
   if (command === "read") {
@@ -34,6 +36,11 @@ try {
         ? { ok: true, keyId: signing.keyId, sha256: await sha256(signing.key) }
         : { ok: true, none: true },
     ));
+  } else if (command === "ring") {
+    const ring = await resolveSigningKeys({ keyVault: fast });
+    const keys = [];
+    for (const k of ring ?? []) keys.push({ keyId: k.keyId, sha256: await sha256(k.key) });
+    console.log(JSON.stringify({ ok: true, keys }));
   } else {
     throw new Error(`unknown command ${command}`);
   }

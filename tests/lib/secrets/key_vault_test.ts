@@ -35,14 +35,22 @@ interface Setup {
 
 const openssl = hasOpenssl();
 
-function vaultTest(name: string, fn: (s: Setup) => Promise<void>): void {
+/**
+ * A test against a vault whose role assignment has long taken effect (`rbacDelayMs` 0), unless
+ * the test says how long it takes.
+ */
+function vaultTest(
+  name: string,
+  fn: (s: Setup) => Promise<void>,
+  { rbacDelayMs = 0 }: { rbacDelayMs?: number } = {},
+): void {
   Deno.test({
     name,
     ...needsTool(openssl, "openssl (for the HTTPS Key Vault stand-in)"),
     async fn() {
       const tls = await makeTls();
       const tokens = startTokenServer();
-      const vault = await startKeyVaultServer({ cert: tls.cert, key: tls.key });
+      const vault = await startKeyVaultServer({ cert: tls.cert, key: tls.key, rbacDelayMs });
       try {
         await fn({
           tls,
@@ -124,19 +132,140 @@ vaultTest(
   },
 );
 
-vaultTest("an identity without access is a SecretError access_denied", async (s) => {
+vaultTest(
+  "an identity without access is a SecretError access_denied once the wait for the role is over",
+  async (s) => {
+    s.vault.setSecret("model-signing-key", SECRET);
+    s.vault.forbid("model-signing-key");
+    const run = await runDriver<DriverResult>(
+      DRIVER,
+      ["read", s.vault.url, "model-signing-key"],
+      { ...s.env, FLUXOPS_RBAC_WAIT_SECONDS: "1" },
+    );
+    assert.equal(run.result.reason, "access_denied", run.stdout);
+    assert.equal(run.result.code, "store_error");
+    assert.match(
+      run.result.message ?? "",
+      /HTTP 403 Forbidden, still after waiting 1 s\).*Key Vault Secrets User/,
+    );
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `waiting for the role assignment on Key Vault ${s.vault.url} \\(secret "model-signing-key"\\) ` +
+          "to take effect \\(403 ForbiddenByRbac\\), retrying for up to 1 s",
+      ),
+    );
+    assert.ok(!run.stdout.includes(SECRET));
+  },
+);
+
+vaultTest("with FLUXOPS_RBAC_WAIT_SECONDS=0 a 403 fails at once", async (s) => {
   s.vault.setSecret("model-signing-key", SECRET);
   s.vault.forbid("model-signing-key");
   const run = await runDriver<DriverResult>(
     DRIVER,
     ["read", s.vault.url, "model-signing-key"],
-    s.env,
+    { ...s.env, FLUXOPS_RBAC_WAIT_SECONDS: "0" },
   );
   assert.equal(run.result.reason, "access_denied", run.stdout);
-  assert.equal(run.result.code, "store_error");
-  assert.match(run.result.message ?? "", /HTTP 403 Forbidden.*Key Vault Secrets User/);
-  assert.ok(!run.stdout.includes(SECRET));
+  assert.match(run.result.message ?? "", /\(HTTP 403 Forbidden\); the identity needs/);
+  assert.equal(s.vault.requests.filter((r) => r.status === 403).length, 1);
+  assert.doesNotMatch(run.stderr, /waiting for the role assignment/);
 });
+
+vaultTest(
+  "readSecret() waits out a role assignment that has not taken effect yet (403 ForbiddenByRbac), saying what it waits for",
+  async (s) => {
+    const version = s.vault.setSecret("model-signing-key", SECRET);
+    const run = await runDriver<DriverResult>(
+      DRIVER,
+      ["read", s.vault.url, "model-signing-key"],
+      { ...s.env, FLUXOPS_RBAC_WAIT_SECONDS: "30" },
+    );
+    assert.equal(run.result.ok, true, run.stdout + run.stderr);
+    assert.equal(run.result.version, version);
+    const statuses = s.vault.requests.map((r) => r.status);
+    assert.equal(statuses[0], 401, "the challenge");
+    assert.ok(statuses.filter((x) => x === 403).length >= 2, statuses.join(","));
+    assert.equal(statuses.at(-1), 200);
+    assert.match(
+      run.stderr,
+      /waiting for the role assignment on Key Vault .* to take effect \(403 ForbiddenByRbac\), retrying for up to 30 s/,
+    );
+    assert.match(run.stderr, /took effect after \d+\.\d s/);
+    assert.ok(run.ms < 15_000, `took ${run.ms} ms`);
+  },
+  { rbacDelayMs: 1_500 },
+);
+
+vaultTest(
+  "the stand-in's 403 is Azure's: Forbidden with inner code ForbiddenByRbac and the propagation hint",
+  async (s) => {
+    s.vault.setSecret("model-signing-key", SECRET);
+    s.vault.grantRole(60_000);
+    const token = (await (await fetch(
+      `${s.tokens.endpoint}?api-version=2019-08-01&resource=${
+        encodeURIComponent("https://vault.azure.net")
+      }`,
+      { headers: { "x-identity-header": s.tokens.identityHeader } },
+    )).json()).access_token;
+    const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(s.tls.caCert)] });
+    try {
+      const res = await fetch(`${s.vault.url}/secrets/model-signing-key?api-version=7.5`, {
+        client,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(res.status, 403);
+      const body = await res.json();
+      assert.equal(body.error.code, "Forbidden");
+      assert.equal(body.error.innererror.code, "ForbiddenByRbac");
+      assert.match(body.error.message, /^Caller is not authorized to perform action on resource\./);
+      assert.match(body.error.message, /observe propagation time/);
+      assert.match(
+        body.error.message,
+        /Action: 'Microsoft\.KeyVault\/vaults\/secrets\/getSecret\/action'/,
+      );
+    } finally {
+      client.close();
+    }
+  },
+);
+
+vaultTest(
+  "resolveSigningKeys() reads the current and the previous enabled version, newest first",
+  async (s) => {
+    const v1 = s.vault.setSecret("model-signing-key", `${SECRET}-1`);
+    const v2 = s.vault.setSecret("model-signing-key", `${SECRET}-2`);
+    const v3 = s.vault.setSecret("model-signing-key", `${SECRET}-3`);
+    const host = new URL(s.vault.url).host;
+    const ring = async () =>
+      (await runDriver<{ ok: boolean; keys: { keyId: string; sha256: string }[] }>(
+        DRIVER,
+        ["ring"],
+        { ...s.env, FLUXOPS_KEY_VAULT_URI: s.vault.url },
+      )).result;
+    const id = (v: string) => `keyvault:${host}/model-signing-key/${v}`;
+    assert.deepEqual(await ring(), {
+      ok: true,
+      keys: [
+        { keyId: id(v3), sha256: await sha256Hex(`${SECRET}-3`) },
+        { keyId: id(v2), sha256: await sha256Hex(`${SECRET}-2`) },
+      ],
+    });
+    assert.ok(s.vault.requests.some((r) => r.path === "/secrets/model-signing-key/versions"));
+    // A disabled version is not accepted: the next older one is.
+    s.vault.setEnabled("model-signing-key", v2, false);
+    assert.deepEqual((await ring()).keys.map((k) => k.keyId), [id(v3), id(v1)]);
+    // A single version: the ring is just the current key.
+    s.vault.setSecret("single", `${SECRET}-only`);
+    const one = await runDriver<{ ok: boolean; keys: { keyId: string }[] }>(
+      DRIVER,
+      ["ring"],
+      { ...s.env, FLUXOPS_KEY_VAULT_URI: s.vault.url, FLUXOPS_SIGNING_SECRET: "single" },
+    );
+    assert.equal(one.result.keys.length, 1, one.stdout + one.stderr);
+  },
+);
 
 vaultTest("a refused managed-identity token is a SecretError credential_failed", async (s) => {
   s.vault.setSecret("model-signing-key", SECRET);
@@ -259,3 +388,26 @@ Deno.test("a vault that accepts connections but never answers times out as vault
     for (const conn of held) conn.close();
   }
 });
+
+vaultTest(
+  "resolveSigningKey() (the trainer's vault read) waits out the role window too",
+  async (s) => {
+    const version = s.vault.setSecret("model-signing-key", SECRET);
+    const run = await runDriver<{ ok: boolean; keyId?: string }>(
+      DRIVER,
+      ["signing"],
+      { ...s.env, FLUXOPS_KEY_VAULT_URI: s.vault.url, FLUXOPS_RBAC_WAIT_SECONDS: "30" },
+    );
+    assert.equal(run.result.ok, true, run.stdout + run.stderr);
+    assert.equal(
+      run.result.keyId,
+      `keyvault:${new URL(s.vault.url).host}/model-signing-key/${version}`,
+    );
+    assert.match(
+      run.stderr,
+      /waiting for the role assignment on Key Vault .*\(403 ForbiddenByRbac\)/,
+    );
+    assert.ok(s.vault.requests.some((r) => r.status === 403));
+  },
+  { rbacDelayMs: 1_000 },
+);

@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { BlobServiceClient } from "@azure/storage-blob";
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+} from "@azure/storage-blob";
 import { ConflictError, InvalidInput, StoreError } from "../../../lib/errors.ts";
 import type { BlobBackend } from "../../../lib/store/blob_backend.ts";
 import { type BlobRetryOptions, openBlobBackend } from "../../../lib/store/open_blob_backend.ts";
-import { type RunningAzurite, startAzurite } from "../../../tasks/local/azurite.ts";
+import { DEV_ACCOUNT, type RunningAzurite, startAzurite } from "../../../tasks/local/azurite.ts";
 import { runDriver } from "../../support/driver.ts";
 import { needsTool } from "../../support/python.ts";
 import { hasOpenssl, makeTls } from "../../../tasks/local/tls.ts";
@@ -368,4 +373,107 @@ Deno.test({
       await tls.cleanup();
     }
   },
+});
+
+Deno.test("BlobBackend waits out a role assignment that has not taken effect (403 AuthorizationPermissionMismatch), then publishes and reads", async () => {
+  const azurite = await startAzurite({ rbacDelayMs: 1_200 });
+  try {
+    const lines: string[] = [];
+    const backend = openBlobBackend(
+      { kind: "blob", auth: "connection-string", container: "models" },
+      {
+        connectionString: azurite.connectionString,
+        retry: FAST,
+        roleWait: { waitMs: 20_000, delayMs: 100, log: (l) => lines.push(l) },
+      },
+    );
+    const started = Date.now();
+    await backend.ensureContainer();
+    await backend.put("models/v1/model.json", enc.encode("{}"), { ifNoneMatch: "*" });
+    assert.equal(dec.decode((await backend.get("models/v1/model.json"))!.bytes), "{}");
+    assert.ok(Date.now() - started >= 1_000, "it did wait");
+    assert.ok(azurite.rbac!.refused >= 2, `${azurite.rbac!.refused} refused`);
+    assert.equal(lines.length, 2, lines.join("\n"));
+    assert.equal(
+      lines[0],
+      `waiting for the role assignment on blob container ${azurite.blobEndpoint}/models to take ` +
+        "effect (403 AuthorizationPermissionMismatch), retrying for up to 20 s " +
+        "(FLUXOPS_RBAC_WAIT_SECONDS)",
+    );
+    assert.match(lines[1]!, /took effect after \d+\.\d s/);
+  } finally {
+    await azurite.stop();
+  }
+});
+
+Deno.test("a role that does not take effect within the wait is a StoreError that says how long it waited", async () => {
+  const azurite = await startAzurite({ rbacDelayMs: 60_000 });
+  try {
+    const backend = openBlobBackend(
+      { kind: "blob", auth: "connection-string", container: "models" },
+      {
+        connectionString: azurite.connectionString,
+        retry: FAST,
+        roleWait: { waitMs: 600, delayMs: 100, log: () => {} },
+      },
+    );
+    const err = await rejection(backend.list("models/"), StoreError);
+    assert.equal(
+      err.message,
+      `blob store ${azurite.blobEndpoint}/models: listing "models/" failed: access denied ` +
+        "(HTTP 403 AuthorizationPermissionMismatch, still after waiting 1 s); the identity needs " +
+        'the "Storage Blob Data Contributor" role on the container',
+    );
+    assert.ok(!err.message.includes(ACCOUNT_KEY_FRAGMENT));
+  } finally {
+    await azurite.stop();
+  }
+});
+
+Deno.test("the Blob stand-in's 403 is Azure's: AuthorizationPermissionMismatch in the header and the XML body", async () => {
+  const azurite = await startAzurite({ rbacDelayMs: 60_000 });
+  try {
+    const res = await fetch(`${azurite.blobEndpoint}/models?restype=container`);
+    assert.equal(res.status, 403);
+    assert.equal(res.headers.get("x-ms-error-code"), "AuthorizationPermissionMismatch");
+    const body = await res.text();
+    assert.match(body, /^<\?xml version="1\.0" encoding="utf-8"\?><Error>/);
+    assert.match(body, /<Code>AuthorizationPermissionMismatch<\/Code>/);
+    assert.match(
+      body,
+      /<Message>This request is not authorized to perform this operation using this permission\.\nRequestId:[0-9a-f-]{36}\nTime:/,
+    );
+    // After a grant's window the proxy passes requests through to Azurite unchanged.
+    azurite.rbac!.grantRole(0);
+    const client = BlobServiceClient.fromConnectionString(azurite.connectionString);
+    await client.getContainerClient("models").create();
+    assert.ok(await client.getContainerClient("models").exists());
+  } finally {
+    await azurite.stop();
+  }
+});
+
+Deno.test("a SAS without write permission is refused at once: its 403 AuthorizationPermissionMismatch is not a role in flight", async () => {
+  await withBackend(async (_backend, azurite) => {
+    const key = /AccountKey=([^;]+)/.exec(azurite.connectionString)![1]!;
+    const sas = generateBlobSASQueryParameters({
+      containerName: "models",
+      permissions: ContainerSASPermissions.parse("rl"),
+      expiresOn: new Date(Date.now() + 3600_000),
+    }, new StorageSharedKeyCredential(DEV_ACCOUNT, key)).toString();
+    const lines: string[] = [];
+    const readOnly = openBlobBackend(
+      { kind: "blob", auth: "connection-string", container: "models" },
+      {
+        connectionString: `BlobEndpoint=${azurite.blobEndpoint};SharedAccessSignature=${sas}`,
+        retry: FAST,
+        roleWait: { waitMs: 60_000, delayMs: 100, log: (l) => lines.push(l) },
+      },
+    );
+    const started = Date.now();
+    const err = await rejection(readOnly.put("models/v1/model.json", enc.encode("{}")), StoreError);
+    assert.match(err.message, /HTTP 403 AuthorizationPermissionMismatch\); the SAS token must/);
+    assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`);
+    assert.deepEqual(lines, []);
+  });
 });
