@@ -5,6 +5,7 @@
  */
 import { seedWorkload } from "../lib/data/make_classification.ts";
 import { predictProba } from "../lib/forest/predict.ts";
+import { referenceProba } from "../lib/forest/reference_walk.ts";
 import { trainForest } from "../lib/forest/train.ts";
 import { buildArtifact, parseModel, serializeModel } from "../lib/model/artifact.ts";
 import { featureStats } from "../lib/model/feature_stats.ts";
@@ -40,12 +41,28 @@ Deno.bench("train 10 trees, seed workload", { group: "train" }, () => {
 Deno.bench("predict_proba 1 row, 100 trees", { group: "predict" }, () => {
   predictProba(forest, one, 1);
 });
+let next = 0;
+Deno.bench(
+  "predict_proba 1 row, 100 trees, a different row each call",
+  { group: "predict" },
+  () => {
+    const at = (next = (next + 1) % ds.nRows) * ds.nFeatures;
+    predictProba(forest, ds.x.subarray(at, at + ds.nFeatures), 1);
+  },
+);
 Deno.bench("predict_proba 1,000 rows, 100 trees", { group: "predict" }, () => {
   predictProba(forest, batch.subarray(0, 1000 * ds.nFeatures), 1000);
 });
 Deno.bench("predict_proba 100,000 rows, 100 trees", { group: "predict", n: 5 }, () => {
   predictProba(forest, batch, 100_000);
 });
+Deno.bench(
+  "reference array walk (before the kernel), 100,000 rows, 100 trees",
+  { group: "predict", n: 5 },
+  () => {
+    referenceProba(forest, batch, 100_000);
+  },
+);
 Deno.bench("load and verify model.json (100 trees)", { group: "model" }, () => {
   parseModel(text);
 });

@@ -1,7 +1,8 @@
 /**
- * Side-by-side HTTP load benchmark: the FluxOps function (`function/main.ts`) against the
- * scikit-learn peer (`bench/peer_server.py`, FastAPI + uvicorn) serving the SAME forest
- * (the peer converts the same model.json with `bench/fluxops_to_sklearn.py`).
+ * Side-by-side HTTP load benchmark: the FluxOps function (`function/main.ts`) against two Python
+ * peers (`bench/peer_server.py`, FastAPI + uvicorn) serving the SAME forest: scikit-learn's
+ * `predict_proba` (the peer converts the same model.json with `bench/fluxops_to_sklearn.py`) and
+ * ONNX Runtime (that forest converted once more with skl2onnx).
  *
  * For each target it starts the server on a free 127.0.0.1 port, waits for `GET /api/health`,
  * checks one prediction, runs the load generator (autocannon, `bench/http_load_client.ts`, in its
@@ -21,7 +22,7 @@ const REPO = dirname(HERE);
 const HOST = "127.0.0.1";
 const CLK_TCK = 100; // Linux x86-64 USER_HZ
 
-const HELP = `bench/http_load.ts: FluxOps function vs scikit-learn peer, side by side over HTTP
+const HELP = `bench/http_load.ts: FluxOps function vs Python peers, side by side over HTTP
 
 Usage: deno run -A bench/http_load.ts [options]
 
@@ -30,8 +31,9 @@ Usage: deno run -A bench/http_load.ts [options]
   --duration S          measured seconds per target (default 10)
   --connections C       concurrent connections (default 50)
   --warmup S            warm-up seconds per target, same load, not measured (default 3)
-  --targets LIST        fluxops,python (default both)
-  --py-workers LIST     uvicorn worker counts to run the peer with, e.g. 1 or 1,2 (default 1,2)
+  --targets LIST        fluxops, python (FastAPI + scikit-learn) and onnx (FastAPI + ONNX
+                        Runtime); default all three
+  --py-workers LIST     uvicorn worker counts to run each peer with, e.g. 1 or 1,2 (default 1,2)
   --py-no-access-log    turn off uvicorn's access log (on by default; the FluxOps function
                         also writes one log line per request)
   --py-reuse-port       run N peer processes on SO_REUSEPORT sockets (kernel-balanced) instead
@@ -669,6 +671,26 @@ function markdown(doc: Record<string, unknown>, results: TargetResult[]): string
       `scoring 20,000 rows on one thread, median of 5; higher when the machine is slowed): ` +
       `${m.calibration_ms} ms.`,
   );
+  const ours = results.find((r) => r.name.startsWith("FluxOps"));
+  for (const r of results) {
+    if (r === ours || !ours) continue;
+    const parts: string[] = [];
+    if (ours.load && r.load) {
+      parts.push(
+        `${(ours.load.requests_per_s / r.load.requests_per_s).toFixed(1)}x the one-row req/s`,
+      );
+    }
+    const cpuOurs = ours.server_cpu_us_per_request;
+    const cpuPeer = r.server_cpu_us_per_request;
+    if (cpuOurs && cpuPeer) {
+      // Steadier than req/s on a busy machine: other work slows a server, not its CPU a request.
+      parts.push(`${(cpuPeer / cpuOurs).toFixed(1)}x less server CPU per one-row request`);
+    }
+    const a = ours.batch?.server_timing_ms?.p50;
+    const b = r.batch?.server_timing_ms?.p50;
+    if (a && b) parts.push(`${(b / a).toFixed(1)}x faster batch server-timing p50`);
+    if (parts.length) lines.push(`FluxOps vs ${r.name}: ${parts.join(", ")}.`);
+  }
   if (doc.agreement) {
     const a = doc.agreement as Record<string, number>;
     lines.push(
@@ -729,7 +751,7 @@ async function main(args: string[]): Promise<number> {
         duration: { type: "string", default: "10" },
         connections: { type: "string", default: "50" },
         warmup: { type: "string", default: "3" },
-        targets: { type: "string", default: "fluxops,python" },
+        targets: { type: "string", default: "fluxops,python,onnx" },
         "py-workers": { type: "string", default: "1,2" },
         "py-no-access-log": { type: "boolean", default: false },
         "py-sync": { type: "boolean", default: false },
@@ -771,7 +793,9 @@ async function main(args: string[]): Promise<number> {
       );
     }
     for (const t of targets) {
-      if (t !== "fluxops" && t !== "python") throw new Error(`--targets: unknown target "${t}"`);
+      if (t !== "fluxops" && t !== "python" && t !== "onnx") {
+        throw new Error(`--targets: unknown target "${t}" (fluxops, python, onnx)`);
+      }
     }
   } catch (err) {
     console.error(`error: ${(err as Error).message} (see --help)`);
@@ -810,10 +834,12 @@ async function main(args: string[]): Promise<number> {
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
   try {
-    if (targets.includes("python")) {
+    if (targets.includes("python") || targets.includes("onnx")) {
       const py = values.python;
+      const imports = "fastapi, uvicorn, uvloop, httptools, sklearn" +
+        (targets.includes("onnx") ? ", onnxruntime, skl2onnx" : "");
       const probe = await new Deno.Command(py, {
-        args: ["-c", "import fastapi, uvicorn, uvloop, httptools, sklearn"],
+        args: ["-c", `import ${imports}`],
         stdout: "null",
         stderr: "null",
         env: childEnv(),
@@ -924,10 +950,14 @@ async function main(args: string[]): Promise<number> {
           ),
         );
       } else {
+        const engine = t === "onnx" ? "onnx" : "sklearn";
+        const label = t === "onnx" ? "ONNX Runtime" : "scikit-learn";
         for (const w of pyWorkers) {
           const port = freePort();
           const args = [
             join(HERE, "peer_server.py"),
+            "--engine",
+            engine,
             "--model",
             modelFile,
             "--port",
@@ -940,10 +970,10 @@ async function main(args: string[]): Promise<number> {
             ...(values["py-sync"] ? ["--sync"] : []),
             ...(values["py-reuse-port"] ? ["--reuse-port"] : []),
           ];
-          log(`python peer (${w} worker${w > 1 ? "s" : ""}) on ${HOST}:${port}`);
+          log(`${label} peer (${w} worker${w > 1 ? "s" : ""}) on ${HOST}:${port}`);
           done(
             await runTarget(
-              `scikit-learn (FastAPI/uvicorn, ${w} worker${w > 1 ? "s" : ""}${
+              `${label} (FastAPI/uvicorn, ${w} worker${w > 1 ? "s" : ""}${
                 w > 1 && values["py-reuse-port"] ? ", SO_REUSEPORT" : ""
               })`,
               values.python,

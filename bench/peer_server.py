@@ -4,7 +4,9 @@
 FastAPI on uvicorn (uvloop + httptools, `uvicorn[standard]`), uvicorn's own worker processes for
 --workers > 1. At start-up it converts the FluxOps model.json into a scikit-learn
 RandomForestClassifier with exactly the same trees (bench/fluxops_to_sklearn.py) and answers with
-`predict_proba`, so both servers serve the SAME forest.
+`predict_proba`, so both servers serve the SAME forest. With --engine onnx that forest is converted
+once more with skl2onnx (a `TreeEnsembleClassifier`, float32 input, no ZipMap) and scored by an
+ONNX Runtime session (one intra-op thread per worker, as each worker serves one request at a time).
 
 Routes (the FluxOps function's /api contract):
   GET  /api/health   -> {"status": "healthy", "model_version": ..., "uptime_s": ...}
@@ -18,6 +20,7 @@ Routes (the FluxOps function's /api contract):
 Usage:
   bench/.venv/bin/python bench/peer_server.py --model DIR_OR_model.json [--port 8081]
       [--workers 1] [--reuse-port] [--host 127.0.0.1] [--no-access-log] [--sync]
+      [--engine sklearn|onnx]
 
   --workers N       uvicorn worker processes (default 1; the build machine has 2 cores)
   --reuse-port      with --workers N: N uvicorn servers, each on its own SO_REUSEPORT socket, so
@@ -28,6 +31,8 @@ Usage:
   --sync            declare the predict route with `def` (FastAPI runs it in its thread pool)
                     instead of `async def` (runs on the event loop; predict_proba is CPU-bound
                     and holds the GIL, so the thread hop only adds overhead)
+  --engine E        sklearn (default): RandomForestClassifier.predict_proba; onnx: the same
+                    forest through skl2onnx and an ONNX Runtime InferenceSession
 Install: bench/.venv/bin/pip install -r bench/requirements-serve.txt
 """
 
@@ -44,7 +49,31 @@ if HERE not in sys.path:
 
 ENV_MODEL = "FLUXOPS_PEER_MODEL"
 ENV_SYNC = "FLUXOPS_PEER_SYNC"
+ENV_ENGINE = "FLUXOPS_PEER_ENGINE"
+ENGINES = ("sklearn", "onnx")
 MAX_INSTANCES = 10_000
+
+
+def onnx_scorer(rf, n_features: int):
+    """`predict_proba` of `rf` as ONNX Runtime computes it: skl2onnx's TreeEnsembleClassifier."""
+    import numpy as np
+    import onnxruntime as ort
+    from skl2onnx import to_onnx
+
+    sample = np.zeros((1, n_features), dtype=np.float32)
+    onx = to_onnx(rf, sample, options={id(rf): {"zipmap": False}},
+                  target_opset={"": 17, "ai.onnx.ml": 3})
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    sess = ort.InferenceSession(onx.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    input_name = sess.get_inputs()[0].name
+
+    def predict_proba(X):
+        (proba,) = sess.run(["probabilities"], {input_name: X.astype(np.float32)})
+        return proba.astype(np.float64)
+
+    return predict_proba
 
 
 def create_app():
@@ -61,6 +90,10 @@ def create_app():
     if not path:
         raise RuntimeError(f"{ENV_MODEL} is not set (start with bench/peer_server.py --model)")
     rf, model = fx.convert(path)
+    engine = os.environ.get(ENV_ENGINE, "sklearn")
+    predict_proba = rf.predict_proba
+    if engine == "onnx":
+        predict_proba = onnx_scorer(rf, len(model["features"]))
     version = model["version"]
     labels = list(model["classes"])  # as JSON had them (ints stay ints)
     keys = [str(c) for c in labels]
@@ -107,7 +140,7 @@ def create_app():
         if not np.isfinite(X).all():
             raise InvalidInput("features: every value must be a finite number")
         t0 = time.perf_counter()
-        proba = rf.predict_proba(X)
+        proba = predict_proba(X)
         best = proba.argmax(axis=1)
         dur = (time.perf_counter() - t0) * 1000
         headers = {"server-timing": f"predict;dur={dur:.3f}"}
@@ -125,7 +158,7 @@ def create_app():
             "probabilities": proba.tolist(),
         }, headers=headers)
 
-    app = FastAPI(title="FluxOps scikit-learn peer", docs_url=None, redoc_url=None)
+    app = FastAPI(title=f"FluxOps {engine} peer", docs_url=None, redoc_url=None)
 
     def error(status: int, code: str, message: str) -> JSONResponse:
         return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
@@ -146,7 +179,7 @@ def create_app():
             "status": "healthy",
             "model_version": version,
             "uptime_s": round(time.monotonic() - started, 1),
-            "engine": "scikit-learn",
+            "engine": "onnxruntime" if engine == "onnx" else "scikit-learn",
             "pid": os.getpid(),
         }
 
@@ -179,6 +212,7 @@ def serve_reuse_port(args: argparse.Namespace) -> int:
         cmd.append("--no-access-log")
     if args.sync:
         cmd.append("--sync")
+    cmd += ["--engine", args.engine]
     children = [subprocess.Popen(cmd) for _ in range(args.workers)]
     stopping = False
 
@@ -221,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
                          "instead of uvicorn's workers sharing one socket")
     ap.add_argument("--no-access-log", action="store_true", help="no per-request access log")
     ap.add_argument("--sync", action="store_true", help="a `def` route run in the thread pool")
+    ap.add_argument("--engine", choices=ENGINES, default="sklearn",
+                    help="sklearn predict_proba (default) or ONNX Runtime (skl2onnx)")
     ap.add_argument("--log-level", default="info")
     ap.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -239,6 +275,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     os.environ[ENV_MODEL] = os.path.abspath(fx.model_path(args.model))
     os.environ[ENV_SYNC] = "1" if args.sync else "0"
+    os.environ[ENV_ENGINE] = args.engine
+    if args.engine == "onnx":
+        try:
+            import onnxruntime  # noqa: F401
+            import skl2onnx  # noqa: F401
+        except ImportError as e:
+            print(f"peer_server: error: --engine onnx needs onnxruntime and skl2onnx ({e}); "
+                  "bench/.venv/bin/pip install -r bench/requirements-serve.txt", file=sys.stderr)
+            return 2
     options = dict(
         factory=True,
         access_log=not args.no_access_log,

@@ -1,9 +1,11 @@
 /**
  * `deno task bench:compare`: FluxOps' engines against scikit-learn in one run, on the same CSV
- * files, on this machine. Prints a Markdown report and, with `--write`, puts it in
- * docs/benchmarks.md between the training-benchmark markers.
+ * files, on this machine (training, accuracy, batch prediction, model size), then scoring
+ * against scikit-learn and ONNX Runtime on the same trees (scoring_compare.ts). Prints a
+ * Markdown report and, with `--write`, puts each part in docs/benchmarks.md between its markers.
  *
- * Needs Python 3 (bench/setup_python.sh makes bench/.venv with scikit-learn from PyPI).
+ * Needs Python 3 (bench/setup_python.sh makes bench/.venv with scikit-learn and ONNX Runtime
+ * from PyPI).
  * @module
  */
 import { parseArgs } from "node:util";
@@ -17,6 +19,7 @@ import { buildArtifact, serializeModel } from "../lib/model/artifact.ts";
 import { featureStats } from "../lib/model/feature_stats.ts";
 import { csvField } from "../lib/training/batch_score.ts";
 import { argmaxRows } from "../lib/metrics/argmax.ts";
+import { compareScoring } from "./scoring_compare.ts";
 
 const HERE = import.meta.dirname!;
 const DATA = join(HERE, "data");
@@ -226,10 +229,25 @@ export async function compare(seeds: number, withMl: boolean): Promise<string> {
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
     "",
-    "| dataset | FluxOps predict 100k s, array walk (first call) | FluxOps compiled trees s (first call) | sklearn predict_proba 100k s | speed-up walk / compiled | model.json bytes | sklearn pickle bytes | size ratio |",
+    "| dataset | FluxOps predictProba 100k s (first call) | FluxOps compiled trees s (first call) | sklearn predict_proba 100k s | speed-up default / compiled | model.json bytes | sklearn pickle bytes | size ratio |",
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows2,
   ].join("\n");
+}
+
+/** Replaces the text between `<!-- NAME:start -->` and `<!-- NAME:end -->` in docs/benchmarks.md. */
+async function writeSection(name: string, section: string): Promise<void> {
+  const path = join(HERE, "..", "docs", "benchmarks.md");
+  const doc = await Deno.readTextFile(path);
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`${path}: markers ${start} / ${end} not found`);
+  await Deno.writeTextFile(
+    path,
+    doc.slice(0, a + start.length) + "\n" + section + "\n" + doc.slice(b),
+  );
 }
 
 if (import.meta.main) {
@@ -238,32 +256,41 @@ if (import.meta.main) {
     options: {
       seeds: { type: "string", default: "5" },
       "skip-ml": { type: "boolean" },
+      only: { type: "string" },
       write: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
-    console.log(`deno task bench:compare [--seeds N] [--skip-ml] [--write]
+    console.log(`deno task bench:compare [--seeds N] [--skip-ml] [--only training|scoring] [--write]
 
-Trains FluxOps' native engine and scikit-learn's RandomForestClassifier on the seed workload and
-the breast-cancer, wine and digits datasets (same CSV files), and prints accuracy, fit time,
-100k-row prediction time and model size side by side. --skip-ml skips the slow ml-random-forest
-engine (about 100 s on digits). --write updates docs/benchmarks.md.`);
+Training: trains FluxOps' native engine and scikit-learn's RandomForestClassifier on the seed
+workload and the breast-cancer, wine and digits datasets (same CSV files), and prints accuracy,
+fit time, 100k-row prediction time and model size side by side. --skip-ml skips the slow
+ml-random-forest engine (about 100 s on digits).
+
+Scoring: the same 100-tree forests scored by FluxOps' predictProba, scikit-learn and ONNX
+Runtime (one thread each) on breast cancer, digits and a 16,000 x 10 synthetic set: 100,000 rows
+(one warm-up, median of three), ns per tree per row, and one row at a time over 10,000 rows,
+with a calibration figure and the machine's load.
+
+--only runs one part. --write updates docs/benchmarks.md.`);
     Deno.exit(0);
   }
-  const section = await compare(Number(values.seeds), !values["skip-ml"]);
-  console.log(section);
-  if (values.write) {
-    const path = join(HERE, "..", "docs", "benchmarks.md");
-    const doc = await Deno.readTextFile(path);
-    const start = "<!-- compare:start -->";
-    const end = "<!-- compare:end -->";
-    const a = doc.indexOf(start);
-    const b = doc.indexOf(end);
-    if (a < 0 || b < a) throw new Error(`${path}: markers ${start} / ${end} not found`);
-    await Deno.writeTextFile(
-      path,
-      doc.slice(0, a + start.length) + "\n" + section + "\n" + doc.slice(b),
-    );
+  const only = values.only;
+  if (only !== undefined && only !== "training" && only !== "scoring") {
+    console.error(`--only: expected training or scoring, got "${only}"`);
+    Deno.exit(2);
+  }
+  if (only !== "scoring") {
+    const section = await compare(Number(values.seeds), !values["skip-ml"]);
+    console.log(section);
+    if (values.write) await writeSection("compare", section);
+  }
+  if (only !== "training") {
+    await prepareData();
+    const section = await compareScoring(await machine());
+    console.log(section);
+    if (values.write) await writeSection("scoring", section);
   }
 }

@@ -11,6 +11,7 @@ import { describeError, FluxError, InvalidInput } from "../lib/errors.ts";
 import { argmaxRows, predictProba } from "../lib/forest/predict.ts";
 import { HttpError, toErrorBody } from "../lib/serving/http_error.ts";
 import { parseInstances } from "../lib/serving/instances.ts";
+import { batchReply, singleReply } from "../lib/serving/predict_reply.ts";
 import type { ModelHolder, ServedModel } from "../lib/serving/model_holder.ts";
 import { openApiDocument } from "../lib/serving/openapi.ts";
 import type { Release, Scored, Scorer } from "../lib/serving/release.ts";
@@ -118,6 +119,9 @@ async function readBody(
   const tooLarge = () =>
     new HttpError("payload_too_large", `body: over the limit of ${limit} bytes`);
   if (declared > limit) throw tooLarge();
+  // Not `req.bytes()`, though it skips the stream for a body already received (~2 µs less a
+  // request): a read given up that way stays pending, and Deno.serve 2.9.6 then keeps the
+  // connection of a client trickling its body open after the 408 (tests/function/slowloris_test.ts).
   if (!req.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -156,27 +160,56 @@ async function readBody(
   return out;
 }
 
-/**
- * Refuses a body that is not JSON. `allowMissing` accepts no content type at all, as Open
- * Inference Protocol clients (tritonclient) send none.
- */
-function requireJson(req: Request, allowMissing = false): void {
-  const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (allowMissing && type === "") return;
+/** Whether a content type is JSON: `application/json` (the usual case, checked first) or `*+json`. */
+function isJson(type: string | null): boolean {
+  return type === "application/json" || (type !== null && requireJsonType(type, false));
+}
+
+function requireJsonType(header: string, allowMissing: boolean): boolean {
+  const type = header.split(";")[0]!.trim().toLowerCase();
+  if (allowMissing && type === "") return true;
   if (type !== "application/json" && !type.endsWith("+json")) {
     throw new HttpError(
       "unsupported_media_type",
       `content-type: expected application/json, got ${type ? JSON.stringify(type) : "none"}`,
     );
   }
+  return true;
 }
 
-function parseJsonBody(bytes: Uint8Array): unknown {
+/**
+ * Refuses a body that is not JSON. `allowMissing` accepts no content type at all, as Open
+ * Inference Protocol clients (tritonclient) send none.
+ */
+function requireJson(req: Request, allowMissing = false): void {
+  requireJsonType(req.headers.get("content-type") ?? "", allowMissing);
+}
+
+function parseJsonText(text: string): unknown {
   try {
-    return JSON.parse(DECODER.decode(bytes));
+    return JSON.parse(text);
   } catch (err) {
     throw new InvalidInput(`body: not valid JSON (${(err as Error).message.split("\n")[0]})`);
   }
+}
+
+/**
+ * The path of a request URL, as `new URL(url).pathname` gives it. A path of letters, digits,
+ * `/`, `-` and `_` (every route's) is taken as it is; anything else (a query, `%`, `.`) goes
+ * through the URL parser, which normalises it.
+ */
+export function pathnameOf(url: string): string {
+  const scheme = url.indexOf("://");
+  const start = scheme < 0 ? -1 : url.indexOf("/", scheme + 3);
+  if (start < 0) return new URL(url).pathname;
+  for (let i = start; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    const plain = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 47 && c <= 57) ||
+      c === 45 || c === 95;
+    // 47..57 is "/" and the digits; "." (46) and "%" (37) are not plain.
+    if (!plain) return new URL(url).pathname;
+  }
+  return url.slice(start);
 }
 
 /**
@@ -229,8 +262,13 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
    * Adds parsed rows to the drift window, unless the model changed while the request was read:
    * rows for a replaced model would start its window over in place of the new one's.
    */
-  const watch = (served: ServedModel, x: Float64Array, nRows: number): void => {
-    if (drift && holder.served === served) drift.observe(served.model, x, nRows);
+  const watch = (
+    served: ServedModel,
+    x: Float64Array,
+    nRows: number,
+    predicted: ArrayLike<number>,
+  ): void => {
+    if (drift && holder.served === served) drift.observe(served.model, x, nRows, predicted);
   };
 
   const checkName = (name: string): void => {
@@ -282,38 +320,23 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
   };
 
   const predict = async (req: Request, ctx: Ctx): Promise<Reply> => {
-    requireJson(req);
+    if (!isJson(req.headers.get("content-type"))) requireJson(req);
     need(ctx);
-    const body = parseJsonBody(await readBody(req, maxBodyBytes, readDeadlines));
+    // JSON.parse, not a parser of our own: V8's reads these bodies faster than a JavaScript
+    // reader could (measured: 1.2-2.5x faster than one on 17-digit numbers, as fast on short
+    // ones), and names every syntax error.
+    const json = parseJsonText(DECODER.decode(await readBody(req, maxBodyBytes, readDeadlines)));
     const { served, rows, proba, predicted } = scoreWith(req, ctx, (served) => {
       const { model, index } = served;
-      const rows = parseInstances(body, { features: model.featureNames, maxInstances, index });
+      const rows = parseInstances(json, { features: model.featureNames, maxInstances, index });
       return { rows, ...runForest(served, rows.x, rows.nRows) };
     });
     ctx.instances = rows.nRows;
-    const { model, labelKeys } = served;
-    watch(served, rows.x, rows.nRows);
-    const classes = model.artifact.classes;
-    const k = classes.length;
-    if (rows.single) {
-      const probabilities: Record<string, number> = {};
-      for (let c = 0; c < k; c++) probabilities[labelKeys[c]!] = proba[c]!;
-      return json({
-        model_version: model.artifact.version,
-        prediction: classes[predicted[0]!],
-        probabilities,
-      });
-    }
-    const probabilities: number[][] = [];
-    for (let i = 0; i < rows.nRows; i++) {
-      probabilities.push(Array.from(proba.subarray(i * k, i * k + k)));
-    }
-    return json({
-      model_version: model.artifact.version,
-      classes,
-      predictions: Array.from(predicted, (c) => classes[c]),
-      probabilities,
-    });
+    watch(served, rows.x, rows.nRows, predicted);
+    const body = rows.single
+      ? singleReply(served, proba, predicted[0]!)
+      : batchReply(served, proba, predicted, rows.nRows);
+    return { body, status: 200, headers: { "content-type": "application/json" } };
   };
 
   const infer = async (req: Request, ctx: Ctx): Promise<Reply> => {
@@ -331,7 +354,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
       return { parsed, ...runForest(served, parsed.x, parsed.nRows) };
     });
     ctx.instances = parsed.nRows;
-    watch(served, parsed.x, parsed.nRows);
+    watch(served, parsed.x, parsed.nRows, predicted);
     const out = inferResponse(served, modelName, parsed, predicted, proba);
     return { body: out.body, status: 200, headers: { ...out.headers } };
   };
@@ -346,10 +369,16 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     }
   };
 
-  /** Routes a request; returns the reply or throws a FluxError. */
-  const route = async (req: Request, ctx: Ctx): Promise<Reply> => {
-    const url = new URL(req.url);
-    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
+  /**
+   * Routes a request; returns the reply (a promise of it for the routes that read a body) or
+   * throws a FluxError. Not an async function: a report answers without a promise, and a
+   * prediction's promise is passed on, not wrapped in another.
+   */
+  const route = (req: Request, ctx: Ctx): Reply | Promise<Reply> => {
+    const pathname = pathnameOf(req.url);
+    const path = pathname.length > 1 && pathname.endsWith("/")
+      ? pathname.replace(/\/+$/, "")
+      : pathname;
     const m = req.method;
     const only = (allowed: string, route: string) => {
       ctx.route = route;
@@ -362,7 +391,7 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
           return health();
         case "/api/predict":
           only("POST", path);
-          return await predict(req, ctx);
+          return predict(req, ctx);
         case "/api/model-info":
           only("GET", path);
           return modelInfo(ctx);
@@ -422,12 +451,12 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
         if (rest.length === 1 && rest[0] === "infer") {
           only("POST", "/v2/models/{name}/infer");
           checkName(name);
-          return await infer(req, ctx);
+          return infer(req, ctx);
         }
       }
     }
     ctx.route = "unknown";
-    throw new HttpError("not_found", `no route for ${m} ${url.pathname}`);
+    throw new HttpError("not_found", `no route for ${m} ${pathname}`);
   };
 
   return async (req: Request): Promise<Response> => {
@@ -443,10 +472,15 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     let res: Reply;
     let errorCode: string | undefined;
     try {
-      res = await route(req, ctx);
+      const r = route(req, ctx);
+      res = r instanceof Promise ? await r : r;
     } catch (err) {
       const e = toErrorBody(err);
       errorCode = e.code;
+      // Refused rows count in the drift monitor's quality figures, by cause.
+      if (drift && err instanceof InvalidInput && ctx.served && ctx.served === holder.served) {
+        if (ctx.route === "/api/predict" || ctx.v2) drift.refuse(ctx.served.model, err.message);
+      }
       if (!(err instanceof FluxError)) {
         console.error(JSON.stringify({
           time: new Date().toISOString(),

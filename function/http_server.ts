@@ -83,17 +83,29 @@ export function serveHttp(
   let inFlight = 0;
   let draining = false;
   let lastArrival = 0;
-  const counted = async (req: Request): Promise<Response> => {
+  const finish = (res: Response): Response | Promise<Response> => {
+    if (draining) res.headers.set("connection", "close");
+    // 408: the body did not arrive in time (see answerThenClose).
+    if (res.status === 408) return answerThenClose(res).finally(() => inFlight--);
+    inFlight--;
+    return res;
+  };
+  const failed = (err: unknown): never => {
+    inFlight--;
+    throw err;
+  };
+  // Not an async function: one promise a request less (the handler's is passed on).
+  const counted = (req: Request): Promise<Response> => {
     inFlight++;
     if (draining) lastArrival = performance.now();
+    let pending: Promise<Response>;
     try {
-      const res = await handler(req);
-      if (draining) res.headers.set("connection", "close");
-      // 408: the body did not arrive in time (see answerThenClose).
-      return res.status === 408 ? await answerThenClose(res) : res;
-    } finally {
+      pending = handler(req);
+    } catch (err) {
       inFlight--;
+      throw err;
     }
+    return pending.then(finish, failed);
   };
   const server = Deno.serve({
     port: options.port,

@@ -64,8 +64,9 @@ Canary and shadow releases (environment only):
   FLUXOPS_ROLLBACK_MIN_REQUESTS  candidate requests before judging (default 50)
 
 Drift: the last FLUXOPS_DRIFT_WINDOW rows (default 1000; 0 turns it off) are compared with
-the training data (GET /api/drift); a feature crossing PSI 0.1 (warn) or 0.25 (alert) is
-logged once the window holds FLUXOPS_DRIFT_MIN_ROWS rows (default 500).
+the training data (GET /api/drift): a feature drifts when its chi-square p-value over the
+training deciles is under FLUXOPS_DRIFT_ALPHA (default 0.005) / features; each change of a
+feature's status is logged once the window holds FLUXOPS_DRIFT_MIN_ROWS rows (default 100).
 
 On SIGTERM/SIGINT it answers every request with "connection: close" for up to a second (until
 traffic pauses), finishes the requests in flight (up to FLUXOPS_DRAIN_SECONDS, default 30), then

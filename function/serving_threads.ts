@@ -199,7 +199,8 @@ export class ServingThreads {
       case "rows": {
         const served = o.holder.served;
         if (o.drift && served && served.model.artifact.sha256 === m.batch.sha256) {
-          o.drift.observe(served.model, m.batch.x, m.batch.nRows);
+          o.drift.observe(served.model, m.batch.x, m.batch.nRows, m.batch.predicted);
+          o.drift.addRefusals(served.model, m.batch.refused);
         }
         break;
       }

@@ -36,6 +36,9 @@ locals {
   blob_endpoint = "https://${local.names.artifacts_storage}.blob.core.windows.net"
   key_vault_uri = "https://${local.names.key_vault}.vault.azure.net/"
 
+  # FC1's deployment storage: one-deploy writes the package here, the platform runs it.
+  flex_container = "app-package"
+
   deployer_object_id = coalesce(var.deployer_object_id, data.azurerm_client_config.current.object_id)
 
   # A canary or shadow release: the function reads these at start-up (function/main.ts).
@@ -48,12 +51,12 @@ locals {
   }, var.release.mode == "canary" ? { FLUXOPS_CANARY_WEIGHT = tostring(var.release.canary_weight) } : {})
 }
 
-module "resource_group" {
-  source = "./modules/resource_group"
-
-  name     = local.names.resource_group
-  location = var.location
-  tags     = local.tags
+# The resource group outlives the stack: infra/bootstrap creates it, with the pipeline
+# identity's grants scoped to it, so a teardown (cleanup:dev) removes what is inside and keeps
+# the group and the grants the next deploy needs. Whatever Azure adds to the group by itself
+# (App Insights' smart-detection action group) therefore never blocks a destroy.
+data "azurerm_resource_group" "this" {
+  name = local.names.resource_group
 }
 
 # Models, aliases and function packages: read by the function, written by the pipeline.
@@ -61,8 +64,8 @@ module "artifacts" {
   source = "./modules/storage"
 
   name                       = local.names.artifacts_storage
-  resource_group_name        = module.resource_group.name
-  location                   = module.resource_group.location
+  resource_group_name        = data.azurerm_resource_group.this.name
+  location                   = data.azurerm_resource_group.this.location
   replication_type           = var.storage_replication_type
   soft_delete_retention_days = var.soft_delete_retention_days
   containers                 = ["models", "deployments"]
@@ -76,11 +79,13 @@ module "host_storage" {
   source = "./modules/storage"
 
   name                       = local.names.host_storage
-  resource_group_name        = module.resource_group.name
-  location                   = module.resource_group.location
+  resource_group_name        = data.azurerm_resource_group.this.name
+  location                   = data.azurerm_resource_group.this.location
   replication_type           = var.storage_replication_type
   soft_delete_retention_days = var.soft_delete_retention_days
-  tags                       = local.tags
+  # FC1 runs its code from a container of its own account, where its identity is Blob Data Owner.
+  containers = var.service_plan_sku == "FC1" ? [local.flex_container] : []
+  tags       = local.tags
 }
 
 module "app_insights" {
@@ -88,8 +93,8 @@ module "app_insights" {
 
   name                    = local.names.app_insights
   workspace_name          = local.names.log_workspace
-  resource_group_name     = module.resource_group.name
-  location                = module.resource_group.location
+  resource_group_name     = data.azurerm_resource_group.this.name
+  location                = data.azurerm_resource_group.this.location
   retention_in_days       = var.log_retention_in_days
   daily_quota_gb          = var.log_daily_quota_gb
   action_group_id         = var.action_group_id
@@ -106,12 +111,13 @@ module "function_app" {
 
   name                                   = local.names.function_app
   plan_name                              = local.names.service_plan
-  resource_group_name                    = module.resource_group.name
-  location                               = module.resource_group.location
+  resource_group_name                    = data.azurerm_resource_group.this.name
+  location                               = data.azurerm_resource_group.this.location
   sku_name                               = var.service_plan_sku
   worker_count                           = var.worker_count
   host_storage_account_name              = module.host_storage.name
   package_url                            = "${local.blob_endpoint}/deployments/${var.package_blob_name}"
+  flex_deployment_container_url          = var.service_plan_sku == "FC1" ? "https://${local.names.host_storage}.blob.core.windows.net/${local.flex_container}" : null
   application_insights_connection_string = module.app_insights.connection_string
 
   app_settings = merge({
@@ -130,16 +136,28 @@ module "key_vault" {
   source = "./modules/key_vault"
 
   name                       = local.names.key_vault
-  resource_group_name        = module.resource_group.name
-  location                   = module.resource_group.location
+  resource_group_name        = data.azurerm_resource_group.this.name
+  location                   = data.azurerm_resource_group.this.location
   tenant_id                  = data.azurerm_client_config.current.tenant_id
   soft_delete_retention_days = var.soft_delete_retention_days
   network_acls               = var.key_vault_network_acls
-  # Only IPv4 addresses are accepted in vault network rules.
-  allowed_ip_addresses = [
+  # The deploying runner's addresses, and the app's: vault rules accept IPv4 only.
+  allowed_ip_addresses = concat(var.deploy_runner_ip_ranges, [
     for ip in module.function_app.possible_outbound_ip_addresses : ip if can(cidrnetmask("${ip}/32"))
-  ]
-  signing_key                       = var.signing_key
-  secret_writer_role_assignment_ids = [azurerm_role_assignment.deployer_secrets_officer.id]
+  ])
+  private_endpoint = var.key_vault_private_endpoint
+  signing_key      = var.signing_key
+  # The secret is written only once the deployer's Secrets Officer role has propagated.
+  secret_writer_role_assignment_ids = [time_sleep.deployer_rbac_propagation.id]
   tags                              = local.tags
+}
+
+# States written before infra/bootstrap owned the group: forget the group, never delete it (import
+# it into the bootstrap's state: QUICKSTART.md, "One-time setup").
+removed {
+  from = module.resource_group
+
+  lifecycle {
+    destroy = false
+  }
 }

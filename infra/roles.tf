@@ -67,3 +67,36 @@ resource "azurerm_role_assignment" "deployer_secrets_officer" {
   principal_id         = local.deployer_object_id
   description          = "FluxOps pipeline manages the model-signing secret"
 }
+
+# Azure RBAC is eventually consistent: a new role assignment can take minutes to reach the data
+# planes (Key Vault, Blob Storage), which answer 403 until it does (Microsoft: "Troubleshoot
+# Azure RBAC", changes take up to 10 minutes; terraform-provider-azurerm#23927: a secret written
+# right after its Secrets Officer assignment fails with 403; Azure Verified Modules key-vault#78
+# added a wait for the same reason). The duration is a guess at the usual case, not a bound: the
+# pipeline's data-plane calls also retry 403 for a bounded time after the apply.
+#
+# The deployer's roles: the signing secret (written in this apply) waits for them; the blob
+# uploads and the trainer's vault read come after the apply, which ends after both waits.
+resource "time_sleep" "deployer_rbac_propagation" {
+  create_duration = var.rbac_propagation_wait
+
+  # A replaced assignment (a new deployer, a new vault) is new to Azure too: wait again.
+  triggers = {
+    secrets_officer = azurerm_role_assignment.deployer_secrets_officer.id
+    blob_writers    = join(",", sort([for ra in azurerm_role_assignment.deployer_artifacts_contributor : ra.id]))
+  }
+}
+
+# The function's roles: its host storage, package, models, signing secret and telemetry. The
+# apply ends after this wait, so the deploy that follows starts a host whose roles are live.
+resource "time_sleep" "function_rbac_propagation" {
+  create_duration = var.rbac_propagation_wait
+
+  triggers = {
+    assignments = join(",", sort(concat(
+      [for ra in azurerm_role_assignment.function_artifacts_reader : ra.id],
+      [for ra in azurerm_role_assignment.function_host_storage : ra.id],
+      [azurerm_role_assignment.function_signing_secret_user.id, azurerm_role_assignment.function_telemetry_publisher.id],
+    )))
+  }
+}

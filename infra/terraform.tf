@@ -1,5 +1,7 @@
 terraform {
-  required_version = ">= 1.5.0"
+  # 1.11: ephemeral resources and write-only attributes (the signing key's value_wo), in
+  # OpenTofu and Terraform alike.
+  required_version = ">= 1.11.0"
 
   required_providers {
     azurerm = {
@@ -9,6 +11,10 @@ terraform {
     random = {
       source  = "hashicorp/random"
       version = "~> 3.9"
+    }
+    time = {
+      source  = "hashicorp/time"
+      version = "~> 0.14"
     }
   }
 

@@ -19,17 +19,6 @@ variable "environment" {
   }
 }
 
-variable "location" {
-  description = "Azure region for every resource, e.g. westeurope."
-  type        = string
-  default     = "westeurope"
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9]+$", var.location))
-    error_message = "location: an Azure region name in lower case without spaces, e.g. westeurope."
-  }
-}
-
 variable "name_prefix" {
   description = "Start of every resource name: 2-8 lower-case letters and digits, starting with a letter (storage account names allow nothing else)."
   type        = string
@@ -49,18 +38,23 @@ variable "tags" {
 }
 
 variable "service_plan_sku" {
-  description = "Function hosting plan: B1 (basic, the seed's default), Y1 (consumption), EP1 (elastic premium) or P1v3."
+  description = "Function hosting plan: B1 (basic, the seed's and dev's), FC1 (Flex Consumption), EP1 (elastic premium) or P1v3 (premium v3). Linux Consumption (Y1) is not offered: it gets no new features and retires in September 2028."
   type        = string
   default     = "B1"
 
   validation {
-    condition     = contains(["B1", "Y1", "EP1", "P1v3"], var.service_plan_sku)
-    error_message = "service_plan_sku: one of B1, Y1, EP1, P1v3."
+    condition     = var.service_plan_sku != "Y1"
+    error_message = "service_plan_sku: Y1 (Linux Consumption) gets no new features and retires in September 2028; use FC1 (Flex Consumption), which runs custom handlers, or B1."
+  }
+
+  validation {
+    condition     = contains(["B1", "FC1", "EP1", "P1v3"], var.service_plan_sku)
+    error_message = "service_plan_sku: one of B1, FC1, EP1, P1v3."
   }
 }
 
 variable "worker_count" {
-  description = "Instances of the service plan (not used by Y1)."
+  description = "Instances of the service plan (B1, EP1, P1v3); for FC1, the most instances it may scale out to."
   type        = number
   default     = 1
 
@@ -93,7 +87,7 @@ variable "soft_delete_retention_days" {
 }
 
 variable "key_vault_network_acls" {
-  description = "Key Vault network rules. The function app's outbound addresses are always added to ip_rules; list the deploying runner's egress addresses here when default_action is Deny."
+  description = "Key Vault network rules. The function app's outbound addresses and deploy_runner_ip_ranges are always added to ip_rules."
   type = object({
     default_action             = optional(string, "Deny")
     bypass                     = optional(string, "AzureServices")
@@ -107,6 +101,41 @@ variable "key_vault_network_acls" {
     condition     = contains(["Allow", "Deny"], var.key_vault_network_acls.default_action) && contains(["AzureServices", "None"], var.key_vault_network_acls.bypass)
     error_message = "key_vault_network_acls: default_action is Allow or Deny, bypass is AzureServices or None."
   }
+
+  # Terraform writes the signing secret through the vault's data plane, and the trainer reads
+  # it, both from the deploying runner: a vault that denies by default with no way in for the
+  # runner fails the first apply with 403 ForbiddenByFirewall. Say so at plan time.
+  validation {
+    condition = (
+      var.key_vault_network_acls.default_action == "Allow" ||
+      length(var.key_vault_network_acls.ip_rules) > 0 ||
+      length(var.key_vault_network_acls.virtual_network_subnet_ids) > 0 ||
+      length(var.deploy_runner_ip_ranges) > 0 ||
+      var.key_vault_private_endpoint != null
+    )
+    error_message = "key_vault_network_acls: the vault denies by default and nothing lets the deploying runner in, so writing the signing secret would fail with 403 (ForbiddenByFirewall). Set deploy_runner_ip_ranges to the runner's fixed egress addresses (TF_VAR_deploy_runner_ip_ranges, QUICKSTART.md 'Prod Key Vault access'), or key_vault_private_endpoint to a subnet the runner reaches, or default_action = \"Allow\"."
+  }
+}
+
+variable "deploy_runner_ip_ranges" {
+  description = "Public IPv4 egress addresses or CIDR ranges of the runner that deploys (a runner with a fixed egress address); added to the vault's ip_rules. Set per pipeline with TF_VAR_deploy_runner_ip_ranges, e.g. [\"203.0.113.7\"]."
+  type        = list(string)
+  nullable    = false
+  default     = []
+
+  validation {
+    condition     = alltrue([for ip in var.deploy_runner_ip_ranges : can(cidrnetmask(strcontains(ip, "/") ? ip : "${ip}/32"))])
+    error_message = "deploy_runner_ip_ranges: IPv4 addresses or CIDR ranges, e.g. 203.0.113.7 or 203.0.113.0/28."
+  }
+}
+
+variable "key_vault_private_endpoint" {
+  description = "A private endpoint for the vault: subnet_id of an existing subnet the deploying runner can reach (a self-hosted runner in that VNet or a peered one) and the privatelink.vaultcore.azure.net private DNS zone IDs; null for none."
+  type = object({
+    subnet_id            = string
+    private_dns_zone_ids = optional(list(string), [])
+  })
+  default = null
 }
 
 variable "signing_key" {
@@ -147,13 +176,24 @@ variable "package_blob_name" {
 }
 
 variable "deployer_object_id" {
-  description = "Object ID of the identity that publishes models and packages (GitLab's OIDC service principal); null means whoever runs Terraform."
+  description = "Object ID of the identity that publishes models and packages (GitLab's OIDC service principal). null means whoever runs Terraform; set it in CI (TF_VAR_deployer_object_id) so that a plan by another identity (a read-only merge-request plan) does not show the deployer's role assignments being replaced."
   type        = string
   default     = null
 
   validation {
     condition     = var.deployer_object_id == null || can(regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", var.deployer_object_id))
     error_message = "deployer_object_id: null or a lower-case GUID."
+  }
+}
+
+variable "rbac_propagation_wait" {
+  description = "How long the apply waits after creating role assignments before anything uses them (the signing secret write; the pipeline's blob uploads and the trainer's vault read after the apply): a duration such as 90s or 2m. Azure answers 403 until an assignment has propagated."
+  type        = string
+  default     = "90s"
+
+  validation {
+    condition     = can(regex("^[0-9]+(s|m)$", var.rbac_propagation_wait))
+    error_message = "rbac_propagation_wait: a whole number of seconds or minutes, e.g. 90s or 2m."
   }
 }
 

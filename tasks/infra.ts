@@ -9,10 +9,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { describeError, UsageError } from "../lib/errors.ts";
 
-const COMMANDS = ["fmt", "validate", "plan", "apply", "destroy", "output"] as const;
+const COMMANDS = ["fmt", "validate", "plan", "apply", "destroy", "output", "lock"] as const;
 /** A subcommand of `deno task infra`. */
 export type InfraCommand = (typeof COMMANDS)[number];
 
@@ -32,6 +32,9 @@ Commands:
   apply      apply the saved plan (--plan FILE), or plan and apply with the var file
   destroy    destroy the environment
   output     print the outputs (--json for JSON)
+  lock       write infra/.terraform.lock.hcl (and infra/bootstrap's): provider versions and
+             hashes for each --platform (default linux_amd64 darwin_arm64 darwin_amd64
+             windows_amd64), from the tool cache's provider mirror (--registry: the registry)
 
 Options:
   --env dev|prod   environment (default dev)
@@ -39,6 +42,8 @@ Options:
   --plan FILE      apply: a plan file saved by \`deno task infra plan\`
   --auto-approve   apply/destroy: do not ask (CI)
   --json           output: JSON
+  --platform P     lock: a platform to record hashes for (repeatable), e.g. linux_amd64
+  --registry       lock: ask the provider registry instead of the mirror
   -h, --help       show this help
 
 Environment:
@@ -48,7 +53,14 @@ Environment:
                      in GitLab CI: the state at
                      $CI_API_V4_URL/projects/$CI_PROJECT_ID/terraform/state/$TF_STATE_NAME
   FLUXOPS_INFRA_DIR  the root module (default infra/ in this repository)
+  FLUXOPS_TOOL_CACHE the tool cache whose terraform-providers/ mirror lock reads
+                     (default ~/.cache/fluxops-tools)
 Without either, state is local: .fluxops/infra/<env>/terraform.tfstate.
+
+Providers: every init uses infra/.terraform.lock.hcl as committed (-lockfile=readonly), so plan
+and apply run exactly the recorded provider builds; a provider whose hash is not recorded, or a
+version the constraints no longer match, fails init. Update the lock with \`deno task infra
+lock\` and commit it (docs/IaC_Design.md, "Provider lock file").
 
 Plan files hold the state's secrets (the model-signing key): they are written owner-only.
 Exit status: 0 success, 2 usage error, 1 tool missing or failed.`;
@@ -74,7 +86,17 @@ export interface Invocation {
   json: boolean;
   autoApprove: boolean;
   planFile: string | undefined;
+  /** lock: platforms to record hashes for. */
+  platforms: string[];
+  /** lock: ask the registry instead of the tool cache's mirror. */
+  registry: boolean;
 }
+
+/** The platforms `lock` records by default: CI's, and the developers' laptops. */
+export const LOCK_PLATFORMS = ["linux_amd64", "darwin_arm64", "darwin_amd64", "windows_amd64"];
+
+/** The lock file every init uses as it is. */
+export const LOCK_FILE = ".terraform.lock.hcl";
 
 /** Parses `deno task infra` arguments; throws {@link UsageError} on anything unknown. */
 export function parseInvocation(args: string[]): Invocation | "help" {
@@ -89,6 +111,8 @@ export function parseInvocation(args: string[]): Invocation | "help" {
         json: { type: "boolean", default: false },
         "auto-approve": { type: "boolean", default: false },
         plan: { type: "string" },
+        platform: { type: "string", multiple: true },
+        registry: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -112,6 +136,15 @@ export function parseInvocation(args: string[]): Invocation | "help" {
   if (values.plan !== undefined && command !== "apply") {
     throw new UsageError("--plan only goes with apply");
   }
+  const platforms = values.platform ?? [];
+  if ((platforms.length > 0 || values.registry) && command !== "lock") {
+    throw new UsageError("--platform and --registry only go with lock");
+  }
+  for (const platform of platforms) {
+    if (!/^[a-z0-9]+_[a-z0-9]+$/.test(platform)) {
+      throw new UsageError(`--platform: expected OS_ARCH such as linux_amd64, got "${platform}"`);
+    }
+  }
   return {
     command,
     env: values.env,
@@ -119,7 +152,22 @@ export function parseInvocation(args: string[]): Invocation | "help" {
     json: values.json,
     autoApprove: values["auto-approve"],
     planFile: values.plan,
+    platforms: platforms.length > 0 ? platforms : LOCK_PLATFORMS,
+    registry: values.registry,
   };
+}
+
+/** The `tofu providers lock` arguments for `inv`, reading providers from `mirror` unless --registry. */
+export function lockArgs(
+  inv: Pick<Invocation, "platforms" | "registry">,
+  mirror: string,
+): string[] {
+  return [
+    "providers",
+    "lock",
+    ...(inv.registry ? [] : [`-fs-mirror=${mirror}`]),
+    ...inv.platforms.map((p) => `-platform=${p}`),
+  ];
 }
 
 /**
@@ -242,6 +290,48 @@ async function run(
     return await tf(["fmt", "-recursive", ...(inv.check ? ["-check", "-diff"] : [])]);
   }
 
+  if (inv.command === "lock") {
+    const mirror = join(
+      env.FLUXOPS_TOOL_CACHE || join(env.HOME || "/tmp", ".cache", "fluxops-tools"),
+      "terraform-providers",
+    );
+    if (!inv.registry && !isDirectory(mirror)) {
+      throw new InfraError(
+        `no provider mirror at ${mirror}: run .ci/setup_infra_tools.sh (with ` +
+          `FLUXOPS_PROVIDER_PLATFORMS="${inv.platforms.join(" ")}"), or lock --registry`,
+      );
+    }
+    // tofu adds the hashes it computes to those recorded for the same version, so a lock from
+    // the mirror (source builds, CI's) and one from the registry can share the file. The
+    // one-time bootstrap module beside the stack gets its own.
+    // providers lock reads the modules' requirements too, so they are installed first (local
+    // modules only; into a throw-away data dir, not infra/.terraform).
+    const dataDir = await Deno.makeTempDir({ prefix: "fluxops-infra-lock-" });
+    try {
+      for (const dir of [infraDir, join(infraDir, "bootstrap")]) {
+        if (!isDirectory(dir)) continue;
+        const lockEnv = {
+          ...env,
+          TF_IN_AUTOMATION: "1",
+          TF_DATA_DIR: join(dataDir, basename(dir)),
+        };
+        for (const args of [["get"], lockArgs(inv, mirror)]) {
+          const code = await exec(bin, [`-chdir=${dir}`, ...args], lockEnv, "stderr");
+          if (code !== 0) return code;
+        }
+      }
+      return 0;
+    } finally {
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  }
+  if (!isFile(join(infraDir, LOCK_FILE))) {
+    throw new InfraError(
+      `${join(infraDir, LOCK_FILE)} is missing: every init uses the committed lock file; ` +
+        "create it with `deno task infra lock` and commit it",
+    );
+  }
+
   const workDir = join(dirname(infraDir), ".fluxops", "infra", inv.env);
   await Deno.mkdir(workDir, { recursive: true, mode: 0o700 });
   const tfEnv: Record<string, string> = {
@@ -250,7 +340,11 @@ async function run(
   };
 
   if (inv.command === "validate") {
-    const init = await tf(["init", "-backend=false", "-input=false"], tfEnv, "stderr");
+    const init = await tf(
+      ["init", "-backend=false", "-input=false", "-lockfile=readonly"],
+      tfEnv,
+      "stderr",
+    );
     return init !== 0 ? init : await tf(["validate"], tfEnv);
   }
 
@@ -265,7 +359,13 @@ async function run(
   await Deno.writeTextFile(override, backendOverride(backend));
   try {
     const init = await tf(
-      ["init", "-input=false", "-reconfigure", ...(backend.kind === "http" ? backend.config : [])],
+      [
+        "init",
+        "-input=false",
+        "-reconfigure",
+        "-lockfile=readonly",
+        ...(backend.kind === "http" ? backend.config : []),
+      ],
       runEnv,
       // stdout stays for what the command prints (output --json).
       "stderr",
@@ -364,6 +464,14 @@ function isExecutable(path: string): boolean {
   try {
     const info = Deno.statSync(path);
     return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
   } catch {
     return false;
   }

@@ -1,6 +1,7 @@
 /**
  * `deno task model`: the model registry from the command line: publish, list, show, promote,
- * rollback and prune, as a table or, with `--json`, as JSON.
+ * rollback and prune, as a table or, with `--json`, as JSON; and `export` of a model to ONNX or
+ * scikit-learn.
  * @module
  */
 import { parseCli } from "../lib/cli/parse_cli.ts";
@@ -13,6 +14,7 @@ import { mergeMain } from "./model_merge.ts";
 import { compareMain } from "./model_compare.ts";
 import { parseModel } from "../lib/model/artifact.ts";
 import { lineageLines } from "../lib/model/lineage_text.ts";
+import { exportModel } from "./model_export.ts";
 
 const HELP = `deno task model: the model registry
 
@@ -31,12 +33,31 @@ Commands:
   compare CANDIDATE [--against A] the promotion gate: exit 0 when CANDIDATE scores at least
                                  alias A's model minus a tolerance, 5 when worse (see
                                  \`deno task model compare --help\`)
+  export --format F --out FILE [MODEL]
+                                 write MODEL (a model.json or its folder; default the newest
+                                 model in .fluxops/models) for another runtime:
+                                 onnx     an ONNX TreeEnsembleClassifier (ai.onnx.ml opset 3)
+                                          with the class labels; input "input" (rows x
+                                          features, in model.json's feature order), outputs
+                                          "label" and "probabilities" (float32). --precision
+                                          float64 (default: float64 input and thresholds, the
+                                          same branches as FluxOps, probabilities equal to
+                                          float32 rounding) or float32 (float32 input and
+                                          thresholds rounded up, for runtimes without double)
+                                 sklearn  a pickled scikit-learn RandomForestClassifier with the
+                                          same trees, written by bench/fluxops_to_sklearn.py;
+                                          needs Python with scikit-learn 1.9 (--python PATH,
+                                          else FLUXOPS_PYTHON, else bench/.venv, else python3)
 
 Options:
   --store LOCATION  a folder, file: URL, https://<account>.blob.core.windows.net/<container>
                     (DefaultAzureCredential) or azblob://<container> (connection string);
                     default FLUXOPS_STORE, else .fluxops
   --json            print JSON instead of a table
+  --format F        export: onnx (default) or sklearn
+  --out FILE        export: the file to write (replaced atomically)
+  --precision P     export --format onnx: float64 (default) or float32
+  --python PATH     export --format sklearn: the Python to run the helper with
   -h, --help        show this help
 
 Exit status: 0 success, 2 usage error, 3 conflict (the registry changed meanwhile, or the
@@ -177,6 +198,10 @@ export async function main(argv: string[]): Promise<number> {
       promote: { type: "string" },
       keep: { type: "string" },
       json: { type: "boolean" },
+      format: { type: "string" },
+      out: { type: "string" },
+      precision: { type: "string" },
+      python: { type: "string" },
     },
     HELP,
     { allowPositionals: true },
@@ -189,6 +214,22 @@ export async function main(argv: string[]): Promise<number> {
   }
   const [cmd, ...args] = positionals as [string, ...string[]];
   try {
+    if (cmd === "export") {
+      if (args.length > 1) throw new UsageError("export: at most one MODEL (see --help)");
+      const r = await exportModel(args[0], {
+        format: values.format,
+        out: values.out,
+        precision: values.precision,
+        python: values.python,
+      });
+      console.log(
+        values.json
+          ? JSON.stringify(r, null, 2)
+          : `wrote ${r.out} (${r.format}, ${r.bytes} bytes, ` +
+            `${r.trees} trees, ${r.nodes} nodes, classes ${r.classes.join(", ")})`,
+      );
+      return 0;
+    }
     const registry = await openRegistry(storeLocation(values.store), { createContainer: true });
     const { result, text } = await run(registry, cmd, args, values);
     console.log(values.json ? JSON.stringify(result, null, 2) : text);

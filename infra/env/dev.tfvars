@@ -1,7 +1,6 @@
 # Development: the seed's B1 plan, locally redundant storage, a vault open to the shared GitLab
 # runners (RBAC still decides who reads), cheaper alert evaluation.
 environment              = "dev"
-location                 = "westeurope"
 service_plan_sku         = "B1"
 worker_count             = 1
 storage_replication_type = "LRS"

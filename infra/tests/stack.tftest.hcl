@@ -13,10 +13,15 @@ mock_provider "azurerm" {
     }
   }
 
-  # Computed IDs in the shapes the provider validates.
-  mock_resource "azurerm_resource_group" {
-    defaults = { id = "/subscriptions/00000000-0000-0000-0000-00000000000c/resourceGroups/rg-mock" }
+  # The environment's resource group, made by infra/bootstrap before the stack.
+  mock_data "azurerm_resource_group" {
+    defaults = {
+      id       = "/subscriptions/00000000-0000-0000-0000-00000000000c/resourceGroups/rg-mock"
+      location = "westeurope"
+    }
   }
+
+  # Computed IDs in the shapes the provider validates.
 
   mock_resource "azurerm_storage_account" {
     defaults = {
@@ -70,6 +75,22 @@ mock_provider "azurerm" {
     defaults = { id = "/subscriptions/00000000-0000-0000-0000-00000000000c/providers/Microsoft.Authorization/roleAssignments/00000000-0000-0000-0000-0000000000e1" }
   }
 
+  mock_resource "azurerm_private_endpoint" {
+    defaults = { id = "/subscriptions/00000000-0000-0000-0000-00000000000c/resourceGroups/rg-mock/providers/Microsoft.Network/privateEndpoints/pe-mock" }
+  }
+
+  mock_resource "azurerm_function_app_flex_consumption" {
+    defaults = {
+      id                                = "/subscriptions/00000000-0000-0000-0000-00000000000c/resourceGroups/rg-mock/providers/Microsoft.Web/sites/func-mock"
+      default_hostname                  = "func-mock.azurewebsites.net"
+      possible_outbound_ip_address_list = ["203.0.113.20"]
+      identity = {
+        principal_id = "00000000-0000-0000-0000-0000000000f2"
+        tenant_id    = "00000000-0000-0000-0000-00000000000a"
+      }
+    }
+  }
+
   # A function app with an IPv6 address among its outbound ones: vault rules take IPv4 only.
   mock_resource "azurerm_linux_function_app" {
     defaults = {
@@ -82,6 +103,15 @@ mock_provider "azurerm" {
       }
     }
   }
+}
+
+# The waits for role propagation, without waiting: the assertions read their settings.
+mock_provider "time" {}
+
+# What the pipeline passes for a vault that denies by default (prod): the deploying runner's
+# egress address. Runs that test the check without it set it back to [].
+variables {
+  deploy_runner_ip_ranges = ["198.51.100.7"]
 }
 
 run "stack" {
@@ -188,6 +218,137 @@ run "stack" {
     condition     = var.environment != "prod" || (var.key_vault_network_acls.default_action == "Deny" && contains(["GRS", "RAGRS", "GZRS", "RAGZRS"], var.storage_replication_type))
     error_message = "prod keeps the vault closed by default and the model store geo-redundant"
   }
+
+  # Item 3 (issue 13): role assignments made in this apply are waited for before use.
+  assert {
+    condition = (
+      time_sleep.deployer_rbac_propagation.create_duration == var.rbac_propagation_wait &&
+      time_sleep.deployer_rbac_propagation.triggers["secrets_officer"] == azurerm_role_assignment.deployer_secrets_officer.id &&
+      length(split(",", time_sleep.deployer_rbac_propagation.triggers["blob_writers"])) == 2
+    )
+    error_message = "the apply waits for the deployer's Secrets Officer and Blob Data Contributor assignments, and waits again when one is replaced"
+  }
+
+  assert {
+    condition = (
+      time_sleep.function_rbac_propagation.create_duration == var.rbac_propagation_wait &&
+      length(split(",", time_sleep.function_rbac_propagation.triggers["assignments"])) == 6
+    )
+    error_message = "the apply waits for the function's six role assignments (two containers, two host storage roles, the secret, telemetry)"
+  }
+
+  # Item 4 (issue 13): the stack reads its resource group and never deletes it.
+  assert {
+    condition     = output.resource_group_name == "rg-${var.name_prefix}-${var.environment}" && data.azurerm_resource_group.this.name == output.resource_group_name
+    error_message = "the stack lives in the bootstrap's group rg-<prefix>-<env>, read, not managed"
+  }
+
+  assert {
+    condition     = output.function_hosting.mode == "run_from_package" && output.function_hosting.deployment_container_url == null
+    error_message = "dedicated plans run from a package URL"
+  }
+}
+
+run "prod_vault_unreachable_from_the_runner_fails_the_plan" {
+  command = plan
+
+  variables {
+    key_vault_network_acls     = { default_action = "Deny" }
+    deploy_runner_ip_ranges    = []
+    key_vault_private_endpoint = null
+  }
+
+  expect_failures = [var.key_vault_network_acls]
+}
+
+run "runner_egress_addresses_open_the_vault_to_the_runner" {
+  command = apply
+
+  variables {
+    key_vault_network_acls  = { default_action = "Deny" }
+    deploy_runner_ip_ranges = ["198.51.100.7", "192.0.2.0/28"]
+  }
+
+  assert {
+    condition = (
+      module.key_vault.network_acls.default_action == "Deny" &&
+      contains(module.key_vault.network_acls.ip_rules, "198.51.100.7") &&
+      contains(module.key_vault.network_acls.ip_rules, "192.0.2.0/28") &&
+      !contains(module.key_vault.network_acls.ip_rules, "2001:db8::1")
+    )
+    error_message = "the runner's egress addresses join the app's IPv4 addresses in the vault's ip_rules"
+  }
+
+  assert {
+    condition     = module.key_vault.private_endpoint_id == null
+    error_message = "no private endpoint unless asked"
+  }
+}
+
+run "a_private_endpoint_opens_the_vault_to_the_runner_without_addresses" {
+  command = apply
+
+  variables {
+    key_vault_network_acls  = { default_action = "Deny" }
+    deploy_runner_ip_ranges = []
+    key_vault_private_endpoint = {
+      subnet_id            = "/subscriptions/00000000-0000-0000-0000-00000000000c/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-ci/subnets/runners"
+      private_dns_zone_ids = ["/subscriptions/00000000-0000-0000-0000-00000000000c/resourceGroups/rg-net/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net"]
+    }
+  }
+
+  assert {
+    condition     = module.key_vault.private_endpoint_id != null && module.key_vault.network_acls.default_action == "Deny"
+    error_message = "the vault gets a private endpoint in the given subnet and stays closed to the internet"
+  }
+}
+
+run "an_explicit_deployer_decides_the_deployers_grants_whoever_plans" {
+  command = plan
+
+  variables {
+    deployer_object_id = "11111111-2222-3333-4444-555555555555"
+  }
+
+  assert {
+    condition = (
+      alltrue([for ra in azurerm_role_assignment.deployer_artifacts_contributor : ra.principal_id == var.deployer_object_id]) &&
+      azurerm_role_assignment.deployer_secrets_officer.principal_id == var.deployer_object_id
+    )
+    error_message = "with deployer_object_id set, the plan identity (the mocked caller ...0b) does not become the deployer"
+  }
+}
+
+run "flex_consumption_runs_the_custom_handler_from_its_deployment_container" {
+  command = apply
+
+  variables {
+    service_plan_sku = "FC1"
+    worker_count     = 10
+  }
+
+  assert {
+    condition = (
+      output.function_hosting.mode == "one_deploy" &&
+      output.function_hosting.deployment_container_url == "https://${module.host_storage.name}.blob.core.windows.net/app-package" &&
+      toset(keys(module.host_storage.container_urls)) == toset(["app-package"])
+    )
+    error_message = "FC1 deploys into an app-package container of the host's own account"
+  }
+
+  assert {
+    condition = (
+      !contains(keys(module.function_app.app_settings), "WEBSITE_RUN_FROM_PACKAGE") &&
+      module.function_app.app_settings["AzureWebJobsStorage__accountName"] == module.host_storage.name &&
+      module.function_app.app_settings["FLUXOPS_STORE"] == output.model_store_url
+    )
+    error_message = "FC1 has no run-from-package URL, reaches host storage by identity, and keeps the FluxOps settings"
+  }
+
+  assert {
+    condition     = module.function_app.principal_id == "00000000-0000-0000-0000-0000000000f2" && azurerm_role_assignment.function_signing_secret_user.principal_id == module.function_app.principal_id
+    error_message = "the Flex app's identity gets the function's roles"
+  }
 }
 
 run "storage_is_private_and_recoverable" {
@@ -272,11 +433,42 @@ run "key_vault_is_rbac_only_and_purge_protected" {
 
   assert {
     condition = (
-      length(random_password.signing_key.result) == 64 &&
       azurerm_key_vault_secret.signing_key.expiration_date == "2027-11-30T00:00:00Z" &&
       azurerm_key_vault_secret.signing_key.content_type != null
     )
-    error_message = "the signing key is 64 generated characters, with an expiry and a content type"
+    error_message = "the signing key has an expiry and a content type"
+  }
+
+  # Item 10 (issue 13): the key is written through the write-only value_wo; the state keeps
+  # neither value nor value_wo, only the version that triggers a rotation.
+  assert {
+    condition = (
+      azurerm_key_vault_secret.signing_key.value == null &&
+      azurerm_key_vault_secret.signing_key.value_wo == null &&
+      azurerm_key_vault_secret.signing_key.value_wo_version == 1
+    )
+    error_message = "the signing key's value is not in the state: value and value_wo are null, value_wo_version is 1"
+  }
+}
+
+run "bumping_the_key_version_rotates_the_secret_in_place" {
+  command = plan
+
+  module {
+    source = "./modules/key_vault"
+  }
+
+  variables {
+    name                = "kv-fluxops-dev-abc123"
+    resource_group_name = "rg-fluxops-dev"
+    location            = "westeurope"
+    tenant_id           = "00000000-0000-0000-0000-00000000000a"
+    signing_key         = { expiration_date = "2027-11-30T00:00:00Z", version = 2 }
+  }
+
+  assert {
+    condition     = azurerm_key_vault_secret.signing_key.value_wo_version == 2 && azurerm_key_vault_secret.signing_key.value == null
+    error_message = "signing_key.version is the secret's value_wo_version: bumping it writes a new version"
   }
 }
 
@@ -304,35 +496,35 @@ run "function_app_is_locked_down" {
 
   assert {
     condition = (
-      azurerm_linux_function_app.this.site_config[0].application_stack[0].use_custom_runtime &&
-      azurerm_linux_function_app.this.identity[0].type == "SystemAssigned" &&
-      azurerm_linux_function_app.this.storage_uses_managed_identity
+      azurerm_linux_function_app.this[0].site_config[0].application_stack[0].use_custom_runtime &&
+      azurerm_linux_function_app.this[0].identity[0].type == "SystemAssigned" &&
+      azurerm_linux_function_app.this[0].storage_uses_managed_identity
     )
     error_message = "custom handler runtime, system-assigned identity, host storage through that identity"
   }
 
   assert {
     condition = (
-      azurerm_linux_function_app.this.https_only &&
-      azurerm_linux_function_app.this.site_config[0].minimum_tls_version == "1.2" &&
-      azurerm_linux_function_app.this.site_config[0].scm_minimum_tls_version == "1.2" &&
-      azurerm_linux_function_app.this.site_config[0].ftps_state == "Disabled" &&
-      !azurerm_linux_function_app.this.ftp_publish_basic_authentication_enabled &&
-      !azurerm_linux_function_app.this.webdeploy_publish_basic_authentication_enabled
+      azurerm_linux_function_app.this[0].https_only &&
+      azurerm_linux_function_app.this[0].site_config[0].minimum_tls_version == "1.2" &&
+      azurerm_linux_function_app.this[0].site_config[0].scm_minimum_tls_version == "1.2" &&
+      azurerm_linux_function_app.this[0].site_config[0].ftps_state == "Disabled" &&
+      !azurerm_linux_function_app.this[0].ftp_publish_basic_authentication_enabled &&
+      !azurerm_linux_function_app.this[0].webdeploy_publish_basic_authentication_enabled
     )
     error_message = "HTTPS only, TLS 1.2, no FTP, no basic-auth publishing"
   }
 
   assert {
     condition = (
-      azurerm_linux_function_app.this.site_config[0].health_check_path == "/api/health" &&
-      azurerm_linux_function_app.this.site_config[0].always_on
+      azurerm_linux_function_app.this[0].site_config[0].health_check_path == "/api/health" &&
+      azurerm_linux_function_app.this[0].site_config[0].always_on
     )
     error_message = "health check on /api/health; Always On on a dedicated plan"
   }
 }
 
-run "consumption_plan_has_no_always_on" {
+run "flex_consumption_has_no_plan_instances_and_no_run_from_package" {
   command = plan
 
   module {
@@ -344,16 +536,69 @@ run "consumption_plan_has_no_always_on" {
     plan_name                              = "asp-fluxops-dev-abc123"
     resource_group_name                    = "rg-fluxops-dev"
     location                               = "westeurope"
-    sku_name                               = "Y1"
+    sku_name                               = "FC1"
+    worker_count                           = 20
+    host_storage_account_name              = "stfluxopsdevhabc123"
+    package_url                            = "https://stfluxopsdevabc123.blob.core.windows.net/deployments/function/fluxops-function.zip"
+    flex_deployment_container_url          = "https://stfluxopsdevhabc123.blob.core.windows.net/app-package"
+    application_insights_connection_string = "InstrumentationKey=00000000-0000-0000-0000-0000000000aa"
+  }
+
+  assert {
+    condition     = azurerm_service_plan.this.sku_name == "FC1" && coalesce(azurerm_service_plan.this.worker_count, 0) == 0 && length(azurerm_linux_function_app.this) == 0
+    error_message = "FC1: a Flex Consumption plan without instances of its own, and no classic function app"
+  }
+
+  assert {
+    condition = (
+      azurerm_function_app_flex_consumption.this[0].runtime_name == "custom" &&
+      azurerm_function_app_flex_consumption.this[0].storage_authentication_type == "SystemAssignedIdentity" &&
+      azurerm_function_app_flex_consumption.this[0].storage_container_endpoint == "https://stfluxopsdevhabc123.blob.core.windows.net/app-package" &&
+      azurerm_function_app_flex_consumption.this[0].maximum_instance_count == 20 &&
+      azurerm_function_app_flex_consumption.this[0].identity[0].type == "SystemAssigned"
+    )
+    error_message = "FC1: custom handler runtime, code from the deployment container through the app's identity, scale-out cap from worker_count"
+  }
+
+  assert {
+    condition = (
+      azurerm_function_app_flex_consumption.this[0].https_only &&
+      azurerm_function_app_flex_consumption.this[0].site_config[0].minimum_tls_version == "1.2" &&
+      !azurerm_function_app_flex_consumption.this[0].webdeploy_publish_basic_authentication_enabled &&
+      azurerm_function_app_flex_consumption.this[0].site_config[0].health_check_path == "/api/health"
+    )
+    error_message = "FC1: HTTPS only, TLS 1.2, no basic-auth publishing, the health check"
+  }
+
+  assert {
+    condition = (
+      !contains(keys(azurerm_function_app_flex_consumption.this[0].app_settings), "WEBSITE_RUN_FROM_PACKAGE") &&
+      !contains(keys(azurerm_function_app_flex_consumption.this[0].app_settings), "FUNCTIONS_WORKER_RUNTIME") &&
+      azurerm_function_app_flex_consumption.this[0].app_settings["AzureWebJobsStorage__accountName"] == "stfluxopsdevhabc123"
+    )
+    error_message = "FC1: no run-from-package or worker-runtime settings (Flex rejects them), host storage by identity"
+  }
+}
+
+run "flex_consumption_needs_a_deployment_container" {
+  command = plan
+
+  module {
+    source = "./modules/function_app"
+  }
+
+  variables {
+    name                                   = "func-fluxops-dev-abc123"
+    plan_name                              = "asp-fluxops-dev-abc123"
+    resource_group_name                    = "rg-fluxops-dev"
+    location                               = "westeurope"
+    sku_name                               = "FC1"
     host_storage_account_name              = "stfluxopsdevhabc123"
     package_url                            = "https://stfluxopsdevabc123.blob.core.windows.net/deployments/function/fluxops-function.zip"
     application_insights_connection_string = "InstrumentationKey=00000000-0000-0000-0000-0000000000aa"
   }
 
-  assert {
-    condition     = !azurerm_linux_function_app.this.site_config[0].always_on && azurerm_service_plan.this.sku_name == "Y1"
-    error_message = "Y1 scales by itself: no Always On"
-  }
+  expect_failures = [var.flex_deployment_container_url]
 }
 
 run "alerts_watch_error_rate_and_p95" {
@@ -491,6 +736,24 @@ run "rejects_an_unknown_plan_sku" {
   command = plan
   variables { service_plan_sku = "S1" }
   expect_failures = [var.service_plan_sku]
+}
+
+run "rejects_linux_consumption_y1_which_retires" {
+  command = plan
+  variables { service_plan_sku = "Y1" }
+  expect_failures = [var.service_plan_sku]
+}
+
+run "rejects_a_malformed_runner_address" {
+  command = plan
+  variables { deploy_runner_ip_ranges = ["runner.example.com"] }
+  expect_failures = [var.deploy_runner_ip_ranges]
+}
+
+run "rejects_a_propagation_wait_without_a_unit" {
+  command = plan
+  variables { rbac_propagation_wait = "90" }
+  expect_failures = [var.rbac_propagation_wait]
 }
 
 run "rejects_an_unknown_environment" {

@@ -1,25 +1,48 @@
 /**
- * Reading CSV files into datasets and feature tables, streamed through csv-parse so a file is
- * never held in memory whole: a first pass counts the lines, so the values go straight into a
- * typed array of the right size, stored once (no doubling, no final copy). Errors are
- * {@linkcode DataError}s naming file, line and column.
+ * Reading CSV files into datasets and feature tables. Files are streamed in 1 MiB reads through
+ * a byte-level reader (csv_bytes.ts) that reads plain numeric rows without making a string per
+ * cell and every other row with the full RFC 4180 rules; a first pass counts the lines, so the
+ * values go straight into a typed array of the right size, stored once (no doubling, no final
+ * copy). Text (`parseDataset`, `parseFeatureTable`) goes through csv-parse, the reference the
+ * byte reader is tested against. Errors are {@linkcode DataError}s naming file, line and column.
  * @module
  */
 
 import { CsvError, parse as parseStream } from "csv-parse/stream";
 import type { InfoRecord, Options } from "csv-parse/stream";
 import { parse as parseSync } from "csv-parse/sync";
-import { DataError, InvalidInput } from "../errors.ts";
+import { DataError, InvalidInput, WorkerFailed } from "../errors.ts";
+import { ChunkedInput } from "./chunked_input.ts";
+import type { FromCsvWorker, ToCsvWorker } from "./csv_worker.ts";
+import {
+  CSV_PROBLEMS,
+  CsvRecordReader,
+  LabelDictionary,
+  lastRecordEnd,
+  list,
+  malformedError,
+  quote,
+  RowBlock,
+  type RowLayout,
+  shiftLine,
+  storeFields,
+} from "./csv_bytes.ts";
 import type { Dataset, Label } from "./dataset.ts";
 
 /** Options of {@linkcode readDataset}. */
 export interface ReadDatasetOptions {
   /** Name of the class-label column. Default: the last column. */
   target?: string;
+  /**
+   * Web Workers reading a file over 16 MiB, chunks of it each; 0 reads on the calling thread.
+   * The result is the same either way. Each worker is a V8 heap of its own (tens of MB), so the
+   * default is 0: the calling thread, in the least memory. (Files only, not text.)
+   */
+  workers?: number;
 }
 
 /** Options of {@linkcode parseDataset}. */
-export interface ParseDatasetOptions extends ReadDatasetOptions {
+export interface ParseDatasetOptions extends Omit<ReadDatasetOptions, "workers"> {
   /** Name of the input in error messages. Default `<input>`. */
   source?: string;
 }
@@ -30,10 +53,12 @@ export interface ReadFeatureTableOptions {
   features: readonly string[];
   /** The model's target column: allowed in the file, and returned when present. */
   target?: string;
+  /** As {@linkcode ReadDatasetOptions.workers}. */
+  workers?: number;
 }
 
 /** Options of {@linkcode parseFeatureTable}. */
-export interface ParseFeatureTableOptions extends ReadFeatureTableOptions {
+export interface ParseFeatureTableOptions extends Omit<ReadFeatureTableOptions, "workers"> {
   /** Name of the input in error messages. Default `<input>`. */
   source?: string;
 }
@@ -50,17 +75,23 @@ export interface FeatureTable {
   readonly targetValues?: Label[] | undefined;
 }
 
-/** Receives each record (the header first) with the line it starts on. */
+/**
+ * What a reader makes of a file: the layout of its rows once the header is known, then the
+ * result from the rows read.
+ */
 interface Collector<R> {
   /** Called before any record with an upper bound on the number of records, when known. */
   expect(records: number): void;
-  record(fields: string[], line: number): void;
-  finish(): R;
+  /** Checks the header and says how records become rows. */
+  header(names: string[], line: number): RowLayout;
+  /** Storage for the rows, sized by `expect`. */
+  block(): RowBlock;
+  finish(block: RowBlock, labels: LabelDictionary): R;
 }
 
 /**
- * csv-parse options of both the streaming and the string path. Ragged rows are let through to
- * be reported by the collectors, whose messages say more than csv-parse's; blank lines are skipped.
+ * csv-parse options of the string path. Ragged rows are let through to be reported by the
+ * collectors, whose messages say more than csv-parse's; blank lines are skipped.
  */
 const CSV_OPTIONS = {
   bom: true,
@@ -70,18 +101,13 @@ const CSV_OPTIONS = {
   skip_empty_lines: true,
 } as const satisfies Options;
 
-/** Plainer words for the csv-parse errors the options above leave possible. */
-const CSV_PROBLEMS: Partial<Record<string, string>> = {
-  CSV_QUOTE_NOT_CLOSED: "a quoted field is not closed by the end of the file",
-  CSV_INVALID_CLOSING_QUOTE:
-    'text follows a closing quote (inside a quoted field, write a quote as "")',
-  INVALID_OPENING_QUOTE:
-    'a quote inside an unquoted field (quote the whole field and write inner quotes as "")',
-};
-
 const INTEGER = /^[+-]?\d+$/;
-const MAX_LISTED = 20;
-const MAX_SHOWN = 40;
+/** Bytes read from a file at a time on the calling thread. */
+const READ_BYTES = 1 << 20;
+/** Bytes per chunk sent to a worker. */
+const CHUNK_BYTES = 4 << 20;
+/** Files larger than this are read on workers (when there are any). */
+const PARALLEL_BYTES = 16 << 20;
 
 /**
  * Reads a CSV file with a header row into a dataset: the target column (by name, default the
@@ -103,9 +129,9 @@ const MAX_SHOWN = 40;
  */
 export async function readDataset(
   path: string,
-  { target }: ReadDatasetOptions = {},
+  { target, workers }: ReadDatasetOptions = {},
 ): Promise<Dataset> {
-  return await readFile(path, new DatasetCollector(path, target));
+  return await readFile(path, new DatasetCollector(path, target), workers);
 }
 
 /** Parses CSV text like {@linkcode readDataset} does a file (for tests and small inputs). */
@@ -135,9 +161,9 @@ export function parseDataset(
  */
 export async function readFeatureTable(
   path: string,
-  { features, target }: ReadFeatureTableOptions,
+  { features, target, workers }: ReadFeatureTableOptions,
 ): Promise<FeatureTable> {
-  return await readFile(path, new FeatureTableCollector(path, features, target));
+  return await readFile(path, new FeatureTableCollector(path, features, target), workers);
 }
 
 /** Parses CSV text like {@linkcode readFeatureTable} does a file. */
@@ -148,7 +174,11 @@ export function parseFeatureTable(
   return parseText(text, source, new FeatureTableCollector(source, features, target));
 }
 
-async function readFile<R>(path: string, collector: Collector<R>): Promise<R> {
+async function readFile<R>(
+  path: string,
+  collector: Collector<R>,
+  workers = 0,
+): Promise<R> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
@@ -156,23 +186,192 @@ async function readFile<R>(path: string, collector: Collector<R>): Promise<R> {
     const why = err instanceof Deno.errors.NotFound ? "not found" : message(err);
     throw new DataError(`cannot read ${path}: ${why}`, { cause: err });
   }
-  // csv-parse works on bytes and decodes UTF-8 itself, so chunks go to it undecoded. Records go
-  // to the collector as they are parsed; nothing comes out of the stream but its end or error.
-  const feeder = new RecordFeeder(collector);
-  const parser = parseStream({ ...CSV_OPTIONS, on_record: feeder.onRecord });
   try {
-    if ((await file.stat()).isFile) collector.expect(await countLines(file));
-    for await (const _ of file.readable.pipeThrough(parser)) { /* nothing is emitted */ }
+    const stat = await file.stat();
+    if (stat.isFile) collector.expect(await countLines(file));
+    const parallel = stat.isFile && stat.size > PARALLEL_BYTES ? Math.floor(workers) : 0;
+    return await readRecords(path, file, collector, parallel);
   } catch (err) {
-    throw feeder.error(path, err);
+    if (err instanceof DataError) throw err;
+    throw new DataError(`cannot read ${path}: ${message(err)}`, { cause: err });
   } finally {
     try {
       file.close();
     } catch {
-      // The stream closed it.
+      // Already closed by a stream.
     }
   }
-  return collector.finish();
+}
+
+/**
+ * Reads the records of an open file with the byte-level reader, in bounded memory: on the
+ * calling thread, or with `workers` Web Workers each reading chunks of whole records.
+ */
+async function readRecords<R>(
+  path: string,
+  file: Deno.FsFile,
+  collector: Collector<R>,
+  workers: number,
+): Promise<R> {
+  const input = new ChunkedInput(file, workers > 0 ? CHUNK_BYTES : READ_BYTES, path);
+  input.fill();
+  const { buf } = input;
+  if (buf[0] === 0xff && buf[1] === 0xfe && input.end >= 2) {
+    // A UTF-16LE byte-order mark: csv-parse decodes such files; the byte reader reads UTF-8.
+    await file.seek(0, Deno.SeekMode.Start);
+    return await readUtf16(path, file, collector);
+  }
+  const reader = new CsvRecordReader(path);
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) reader.pos = 3;
+  let names = reader.readHeader(input.buf, input.end, input.final);
+  while (names === undefined) {
+    reader.pos = input.more(reader.pos);
+    names = reader.readHeader(input.buf, input.end, input.final);
+  }
+  const dict = new LabelDictionary();
+  if (names === null) return collector.finish(emptyBlock(), dict);
+  const layout = collector.header(names, reader.recordLine);
+  reader.layout = layout;
+  const block = collector.block();
+  if (workers > 0) {
+    await readChunksOnWorkers(input, reader, layout, block, dict, workers);
+    return collector.finish(block, dict);
+  }
+  for (;;) {
+    reader.readRows(input.buf, input.end, input.final, block, dict);
+    if (input.final) break;
+    reader.pos = input.more(reader.pos);
+  }
+  return collector.finish(block, dict);
+}
+
+/** A chunk's row error, its line counted from the chunk's start. */
+class ChunkError extends Error {}
+
+/** What a chunk read on a worker gives: its rows, or the error it failed with. */
+type ChunkRows = Extract<FromCsvWorker, { kind: "rows" }> | { readonly error: Error };
+
+/**
+ * Cuts the rest of the input into chunks of whole records, reads them on `workers` workers,
+ * and appends their rows to `block` in file order; the first error in file order is thrown.
+ */
+async function readChunksOnWorkers(
+  input: ChunkedInput,
+  reader: CsvRecordReader,
+  layout: RowLayout,
+  block: RowBlock,
+  dict: LabelDictionary,
+  workers: number,
+): Promise<void> {
+  const url = new URL("./csv_worker.ts", import.meta.url);
+  const pool: Worker[] = [];
+  const pending: Map<number, (result: ChunkRows) => void>[] = [];
+  try {
+    for (let w = 0; w < workers; w++) {
+      let worker: Worker;
+      try {
+        worker = new Worker(url, { type: "module", name: `fluxops-csv-${w}` });
+      } catch (err) {
+        throw new WorkerFailed(`cannot start CSV worker ${w}: ${message(err)}`, { cause: err });
+      }
+      const waiting = new Map<number, (result: ChunkRows) => void>();
+      pool.push(worker);
+      pending.push(waiting);
+      worker.onmessage = ({ data }: MessageEvent<FromCsvWorker>) => {
+        const resolve = waiting.get(data.seq);
+        if (!resolve) return;
+        waiting.delete(data.seq);
+        if (data.kind === "rows") resolve(data);
+        else {
+          resolve({
+            error: data.code === "data_error"
+              ? new ChunkError(data.message)
+              : new WorkerFailed(`CSV worker failed: ${data.name}: ${data.message}`),
+          });
+        }
+      };
+      const failAll = (why: string) => {
+        for (const resolve of waiting.values()) {
+          resolve({ error: new WorkerFailed(`CSV worker ${w} failed: ${why}`) });
+        }
+        waiting.clear();
+      };
+      worker.onerror = (event: ErrorEvent) => {
+        event.preventDefault();
+        failAll(event.message);
+      };
+      worker.onmessageerror = () => failAll("it sent a message that could not be read");
+      const setup: ToCsvWorker = { kind: "layout", layout };
+      worker.postMessage(setup);
+    }
+    const send = (seq: number, bytes: Uint8Array) => {
+      let best = 0;
+      for (let w = 1; w < pool.length; w++) {
+        if (pending[w]!.size < pending[best]!.size) best = w;
+      }
+      return new Promise<ChunkRows>((resolve) => {
+        pending[best]!.set(seq, resolve);
+        const message: ToCsvWorker = { kind: "chunk", seq, bytes };
+        pool[best]!.postMessage(message, [bytes.buffer as ArrayBuffer]);
+      });
+    };
+    const p = block.nFeatures;
+    const queue: Promise<ChunkRows>[] = [];
+    let line = reader.line;
+    const append = async () => {
+      const result = await queue.shift()!;
+      if ("error" in result) {
+        const { error } = result;
+        // The chunk's first line is the file's line `line`.
+        if (error instanceof ChunkError) {
+          throw new DataError(shiftLine(error.message, reader.source, line - 1));
+        }
+        throw error;
+      }
+      const { rows, x, labels, names } = result;
+      line += result.lines;
+      while ((block.rows + rows) * p > block.x.length) block.grow();
+      block.x.set(x.subarray(0, rows * p), block.rows * p);
+      if (block.hasLabels) {
+        while (block.rows + rows > block.labels.length) block.grow();
+        const ids = Int32Array.from(names, (name) => dict.idOf(name));
+        for (let r = 0; r < rows; r++) block.labels[block.rows + r] = ids[labels[r]!]!;
+      }
+      block.rows += rows;
+    };
+    let pos = reader.pos;
+    let seq = 0;
+    for (;;) {
+      const cut = input.final ? input.end : lastRecordEnd(input.buf, pos, input.end);
+      if (cut > pos) {
+        queue.push(send(seq++, input.buf.slice(pos, cut)));
+        pos = cut;
+        while (queue.length >= 2 * workers) await append();
+      }
+      if (input.final) break;
+      pos = input.more(pos);
+    }
+    while (queue.length > 0) await append();
+  } finally {
+    for (const worker of pool) worker.terminate();
+  }
+}
+
+function emptyBlock(): RowBlock {
+  return new RowBlock(1, 1, false);
+}
+
+/** Reads a UTF-16LE file through csv-parse, as the reader always has. */
+async function readUtf16<R>(path: string, file: Deno.FsFile, collector: Collector<R>) {
+  const sink = new FieldSink(collector);
+  const feeder = new RecordFeeder(sink);
+  const parser = parseStream({ ...CSV_OPTIONS, on_record: feeder.onRecord });
+  try {
+    for await (const _ of file.readable.pipeThrough(parser)) { /* nothing is emitted */ }
+  } catch (err) {
+    throw feeder.error(path, err);
+  }
+  return sink.finish();
 }
 
 /**
@@ -183,7 +382,7 @@ async function countLines(file: Deno.FsFile): Promise<number> {
   const buf = new Uint8Array(1 << 20);
   let lines = 1;
   let lastWasCr = false;
-  for (let n = await file.read(buf); n !== null; n = await file.read(buf)) {
+  for (let n = file.readSync(buf); n !== null; n = file.readSync(buf)) {
     const chunk = buf.subarray(0, n);
     for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lines++;
     for (let i = chunk.indexOf(0x0d); i !== -1; i = chunk.indexOf(0x0d, i + 1)) {
@@ -209,17 +408,40 @@ function countTextLines(text: string): number {
 
 function parseText<R>(text: string, source: string, collector: Collector<R>): R {
   collector.expect(countTextLines(text));
-  const feeder = new RecordFeeder(collector);
+  const sink = new FieldSink(collector);
+  const feeder = new RecordFeeder(sink);
   try {
     parseSync(text, { ...CSV_OPTIONS, on_record: feeder.onRecord });
   } catch (err) {
     throw feeder.error(source, err);
   }
-  return collector.finish();
+  return sink.finish();
+}
+
+/** Takes csv-parse's records (the header first) to a collector, row by row. */
+class FieldSink<R> {
+  #layout: RowLayout | undefined;
+  #block = emptyBlock();
+  readonly #dict = new LabelDictionary();
+
+  constructor(readonly collector: Collector<R>) {}
+
+  record(fields: string[], line: number): void {
+    if (this.#layout === undefined) {
+      this.#layout = this.collector.header(fields, line);
+      this.#block = this.collector.block();
+      return;
+    }
+    storeFields(this.#layout, fields, line, this.#block, this.#dict);
+  }
+
+  finish(): R {
+    return this.collector.finish(this.#block, this.#dict);
+  }
 }
 
 /**
- * Hands each record to the collector with the line it starts on, and drops it so csv-parse
+ * Hands each record to the sink with the line it starts on, and drops it so csv-parse
  * buffers nothing. csv-parse reports the line a record ends on and counts a CRLF inside a
  * quoted field as two lines; records that span lines are rare, so only they are examined.
  */
@@ -230,7 +452,7 @@ class RecordFeeder<R> {
   #lastEmpty = 0;
   #header: string[] | undefined;
 
-  constructor(readonly collector: Collector<R>) {}
+  constructor(readonly sink: FieldSink<R>) {}
 
   readonly onRecord = (record: string[], info: InfoRecord): null => {
     const spanned = info.lines - this.#lastLines - (info.empty_lines - this.#lastEmpty);
@@ -245,7 +467,7 @@ class RecordFeeder<R> {
       }
     }
     this.#header ??= record;
-    this.collector.record(record, info.lines - this.drift - breaks);
+    this.sink.record(record, info.lines - this.drift - breaks);
     return null;
   };
 
@@ -263,14 +485,11 @@ class RecordFeeder<R> {
       : 0;
     const line = this.#lastLines - this.drift + 1 + skipped;
     const c = context.column;
-    const name = typeof c === "number" ? this.#header?.[c] : undefined;
-    const column = typeof c !== "number"
-      ? ""
-      : name === undefined
-      ? ` column ${c + 1}:`
-      : ` column ${quote(name)} (${c + 1}):`;
     const problem = CSV_PROBLEMS[err.code] ?? err.message;
-    return new DataError(`${source}:${line}:${column} malformed CSV: ${problem}`, { cause: err });
+    if (typeof c !== "number") {
+      return new DataError(`${source}:${line}: malformed CSV: ${problem}`, { cause: err });
+    }
+    return malformedError(source, line, c, this.#header, problem);
   }
 }
 
@@ -282,45 +501,6 @@ function count(text: string, part: string): number {
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function quote(text: string): string {
-  const shown = text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}...` : text;
-  return JSON.stringify(shown);
-}
-
-function list(names: readonly string[]): string {
-  const shown = names.slice(0, MAX_LISTED).join(", ");
-  return names.length > MAX_LISTED ? `[${shown}, ... (${names.length} in all)]` : `[${shown}]`;
-}
-
-/**
- * Reads a cell as a finite number: JavaScript number syntax, surrounding spaces allowed; blank
- * cells and hex, octal or binary literals are not numbers. Returns NaN when it is not one.
- */
-function toNumber(cell: string): number {
-  const v = +cell;
-  if (v - v !== 0) return NaN; // NaN or an infinity
-  if (v === 0 && cell.trim() === "") return NaN;
-  const second = cell.charCodeAt(1) | 0x20;
-  if (second === 0x78 || second === 0x6f || second === 0x62) return NaN; // 0x, 0o, 0b
-  return v;
-}
-
-function cellError(
-  source: string,
-  line: number,
-  name: string,
-  column: number,
-  cell: string,
-): DataError {
-  const text = cell.trim();
-  const problem = text === ""
-    ? "expected a number, got an empty cell"
-    : /^[+-]?(Infinity|NaN)$/.test(text)
-    ? `expected a finite number, got ${quote(cell)}`
-    : `expected a number, got ${quote(cell)}`;
-  return new DataError(`${source}:${line}: column ${quote(name)} (${column + 1}): ${problem}`);
 }
 
 /** Checks a header row: at least one column, no empty and no duplicate names. */
@@ -342,16 +522,8 @@ function checkHeader(source: string, names: readonly string[], line: number): vo
   });
 }
 
-function checkWidth(source: string, fields: readonly string[], width: number, line: number): void {
-  if (fields.length !== width) {
-    throw new DataError(
-      `${source}:${line}: expected ${width} fields (as in the header), ` +
-        `got ${fields.length}`,
-    );
-  }
-}
-
-function emptyError(source: string, header: readonly string[] | undefined): DataError {
+/** The error for a file with no header, or no rows after it. */
+export function emptyError(source: string, header: readonly string[] | undefined): DataError {
   return new DataError(
     header === undefined
       ? `${source}: empty file, expected a header row`
@@ -381,45 +553,11 @@ function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/**
- * A row-major matrix of `width` columns, sized for the expected rows; past them (input whose
- * size was unknown) it doubles its capacity.
- */
-class GrowingMatrix {
-  x: Float64Array;
-  rows = 0;
-  constructor(readonly width: number, expectedRows = 1024) {
-    this.x = new Float64Array(Math.max(1, width) * Math.max(1, expectedRows));
-  }
-  /** Makes room for one more row and returns its offset. */
-  addRow(): number {
-    const offset = this.rows * this.width;
-    if (offset + this.width > this.x.length) {
-      const bigger = new Float64Array(this.x.length * 2);
-      bigger.set(this.x);
-      this.x = bigger;
-    }
-    this.rows++;
-    return offset;
-  }
-  /** The filled part: a view when little is unused (the usual case), else a trimmed copy. */
-  values(): Float64Array {
-    const n = this.rows * this.width;
-    if (n === this.x.length) return this.x;
-    return this.x.length - n <= Math.max(1024, n >> 3) ? this.x.subarray(0, n) : this.x.slice(0, n);
-  }
-}
-
 class DatasetCollector implements Collector<Dataset> {
   #header: string[] | undefined;
   #target = "";
-  #targetCol = -1;
-  #featureCols = new Int32Array(0);
   #featureNames: string[] = [];
-  #matrix = new GrowingMatrix(0);
-  #labelIds = new Map<string, number>();
   #expected = 1024;
-  #rowLabels = new Int32Array(0);
 
   constructor(readonly source: string, readonly targetOption: string | undefined) {}
 
@@ -427,46 +565,7 @@ class DatasetCollector implements Collector<Dataset> {
     this.#expected = Math.max(1, records - 1); // the header is one of them
   }
 
-  record(fields: string[], line: number): void {
-    if (this.#header === undefined) {
-      this.#readHeader(fields, line);
-      return;
-    }
-    const width = this.#header.length;
-    checkWidth(this.source, fields, width, line);
-    const m = this.#matrix;
-    const row = m.rows;
-    const offset = m.addRow();
-    const x = m.x;
-    const cols = this.#featureCols;
-    for (let j = 0; j < cols.length; j++) {
-      const c = cols[j]!;
-      const cell = fields[c]!;
-      const v = toNumber(cell);
-      if (v !== v) throw cellError(this.source, line, this.#header[c]!, c, cell);
-      x[offset + j] = v;
-    }
-    const label = fields[this.#targetCol]!;
-    let id = this.#labelIds.get(label);
-    if (id === undefined) {
-      if (label.trim() === "") {
-        throw new DataError(
-          `${this.source}:${line}: column ${quote(this.#target)} ` +
-            `(${this.#targetCol + 1}): empty class label`,
-        );
-      }
-      id = this.#labelIds.size;
-      this.#labelIds.set(label, id);
-    }
-    if (row === this.#rowLabels.length) {
-      const bigger = new Int32Array(Math.max(1024, row * 2));
-      bigger.set(this.#rowLabels);
-      this.#rowLabels = bigger;
-    }
-    this.#rowLabels[row] = id;
-  }
-
-  #readHeader(names: string[], line: number): void {
+  header(names: string[], line: number): RowLayout {
     checkHeader(this.source, names, line);
     const target = this.targetOption ?? names[names.length - 1]!;
     const targetCol = names.indexOf(target);
@@ -482,19 +581,27 @@ class DatasetCollector implements Collector<Dataset> {
     }
     this.#header = names;
     this.#target = target;
-    this.#targetCol = targetCol;
-    const cols = names.map((_, c) => c).filter((c) => c !== targetCol);
-    this.#featureCols = Int32Array.from(cols);
-    this.#featureNames = cols.map((c) => names[c]!);
-    this.#matrix = new GrowingMatrix(cols.length, this.#expected);
-    this.#rowLabels = new Int32Array(this.#expected);
+    const columns = new Int32Array(names.length);
+    let j = 0;
+    for (let c = 0; c < names.length; c++) columns[c] = c === targetCol ? -1 : j++;
+    this.#featureNames = names.filter((_, c) => c !== targetCol);
+    return {
+      source: this.source,
+      header: names,
+      columns,
+      nFeatures: this.#featureNames.length,
+      labelLast: true,
+    };
   }
 
-  finish(): Dataset {
-    const nRows = this.#matrix.rows;
+  block(): RowBlock {
+    return new RowBlock(this.#featureNames.length, this.#expected, true);
+  }
+
+  finish(block: RowBlock, dict: LabelDictionary): Dataset {
+    const nRows = block.rows;
     if (this.#header === undefined || nRows === 0) throw emptyError(this.source, this.#header);
-    const raw = [...this.#labelIds.keys()];
-    const labels = toLabels(raw);
+    const labels = toLabels(dict.names);
     // Integer labels written differently ("1", "01") are one class.
     const classes = [...new Set(labels)].sort((a, b) =>
       typeof a === "number" && typeof b === "number"
@@ -510,13 +617,14 @@ class DatasetCollector implements Collector<Dataset> {
     const index = new Map<Label, number>(classes.map((c, i) => [c, i]));
     const classOfId = Int32Array.from(labels, (l) => index.get(l)!);
     const y = new Int32Array(nRows);
-    for (let r = 0; r < nRows; r++) y[r] = classOfId[this.#rowLabels[r]!]!;
+    const ids = block.labels;
+    for (let r = 0; r < nRows; r++) y[r] = classOfId[ids[r]!]!;
     return {
       featureNames: this.#featureNames,
       target: this.#target,
       nRows,
       nFeatures: this.#featureNames.length,
-      x: this.#matrix.values(),
+      x: block.values(),
       y,
       classes,
     };
@@ -525,88 +633,92 @@ class DatasetCollector implements Collector<Dataset> {
 
 class FeatureTableCollector implements Collector<FeatureTable> {
   #header: string[] | undefined;
-  /** For each file column, the model feature it holds, or -1 for the target column. */
-  #featureOf = new Int32Array(0);
-  #targetCol = -1;
-  #targets: string[] = [];
-  #matrix: GrowingMatrix;
+  #hasTarget = false;
+  #expected = 1024;
 
   constructor(
     readonly source: string,
     readonly features: readonly string[],
     readonly target: string | undefined,
   ) {
-    if (features.length === 0) throw new InvalidInput("features: expected at least one name");
-    const seen = new Set<string>();
-    for (const f of features) {
-      if (seen.has(f)) throw new InvalidInput(`features: duplicate name ${quote(f)}`);
-      seen.add(f);
-    }
-    if (target !== undefined && seen.has(target)) {
-      throw new InvalidInput(`target ${quote(target)} is also listed in features`);
-    }
-    this.#matrix = new GrowingMatrix(features.length);
+    checkFeatureNames(features, target);
   }
 
   expect(records: number): void {
-    this.#matrix = new GrowingMatrix(this.features.length, Math.max(1, records - 1));
+    this.#expected = Math.max(1, records - 1);
   }
 
-  record(fields: string[], line: number): void {
-    if (this.#header === undefined) {
-      this.#readHeader(fields, line);
-      return;
-    }
-    const header = this.#header;
-    checkWidth(this.source, fields, header.length, line);
-    const m = this.#matrix;
-    const offset = m.addRow();
-    const x = m.x;
-    const featureOf = this.#featureOf;
-    for (let c = 0; c < featureOf.length; c++) {
-      const j = featureOf[c]!;
-      const cell = fields[c]!;
-      if (j === -1) {
-        if (cell.trim() === "") {
-          throw new DataError(
-            `${this.source}:${line}: column ${quote(header[c]!)} (${c + 1}): ` +
-              "empty class label",
-          );
-        }
-        this.#targets.push(cell);
-        continue;
-      }
-      const v = toNumber(cell);
-      if (v !== v) throw cellError(this.source, line, header[c]!, c, cell);
-      x[offset + j] = v;
-    }
-  }
-
-  #readHeader(names: string[], line: number): void {
-    checkHeader(this.source, names, line);
-    const index = new Map(this.features.map((f, j) => [f, j]));
-    const present = new Set(names);
-    const missing = this.features.filter((f) => !present.has(f));
-    const extra = names.filter((n) => !index.has(n) && n !== this.target);
-    if (missing.length > 0 || extra.length > 0) {
-      const parts = [];
-      if (missing.length > 0) parts.push(`missing ${list(missing)}`);
-      if (extra.length > 0) parts.push(`extra ${list(extra)}`);
-      throw new DataError(`${this.source}: columns do not match the model: ${parts.join("; ")}`);
-    }
+  header(names: string[], line: number): RowLayout {
+    const layout = featureTableLayout(this.source, names, line, this.features, this.target);
     this.#header = names;
-    this.#featureOf = Int32Array.from(names, (n) => index.get(n) ?? -1);
-    this.#targetCol = this.target === undefined ? -1 : names.indexOf(this.target);
+    this.#hasTarget = layout.columns.includes(-1);
+    return layout;
   }
 
-  finish(): FeatureTable {
-    const nRows = this.#matrix.rows;
-    if (this.#header === undefined || nRows === 0) throw emptyError(this.source, this.#header);
-    return {
-      x: this.#matrix.values(),
-      nRows,
-      header: this.#header,
-      targetValues: this.#targetCol === -1 ? undefined : toLabels(this.#targets),
-    };
+  block(): RowBlock {
+    return new RowBlock(this.features.length, this.#expected, this.#hasTarget);
   }
+
+  finish(block: RowBlock, dict: LabelDictionary): FeatureTable {
+    const nRows = block.rows;
+    if (this.#header === undefined || nRows === 0) throw emptyError(this.source, this.#header);
+    let targetValues: Label[] | undefined;
+    if (this.#hasTarget) {
+      const ids = block.labels;
+      const names = dict.names;
+      const raw = new Array<string>(nRows);
+      for (let r = 0; r < nRows; r++) raw[r] = names[ids[r]!]!;
+      targetValues = toLabels(raw);
+    }
+    return { x: block.values(), nRows, header: this.#header, targetValues };
+  }
+}
+
+/**
+ * Checks a model's feature list (and target) for a feature table.
+ * @throws {InvalidInput} when `features` is empty, has duplicates or holds the target.
+ */
+export function checkFeatureNames(features: readonly string[], target: string | undefined): void {
+  if (features.length === 0) throw new InvalidInput("features: expected at least one name");
+  const seen = new Set<string>();
+  for (const f of features) {
+    if (seen.has(f)) throw new InvalidInput(`features: duplicate name ${quote(f)}`);
+    seen.add(f);
+  }
+  if (target !== undefined && seen.has(target)) {
+    throw new InvalidInput(`target ${quote(target)} is also listed in features`);
+  }
+}
+
+/**
+ * The layout of a feature table's rows from its header: each column is one of `features` or the
+ * `target`; rows hold the features in the order of `features`.
+ * @throws {DataError} for a bad header, or columns that are not exactly the features (plus the
+ *   optional target), listing the missing and extra ones.
+ */
+export function featureTableLayout(
+  source: string,
+  names: string[],
+  line: number,
+  features: readonly string[],
+  target: string | undefined,
+): RowLayout {
+  checkHeader(source, names, line);
+  const index = new Map(features.map((f, j) => [f, j]));
+  const present = new Set(names);
+  const missing = features.filter((f) => !present.has(f));
+  const extra = names.filter((n) => !index.has(n) && n !== target);
+  if (missing.length > 0 || extra.length > 0) {
+    const parts = [];
+    if (missing.length > 0) parts.push(`missing ${list(missing)}`);
+    if (extra.length > 0) parts.push(`extra ${list(extra)}`);
+    throw new DataError(`${source}: columns do not match the model: ${parts.join("; ")}`);
+  }
+  return {
+    source,
+    header: names,
+    columns: Int32Array.from(names, (n) => index.get(n) ?? -1),
+    nFeatures: features.length,
+    labelLast: false,
+  };
 }

@@ -1,98 +1,274 @@
 /**
- * Drift of a file of recent rows against a model's training data, as `deno task drift` reports
- * it: the figures `GET /api/drift` gives for its window, computed over every row of the file,
- * with each feature's training and recent bin fractions for the HTML report.
+ * Drift of a file of recent rows against a model's training data, as `deno task drift`
+ * reports it: the binned figures `GET /api/drift` gives for its window (PSI, Jensen-Shannon
+ * distance, chi-square p-value), computed over every row of the file; with the training rows
+ * at hand (`--reference`), the two-sample Kolmogorov-Smirnov test and the normalised
+ * Wasserstein distance on the raw values, KS then deciding drift; the data set's verdict;
+ * prediction drift; performance when the rows carry the target; and data quality.
  * @module
  */
 import { join } from "node:path";
-import { readFeatureTable } from "../data/csv.ts";
 import { writeFileAtomic } from "../fs/atomic.ts";
+import { predictProba } from "../forest/predict.ts";
+import { argmaxRows } from "../metrics/argmax.ts";
+import { precisionRecallF1 } from "../metrics/precision_recall_f1.ts";
 import { type LoadedModel, loadModel } from "../model/artifact.ts";
 import { resolveModelPath } from "../model/local_store.ts";
 import { driftFigures, type FeatureDrift } from "./figures.ts";
 import { renderDriftReport } from "./html.ts";
+import { type PredictionDrift, predictionDrift } from "./prediction.ts";
 import type { DriftStatus } from "./psi.ts";
-import { binIndex, type DriftReference, driftReference } from "./reference.ts";
+import { type FeatureQuality, featureQuality } from "./quality.ts";
+import { binIndex, type DriftReference, driftReference, trainRowsOf } from "./reference.ts";
+import { ks2SampSorted } from "./stats/ks.ts";
+import { populationStd, wassersteinSorted } from "./stats/wasserstein.ts";
+import { type DriftTable, readDriftTable } from "./table_reader.ts";
+import { checkDriftSettings, DEFAULT_DRIFT_SETTINGS, type DriftSettings } from "./verdict.ts";
 
 /** The format tag of drift.json. */
-export const DRIFT_FORMAT = "fluxops.drift/v1" as const;
+export const DRIFT_FORMAT = "fluxops.drift/v2" as const;
 
-/** One feature in drift.json: its PSI and status, and the histograms they come from. */
+/** One feature in drift.json: its tests, verdict, quality and the histograms. */
 export interface FeatureDriftDetail extends FeatureDrift {
+  /** With a reference: `scipy.stats.ks_2samp(reference, current)`. */
+  readonly ks_statistic?: number;
+  readonly ks_p_value?: number;
+  /** With a reference: Wasserstein distance over the reference's standard deviation. */
+  readonly wasserstein_norm?: number | null;
   /** The training quantile edges, outer ones included (`bins + 1`). */
   readonly bin_edges: readonly number[];
   /** Fraction of training rows per bin. */
   readonly training: readonly number[];
   /** Fraction of recent rows per bin. */
   readonly recent: readonly number[];
+  readonly quality: FeatureQuality;
 }
 
-/** drift.json: the same figures as `GET /api/drift`, over a file, with the histograms. */
+/** Accuracy and F1 of the model on the recent rows, beside its training metrics. */
+export interface Performance {
+  /** Rows scored against their label (rows with an unknown label or unreadable cell left out). */
+  readonly rows: number;
+  /** Rows whose label is not one of the model's classes. */
+  readonly unknown_labels: number;
+  readonly accuracy: number;
+  readonly f1: number;
+  /** The model's held-out metrics at training. */
+  readonly training: { readonly accuracy: number | null; readonly f1: number | null };
+}
+
+/** drift.json. */
 export interface DriftReport {
   readonly format: typeof DRIFT_FORMAT;
   readonly model_version: string;
-  /** The file of recent rows. */
+  /** The rows compared. */
   readonly data: string;
+  /** The training rows compared against, when given. */
+  readonly reference: string | null;
   readonly created_at: string;
   /** Rows the figures are computed on: every row of the file. */
   readonly window: number;
+  readonly settings: DriftSettings;
+  /** The test that decides drift: `ks` with a reference, else `chi2` on the bins. */
+  readonly test: "ks" | "chi2";
+  readonly share_drifted: number;
+  readonly dataset_drift: boolean;
   readonly overall_psi: number;
   readonly status: DriftStatus;
   readonly features: Readonly<Record<string, FeatureDriftDetail>>;
+  readonly prediction: PredictionDrift & { readonly unscored_rows?: number };
+  readonly performance: Performance | null;
 }
 
-/** Options of {@link driftOfRows}. */
-export interface DriftOfRowsOptions {
+/** Options of {@link driftOfTable}. */
+export interface DriftOfTableOptions {
   /** Names the rows' source in the report. */
   readonly data: string;
+  /** Training rows, in the model's feature order, for KS and Wasserstein. */
+  readonly reference?: { readonly name: string; readonly table: DriftTable } | undefined;
+  readonly settings?: DriftSettings;
   /** Defaults to now. */
   readonly createdAt?: Date;
 }
 
-/** Per-feature bin counts of `nRows` rows of row-major `x`, laid out as `DriftWindow.counts`. */
-export function countBins(ref: DriftReference, x: Float64Array, nRows: number): Uint32Array {
+/** The finite values of column `f` of a table, sorted. */
+function sortedColumn(t: DriftTable, p: number, f: number): Float64Array {
+  const out = new Float64Array(t.nRows);
+  let k = 0;
+  for (let i = 0; i < t.nRows; i++) {
+    const v = t.x[i * p + f]!;
+    if (v === v) out[k++] = v;
+  }
+  return out.subarray(0, k).sort();
+}
+
+/** Per-feature bin counts and out-of-range counts of finite values, and finite rows per feature. */
+export function countBins(
+  ref: DriftReference,
+  x: Float64Array,
+  nRows: number,
+): { counts: Uint32Array; outOfRange: Uint32Array; rows: Uint32Array } {
   const p = ref.names.length;
   const counts = new Uint32Array(p * ref.bins);
+  const outOfRange = new Uint32Array(p);
+  const rows = new Uint32Array(p);
   for (let i = 0; i < nRows; i++) {
-    for (let f = 0; f < p; f++) counts[f * ref.bins + binIndex(ref, f, x[i * p + f]!)]!++;
+    for (let f = 0; f < p; f++) {
+      const v = x[i * p + f]!;
+      if (v !== v) continue;
+      counts[f * ref.bins + binIndex(ref, f, v)]!++;
+      rows[f]!++;
+      if (v < ref.min[f]! || v > ref.max[f]!) outOfRange[f]!++;
+    }
   }
-  return counts;
+  return { counts, outOfRange, rows };
+}
+
+/** Predictions of the rows without a missing cell; class counts and per-row classes (-1: none). */
+function predict(model: LoadedModel, t: DriftTable): { counts: Uint32Array; classes: Int32Array } {
+  const p = model.featureNames.length;
+  const k = model.artifact.classes.length;
+  const keep: number[] = [];
+  for (let i = 0; i < t.nRows; i++) {
+    let ok = true;
+    for (let f = 0; f < p && ok; f++) ok = t.x[i * p + f] === t.x[i * p + f];
+    if (ok) keep.push(i);
+  }
+  const x = new Float64Array(keep.length * p);
+  keep.forEach((i, r) => x.set(t.x.subarray(i * p, (i + 1) * p), r * p));
+  const predicted = argmaxRows(predictProba(model.forest, x, keep.length), k);
+  const counts = new Uint32Array(k);
+  const classes = new Int32Array(t.nRows).fill(-1);
+  keep.forEach((i, r) => {
+    classes[i] = predicted[r]!;
+    counts[predicted[r]!]!++;
+  });
+  return { counts, classes };
+}
+
+/** Accuracy and F1 of the predictions against the labels (rows with an unknown label left out). */
+function scorePerformance(
+  model: LoadedModel,
+  labels: readonly string[],
+  classes: Int32Array,
+): Performance {
+  const index = new Map(model.artifact.classes.map((c, i) => [String(c), i]));
+  const yTrue: number[] = [];
+  const yPred: number[] = [];
+  let unknown = 0;
+  labels.forEach((label, i) => {
+    const c = index.get(label.trim());
+    if (c === undefined) {
+      unknown++;
+      return;
+    }
+    if (classes[i]! < 0) return;
+    yTrue.push(c);
+    yPred.push(classes[i]!);
+  });
+  const m = model.artifact.metrics;
+  const num = (v: unknown) => (typeof v === "number" ? v : null);
+  const training = { accuracy: num(m.accuracy), f1: num(m.f1) };
+  if (yTrue.length === 0) {
+    return { rows: 0, unknown_labels: unknown, accuracy: NaN, f1: NaN, training };
+  }
+  let hits = 0;
+  for (let i = 0; i < yTrue.length; i++) if (yTrue[i] === yPred[i]) hits++;
+  const k = model.artifact.classes.length;
+  const f1 = precisionRecallF1(Int32Array.from(yTrue), Int32Array.from(yPred), k).f1;
+  return {
+    rows: yTrue.length,
+    unknown_labels: unknown,
+    accuracy: hits / yTrue.length,
+    f1,
+    training,
+  };
 }
 
 /**
- * The drift of `nRows` rows of row-major `x` (the model's feature order) against `model`'s
- * training histograms.
+ * The drift of a table of rows (the model's feature order) against `model`'s training data,
+ * and against `reference`'s rows when given.
  *
  * @throws {Error} (an `InvalidModel`) when the model has no training histograms
  */
-export function driftOfRows(
+export function driftOfTable(
   model: LoadedModel,
-  x: Float64Array,
-  nRows: number,
-  { data, createdAt = new Date() }: DriftOfRowsOptions,
+  table: DriftTable,
+  { data, reference, settings = DEFAULT_DRIFT_SETTINGS, createdAt = new Date() }:
+    DriftOfTableOptions,
 ): DriftReport {
-  const ref = driftReference(model.artifact.features, `model ${model.artifact.version}`);
-  const counts = countBins(ref, x, nRows);
-  const figures = driftFigures(ref, counts, nRows);
+  checkDriftSettings(settings);
+  const a = model.artifact;
+  const ref = driftReference(a.features, `model ${a.version}`, trainRowsOf(a.metrics));
+  const p = ref.names.length;
+  const n = table.nRows;
+  const { counts, outOfRange, rows } = countBins(ref, table.x, n);
+  let ks: { statistic: number; pValue: number; wasserstein: number | null }[] | undefined;
+  if (reference) {
+    ks = ref.names.map((_, f) => {
+      const r = sortedColumn(reference.table, p, f);
+      const c = sortedColumn(table, p, f);
+      if (r.length === 0 || c.length === 0) return { statistic: 0, pValue: 1, wasserstein: null };
+      const test = ks2SampSorted(r, c);
+      const sd = populationStd(r);
+      const w = wassersteinSorted(r, c);
+      return {
+        statistic: test.statistic,
+        pValue: test.pValue,
+        wasserstein: sd > 0 ? w / sd : null,
+      };
+    });
+  }
+  const figures = driftFigures(ref, counts, n, settings, ks?.map((k) => k.pValue), rows);
   const bins = ref.bins;
   const features = Object.fromEntries(ref.names.map((name, f) => {
-    const recent = Array.from(counts.subarray(f * bins, (f + 1) * bins), (c) => c / nRows);
-    return [name, {
+    const rf = rows[f]!;
+    const recent = Array.from(
+      counts.subarray(f * bins, (f + 1) * bins),
+      (c) => (rf === 0 ? 0 : c / rf),
+    );
+    const detail: FeatureDriftDetail = {
       ...figures.features[name]!,
+      ...(ks
+        ? {
+          ks_statistic: ks[f]!.statistic,
+          ks_p_value: ks[f]!.pValue,
+          wasserstein_norm: ks[f]!.wasserstein,
+        }
+        : {}),
       bin_edges: ref.fullEdges[f]!,
       training: Array.from(ref.expected.subarray(f * bins, (f + 1) * bins)),
       recent,
-    }];
+      quality: featureQuality(outOfRange[f]!, table.missing[f]!, table.nonNumeric[f]!, n),
+    };
+    return [name, detail];
   }));
+  const scored = predict(model, table);
+  const pred = predictionDrift(
+    a.classes,
+    a.class_frequencies,
+    scored.counts,
+    settings.alpha,
+    ref.trainRows,
+  );
+  const unscored = n - scored.counts.reduce((s, c) => s + c, 0);
   return {
     format: DRIFT_FORMAT,
-    model_version: model.artifact.version,
+    model_version: a.version,
     data,
+    reference: reference?.name ?? null,
     created_at: createdAt.toISOString(),
-    window: nRows,
+    window: n,
+    settings,
+    test: ks ? "ks" : "chi2",
+    share_drifted: figures.share_drifted,
+    dataset_drift: figures.dataset_drift,
     overall_psi: figures.overall_psi,
     status: figures.status,
     features,
+    prediction: unscored > 0 ? { ...pred, unscored_rows: unscored } : pred,
+    performance: table.targetValues
+      ? scorePerformance(model, table.targetValues, scored.classes)
+      : null,
   };
 }
 
@@ -100,8 +276,13 @@ export function driftOfRows(
 export interface RunDriftOptions {
   /** model.json, or a model folder holding one. */
   readonly model: string;
-  /** CSV of recent rows: the model's feature columns in any order, the target optional. */
+  /** Recent rows: a CSV path (or a URI with a registered reader). */
   readonly data: string;
+  /** Training rows, for KS and Wasserstein. */
+  readonly reference?: string | undefined;
+  readonly settings?: DriftSettings | undefined;
+  /** Count unreadable cells instead of failing. */
+  readonly quality?: boolean | undefined;
   /** Output folder; default `.fluxops/drift/<model version>`. */
   readonly out?: string | undefined;
 }
@@ -114,29 +295,52 @@ export interface DriftRun {
 }
 
 /**
- * Computes the drift of a CSV file against a model and writes `drift.json` and `drift.html`
- * into the output folder (each atomically).
+ * Computes the drift of a file against a model and writes `drift.json` and `drift.html` into
+ * the output folder (each atomically).
  *
  * @throws {Error} a `ModelNotFound`, `InvalidModel` or `IntegrityError` for the model, a
- *   `DataError` for the CSV file (naming file, line and column)
+ *   `DataError` for a file (naming file, line and column)
  * @example
  * ```ts ignore
  * const { report, html } = await runDrift({ model: "model.json", data: "recent.csv" });
  * ```
  */
-export async function runDrift({ model, data, out }: RunDriftOptions): Promise<DriftRun> {
+export async function runDrift(
+  { model, data, reference, settings = DEFAULT_DRIFT_SETTINGS, quality = false, out }:
+    RunDriftOptions,
+): Promise<DriftRun> {
+  checkDriftSettings(settings);
   const loaded = await loadModel(await resolveModelPath(model));
+  const a = loaded.artifact;
   // Checked before the data is read, so a model without histograms fails fast.
-  driftReference(loaded.artifact.features, `model ${loaded.artifact.version}`);
-  const table = await readFeatureTable(data, {
-    features: loaded.featureNames,
-    target: loaded.artifact.target,
-  });
-  const report = driftOfRows(loaded, table.x, table.nRows, { data });
-  const dir = out ?? join(".fluxops", "drift", loaded.artifact.version);
+  driftReference(a.features, `model ${a.version}`);
+  const options = { features: loaded.featureNames, target: a.target, lenient: quality };
+  const table = await readDriftTable(data, options);
+  const ref = reference === undefined
+    ? undefined
+    : { name: reference, table: await readDriftTable(reference, { ...options, lenient: true }) };
+  const report = driftOfTable(loaded, table, { data, reference: ref, settings });
+  const dir = out ?? join(".fluxops", "drift", a.version);
   const json = join(dir, "drift.json");
   const html = join(dir, "drift.html");
   await writeFileAtomic(json, JSON.stringify(report, null, 2) + "\n");
   await writeFileAtomic(html, renderDriftReport(report));
   return { report, json, html };
+}
+
+/** {@link driftOfTable} of `nRows` rows of row-major `x` (every cell read), without a reference. */
+export function driftOfRows(
+  model: LoadedModel,
+  x: Float64Array,
+  nRows: number,
+  options: DriftOfTableOptions,
+): DriftReport {
+  const p = model.featureNames.length;
+  const table: DriftTable = {
+    x,
+    nRows,
+    missing: new Uint32Array(p),
+    nonNumeric: new Uint32Array(p),
+  };
+  return driftOfTable(model, table, options);
 }

@@ -23,6 +23,27 @@ export interface DriftReference {
   readonly expected: Float64Array;
   /** Every feature's full edges (outer ones included), for reports. */
   readonly fullEdges: readonly (readonly number[])[];
+  /** Training minimum and maximum of every feature: values beyond them are out of range. */
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  /**
+   * Training rows the fractions were counted on (the model's `metrics.n_train`), or 0 when the
+   * model does not say: the chi-square test then takes the fractions as exact.
+   */
+  readonly trainRows: number;
+}
+
+/** Most bins per feature: the window keeps a bin index and an out-of-range flag in a byte. */
+export const MAX_BINS = 127;
+
+function finiteOr(v: unknown, fallback: number): number {
+  return typeof v === "number" && Number.isFinite(v) ? v : fallback;
+}
+
+/** The training row count a model records (`metrics.n_train`), or 0. */
+export function trainRowsOf(metrics: Readonly<Record<string, unknown>>): number {
+  const n = metrics.n_train;
+  return typeof n === "number" && Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
 
 function finiteList(v: unknown): v is number[] {
@@ -44,6 +65,7 @@ function finiteList(v: unknown): v is number[] {
 export function driftReference(
   features: readonly FeatureStats[],
   source = "model",
+  trainRows = 0,
 ): DriftReference {
   if (features.length === 0) throw new InvalidModel(`${source}: has no features`);
   const first = features[0]!.bin_frequencies;
@@ -57,9 +79,10 @@ export function driftReference(
     if (!finiteList(e) || !finiteList(p)) {
       throw new InvalidModel(`${where} has no training histogram (bin_edges, bin_frequencies)`);
     }
-    if (p.length !== bins || bins < 1 || bins > 255) {
+    if (p.length !== bins || bins < 1 || bins > MAX_BINS) {
       throw new InvalidModel(
-        `${where}: expected ${bins >= 1 && bins <= 255 ? bins : "1 to 255"} bin fractions, ` +
+        `${where}: expected ${bins >= 1 && bins <= MAX_BINS ? bins : `1 to ${MAX_BINS}`} ` +
+          `bin fractions, ` +
           `got ${p.length}`,
       );
     }
@@ -78,6 +101,9 @@ export function driftReference(
     edges,
     expected,
     fullEdges: features.map((f) => [...f.bin_edges]),
+    min: Float64Array.from(features, (f) => finiteOr(f.min, f.bin_edges[0]!)),
+    max: Float64Array.from(features, (f) => finiteOr(f.max, f.bin_edges[bins]!)),
+    trainRows: Number.isSafeInteger(trainRows) && trainRows > 0 ? trainRows : 0,
   };
 }
 

@@ -1,11 +1,13 @@
 /**
  * Rows on their way from a serving thread to the thread that keeps the drift window: a growing
- * buffer of the rows each request parsed, tagged with the model they were scored by, handed
- * over in one piece (a transferable `Float64Array`) every few milliseconds.
+ * buffer of the rows each request parsed and of the classes predicted for them, tagged with the
+ * model they were scored by, and the requests refused per cause, handed over in one piece
+ * (transferable typed arrays) every few milliseconds.
  * @module
  */
 import type { LoadedModel } from "../model/artifact.ts";
 import type { DriftSnapshot, DriftWatch } from "./monitor.ts";
+import { noRefusals, refusalCause, type RefusalCounts } from "./quality.ts";
 
 /** Rows of one model, row-major, in its feature order. */
 export interface RowBatch {
@@ -13,6 +15,10 @@ export interface RowBatch {
   readonly sha256: string;
   readonly x: Float64Array;
   readonly nRows: number;
+  /** Predicted class per row; 255 where none was passed. */
+  readonly predicted: Uint8Array;
+  /** Requests refused since the last batch, per cause. */
+  readonly refused: RefusalCounts;
 }
 
 /** Options of {@link DriftRowRelay}. */
@@ -29,9 +35,9 @@ export interface DriftRowRelayOptions {
  * with the receiver.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const relay = new DriftRowRelay({ send: (b) => postMessage(b, [b.x.buffer]) });
- * relay.observe(model, x, nRows); // per request
+ * relay.observe(model, x, nRows, predicted); // per request
  * relay.take(); // every few ms, and before answering a flush
  * ```
  */
@@ -40,8 +46,11 @@ export class DriftRowRelay implements DriftWatch {
   readonly #maxValues: number;
   #sha256: string | undefined;
   #buf = new Float64Array(1024);
+  #classes = new Uint8Array(128);
   #used = 0;
   #rows = 0;
+  #refused = noRefusals();
+  #anyRefused = false;
 
   constructor({ send, maxValues = 65_536 }: DriftRowRelayOptions) {
     this.#send = send;
@@ -53,31 +62,64 @@ export class DriftRowRelay implements DriftWatch {
     return this.#rows;
   }
 
-  /** Queues `nRows` rows of `x` scored by `model`. */
-  observe(model: LoadedModel, x: Float64Array | Float32Array, nRows: number): void {
+  #switchTo(model: LoadedModel): void {
     const sha = model.artifact.sha256;
     if (sha !== this.#sha256) {
       this.take();
       this.#sha256 = sha;
     }
+  }
+
+  /** Queues `nRows` rows of `x` scored by `model`, with their predicted classes when given. */
+  observe(
+    model: LoadedModel,
+    x: Float64Array | Float32Array,
+    nRows: number,
+    predicted?: ArrayLike<number>,
+  ): void {
+    this.#switchTo(model);
     const n = nRows * model.featureNames.length;
     if (this.#used + n > this.#buf.length) {
       const grown = new Float64Array(Math.max(this.#buf.length * 2, this.#used + n));
       grown.set(this.#buf.subarray(0, this.#used));
       this.#buf = grown;
     }
+    if (this.#rows + nRows > this.#classes.length) {
+      const grown = new Uint8Array(Math.max(this.#classes.length * 2, this.#rows + nRows));
+      grown.set(this.#classes.subarray(0, this.#rows));
+      this.#classes = grown;
+    }
     this.#buf.set(n === x.length ? x : x.subarray(0, n), this.#used);
+    for (let i = 0; i < nRows; i++) {
+      const c = predicted === undefined ? 255 : predicted[i]!;
+      this.#classes[this.#rows + i] = c >= 0 && c < 255 ? c : 255;
+    }
     this.#used += n;
     this.#rows += nRows;
     if (this.#used >= this.#maxValues) this.take();
   }
 
-  /** Sends the rows waiting, if any. */
+  /** Queues a refused request's cause. */
+  refuse(model: LoadedModel, message: string): void {
+    this.#switchTo(model);
+    this.#refused[refusalCause(message)]++;
+    this.#anyRefused = true;
+  }
+
+  /** Sends the rows and refusals waiting, if any. */
   take(): void {
-    if (this.#rows === 0 || this.#sha256 === undefined) return;
-    const batch = { sha256: this.#sha256, x: this.#buf.slice(0, this.#used), nRows: this.#rows };
+    if ((this.#rows === 0 && !this.#anyRefused) || this.#sha256 === undefined) return;
+    const batch: RowBatch = {
+      sha256: this.#sha256,
+      x: this.#buf.slice(0, this.#used),
+      nRows: this.#rows,
+      predicted: this.#classes.slice(0, this.#rows),
+      refused: this.#refused,
+    };
     this.#used = 0;
     this.#rows = 0;
+    this.#refused = noRefusals();
+    this.#anyRefused = false;
     this.#send(batch);
   }
 

@@ -1,13 +1,15 @@
 /**
  * The drift monitor as the function's settings configure it: `FLUXOPS_DRIFT_WINDOW` (rows in
- * the window, default 1,000; 0 turns monitoring off) and `FLUXOPS_DRIFT_MIN_ROWS` (rows before
- * any status change is announced, default 500 or the window if smaller).
+ * the window, default 1,000; 0 turns monitoring off), `FLUXOPS_DRIFT_MIN_ROWS` (rows before
+ * any status change is announced, default 100 or the window if smaller) and
+ * `FLUXOPS_DRIFT_ALPHA` (significance level of the features' tests, default 0.005).
  * @module
  */
 import { UsageError } from "../errors.ts";
 import {
   DEFAULT_DRIFT_MIN_ROWS,
   DEFAULT_DRIFT_WINDOW,
+  DEFAULT_ONLINE_ALPHA,
   type DriftEvent,
   DriftMonitor,
 } from "./monitor.ts";
@@ -50,5 +52,15 @@ export function driftMonitorFromEnv(
       `FLUXOPS_DRIFT_MIN_ROWS: expected 1 to ${window} (FLUXOPS_DRIFT_WINDOW), got ${minRows}`,
     );
   }
-  return new DriftMonitor({ window, minRows, onEvent });
+  const alphaText = env("FLUXOPS_DRIFT_ALPHA");
+  let alpha = DEFAULT_ONLINE_ALPHA;
+  if (alphaText !== undefined && alphaText.trim() !== "") {
+    alpha = Number(alphaText);
+    if (!/^\s*[0-9.eE+-]+\s*$/.test(alphaText) || !(alpha > 0 && alpha < 1)) {
+      throw new UsageError(
+        `FLUXOPS_DRIFT_ALPHA: expected a significance level between 0 and 1, got "${alphaText}"`,
+      );
+    }
+  }
+  return new DriftMonitor({ window, minRows, alpha, onEvent });
 }

@@ -1,11 +1,18 @@
 /**
- * A rolling window over the last N rows a model was asked about, kept as bin counts: a ring
- * buffer of each row's bin indices (one byte per feature) and, per feature, how many rows of
- * the window are in each bin. Adding a row costs O(features) and allocates nothing: the row
- * leaving the window is subtracted from the counts as the new one is added.
+ * A rolling window over the last N rows a model was asked about, kept as counts: a ring buffer
+ * of each row's bin indices (one byte per feature: the bin, plus 128 when the value lies outside
+ * the training range) and of its predicted class, and per feature how many rows of the window
+ * are in each bin and out of range, per class how many were predicted as it. Adding a row costs
+ * O(features) and allocates nothing: the row leaving the window is subtracted as the new one is
+ * added.
  * @module
  */
 import type { DriftReference } from "./reference.ts";
+
+const OUT = 128;
+const BIN = 127;
+/** A row whose prediction was not passed on. */
+const NO_CLASS = 255;
 
 /** A fixed-size window of the most recent rows, as per-feature bin counts. */
 export class DriftWindow {
@@ -15,16 +22,22 @@ export class DriftWindow {
   readonly capacity: number;
   /** Bin counts, `reference.bins` per feature; they sum to {@link size} for each feature. */
   readonly counts: Uint32Array;
+  /** Per feature, rows of the window whose value lies outside the training range. */
+  readonly outOfRange: Uint32Array;
+  /** Per class, rows of the window predicted as it (rows without a prediction are not counted). */
+  readonly predicted: Uint32Array;
   readonly #ring: Uint8Array;
+  readonly #classRing: Uint8Array;
   #next = 0;
   #size = 0;
   #total = 0;
 
   /**
    * @param capacity rows kept, at least 1
+   * @param classes classes of the model (at most 254), for the prediction counts
    * @throws {RangeError} for a capacity that is not a positive integer
    */
-  constructor(reference: DriftReference, capacity: number) {
+  constructor(reference: DriftReference, capacity: number, classes = 0) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
       throw new RangeError(`drift window: expected a positive integer size, got ${capacity}`);
     }
@@ -32,7 +45,10 @@ export class DriftWindow {
     this.capacity = capacity;
     const p = reference.names.length;
     this.counts = new Uint32Array(p * reference.bins);
+    this.outOfRange = new Uint32Array(p);
+    this.predicted = new Uint32Array(Math.min(classes, NO_CLASS - 1));
     this.#ring = new Uint8Array(capacity * p);
+    this.#classRing = new Uint8Array(capacity).fill(NO_CLASS);
   }
 
   /** Rows in the window now: every row seen, up to {@link capacity}. */
@@ -46,17 +62,23 @@ export class DriftWindow {
   }
 
   /**
-   * Adds `nRows` rows of row-major `x` (one value per feature, in the model's order), pushing
-   * the oldest rows out once the window is full.
+   * Adds `nRows` rows of row-major `x` (one value per feature, in the model's order), and their
+   * predicted class indices when given, pushing the oldest rows out once the window is full.
    */
-  add(x: Float64Array | Float32Array, nRows: number): void {
+  add(x: Float64Array | Float32Array, nRows: number, classes?: ArrayLike<number>): void {
     const ref = this.reference;
     const p = ref.names.length;
     const bins = ref.bins;
     const k = bins - 1;
     const edges = ref.edges;
+    const min = ref.min;
+    const max = ref.max;
     const counts = this.counts;
+    const out = this.outOfRange;
     const ring = this.#ring;
+    const classRing = this.#classRing;
+    const predicted = this.predicted;
+    const nClasses = predicted.length;
     // A batch larger than the window: only its last `capacity` rows can stay.
     const skip = nRows > this.capacity ? nRows - this.capacity : 0;
     let next = this.#next;
@@ -71,10 +93,25 @@ export class DriftWindow {
         const base = f * k;
         let b = 0;
         while (b < k && v >= edges[base + b]!) b++;
-        if (replacing) counts[f * bins + ring[slot + f]!]!--;
-        ring[slot + f] = b;
+        const flag = v < min[f]! || v > max[f]! ? OUT : 0;
+        if (replacing) {
+          const old = ring[slot + f]!;
+          counts[f * bins + (old & BIN)]!--;
+          if (old & OUT) out[f]!--;
+        }
+        ring[slot + f] = b | flag;
         counts[f * bins + b]!++;
+        if (flag) out[f]!++;
       }
+      if (replacing) {
+        const old = classRing[next]!;
+        if (old !== NO_CLASS) predicted[old]!--;
+      }
+      const c = classes === undefined ? NO_CLASS : classes[i]!;
+      if (c < nClasses) {
+        classRing[next] = c;
+        predicted[c]!++;
+      } else classRing[next] = NO_CLASS;
       next = next + 1 === this.capacity ? 0 : next + 1;
       if (size < this.capacity) size++;
     }
@@ -95,6 +132,9 @@ export class DriftWindow {
   /** Empties the window. */
   clear(): void {
     this.counts.fill(0);
+    this.outOfRange.fill(0);
+    this.predicted.fill(0);
+    this.#classRing.fill(NO_CLASS);
     this.#next = 0;
     this.#size = 0;
     this.#total = 0;

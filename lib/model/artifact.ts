@@ -36,6 +36,11 @@ export interface ModelArtifact {
   readonly forest: EncodedForest;
   readonly params: Readonly<Record<string, unknown>>;
   readonly metrics: Readonly<Record<string, unknown>>;
+  /**
+   * Fraction of training rows of each class, in `classes` order, for prediction drift. Absent
+   * from models trained before it was recorded: they load, without prediction drift.
+   */
+  readonly class_frequencies?: readonly number[];
   readonly engine: EngineInfo;
   readonly runtime: Readonly<Record<string, string>>;
   /** The data it was trained and evaluated on; absent in models made before lineage. */
@@ -62,6 +67,8 @@ export interface ArtifactInput {
   readonly forest: Forest;
   readonly params: Readonly<Record<string, unknown>>;
   readonly metrics: Readonly<Record<string, unknown>>;
+  /** Fraction of training rows of each class, in `classes` order (see `classFrequencies`). */
+  readonly classFrequencies?: readonly number[];
   readonly engine: EngineInfo;
   /** Lineage of the data, recorded (and covered by the checksum) when given. */
   readonly data?: DataLineage | undefined;
@@ -92,6 +99,7 @@ export function buildArtifact(input: ArtifactInput): ModelArtifact {
     forest: encodeForest(input.forest),
     params: input.params,
     metrics: input.metrics,
+    ...(input.classFrequencies ? { class_frequencies: input.classFrequencies } : {}),
     engine: input.engine,
     runtime: runtimeInfo(),
     ...(input.data ? { data: input.data } : {}),
@@ -184,8 +192,38 @@ export function parseModel(text: string, source = "model.json"): LoadedModel {
   if (forest.nFeatures !== features.length || forest.nClasses !== classes.length) {
     throw new InvalidModel(`${source}: forest shape does not match features and classes`);
   }
+  checkClassFrequencies(m.class_frequencies, classes.length, source);
   const artifact = raw as ModelArtifact;
   return { artifact, forest, featureNames: artifact.features.map((f) => f.name) };
+}
+
+/** `class_frequencies`, when present: one fraction in [0, 1] per class, summing to 1. */
+function checkClassFrequencies(v: unknown, k: number, source: string): void {
+  if (v === undefined) return;
+  if (
+    !Array.isArray(v) || v.length !== k ||
+    !v.every((x) => typeof x === "number" && Number.isFinite(x) && x >= 0 && x <= 1) ||
+    Math.abs(v.reduce((a: number, b: number) => a + b, 0) - 1) > 1e-9
+  ) {
+    throw new InvalidModel(
+      `${source}: class_frequencies must hold ${k} fractions (one per class) summing to 1`,
+    );
+  }
+}
+
+/**
+ * The fraction of rows of each class: `y` holds class indices 0..k-1.
+ *
+ * @example
+ * ```ts
+ * import { classFrequencies } from "./artifact.ts";
+ * classFrequencies(Int32Array.of(0, 1, 1, 1), 2); // [0.25, 0.75]
+ * ```
+ */
+export function classFrequencies(y: ArrayLike<number>, k: number): number[] {
+  const counts = new Array<number>(k).fill(0);
+  for (let i = 0; i < y.length; i++) counts[y[i]!]!++;
+  return counts.map((c) => (y.length === 0 ? 0 : c / y.length));
 }
 
 /** Reads and verifies a model.json file. */

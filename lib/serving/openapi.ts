@@ -533,11 +533,62 @@ export function openApiDocument(
             "min_rows",
             "ready",
             "rows_seen",
+            "share_drifted",
+            "dataset_drift",
+            "settings",
+            "prediction",
+            "quality",
           ],
           properties: {
             window: { type: "integer", minimum: 0, description: "Rows in the window." },
             overall_psi: { type: "number", minimum: 0 },
             status: { ...ref("DriftStatus"), description: "The most severe feature status." },
+            share_drifted: { type: "number", minimum: 0, maximum: 1 },
+            dataset_drift: {
+              type: "boolean",
+              description: "At least settings.share of the features drifted.",
+            },
+            settings: {
+              type: "object",
+              required: ["alpha", "correction", "share"],
+              properties: {
+                alpha: { type: "number" },
+                correction: { enum: ["bonferroni", "fdr"] },
+                share: { type: "number" },
+              },
+            },
+            prediction: {
+              type: "object",
+              required: ["available"],
+              description: "Predicted classes against the training class frequencies, or why " +
+                "not (reason).",
+              properties: {
+                available: { type: "boolean" },
+                reason: { type: "string" },
+                rows: { type: "integer", minimum: 0 },
+                training: { type: "object", additionalProperties: { type: "number" } },
+                recent: { type: "object", additionalProperties: { type: "number" } },
+                chi2_p_value: { type: "number", minimum: 0, maximum: 1 },
+                js_distance: { type: "number", minimum: 0, maximum: 1 },
+                drifted: { type: "boolean" },
+              },
+            },
+            quality: {
+              type: "object",
+              required: ["features", "refused"],
+              properties: {
+                features: {
+                  type: "object",
+                  description: "Per feature: values of the window outside the training range.",
+                },
+                refused: {
+                  type: "object",
+                  description: "Requests refused as invalid input since the model was loaded, " +
+                    "per cause.",
+                  additionalProperties: { type: "integer", minimum: 0 },
+                },
+              },
+            },
             features: {
               type: "object",
               description: "PSI and status of each feature, by name.",
@@ -558,8 +609,27 @@ export function openApiDocument(
         },
         FeatureDrift: {
           type: "object",
-          required: ["psi", "status"],
-          properties: { psi: { type: "number", minimum: 0 }, status: ref("DriftStatus") },
+          required: [
+            "psi",
+            "js_distance",
+            "chi2_p_value",
+            "p_value",
+            "test",
+            "drifted",
+            "status",
+          ],
+          properties: {
+            psi: { type: "number", minimum: 0 },
+            js_distance: { type: "number", minimum: 0, maximum: 1 },
+            chi2_p_value: { type: "number", minimum: 0, maximum: 1 },
+            p_value: { type: "number", minimum: 0, maximum: 1 },
+            test: { enum: ["chi2", "ks"] },
+            drifted: {
+              type: "boolean",
+              description: "p_value under settings.alpha / features (Bonferroni).",
+            },
+            status: ref("DriftStatus"),
+          },
         },
         V2Live: { type: "object", required: ["live"], properties: { live: { type: "boolean" } } },
         V2Ready: {

@@ -6,7 +6,6 @@
 import type { FeatureTable } from "../data/csv.ts";
 import type { Label } from "../data/dataset.ts";
 import { argmaxRows, predictProba } from "../forest/predict.ts";
-import { writeFileAtomic } from "../fs/atomic.ts";
 import type { LoadedModel } from "../model/artifact.ts";
 
 /** Scores of a table. */
@@ -62,22 +61,4 @@ export function* scoresCsv(scores: BatchScores, classes: readonly Label[]): Gene
     }
   }
   if (chunk) yield chunk;
-}
-
-/** Writes scores to `path` atomically, or to standard output when no path is given. */
-export async function writeScores(
-  scores: BatchScores,
-  classes: readonly Label[],
-  path?: string,
-): Promise<void> {
-  if (path === undefined) {
-    const enc = new TextEncoder();
-    for (const chunk of scoresCsv(scores, classes)) {
-      const bytes = enc.encode(chunk);
-      let written = 0;
-      while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
-    }
-    return;
-  }
-  await writeFileAtomic(path, [...scoresCsv(scores, classes)].join(""));
 }

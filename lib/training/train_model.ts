@@ -21,6 +21,7 @@ import { writeFileAtomic } from "../fs/atomic.ts";
 import { type ClassificationMetrics, evaluate, rocAuc, rocCurve } from "../metrics/mod.ts";
 import {
   buildArtifact,
+  classFrequencies,
   type EngineInfo,
   type ModelArtifact,
   serializeModel,
@@ -234,6 +235,7 @@ export function finishTraining(
     target: train.target,
     classes: train.classes,
     features: featureStats(train.featureNames, train.x, train.nRows),
+    classFrequencies: classFrequencies(train.y, train.classes.length),
     forest,
     params: { ...params, engine },
     metrics: {

@@ -53,16 +53,39 @@ Deno.test("GET /api/drift reports an empty window for a model that has seen no r
   const { handler } = setup();
   const { status, body } = await drift(handler);
   assert.equal(status, 200);
+  const none = {
+    psi: 0,
+    js_distance: 0,
+    chi2_p_value: 1,
+    p_value: 1,
+    test: "chi2",
+    drifted: false,
+    status: "ok",
+  };
   assert.deepEqual(body, {
     window: 0,
     overall_psi: 0,
     status: "ok",
-    features: Object.fromEntries(MODEL.featureNames.map((n) => [n, { psi: 0, status: "ok" }])),
+    share_drifted: 0,
+    dataset_drift: false,
+    settings: { alpha: 0.005, correction: "bonferroni", share: 0.5 },
+    features: Object.fromEntries(MODEL.featureNames.map((n) => [n, none])),
     model_version: MODEL.artifact.version,
     capacity: 1000,
-    min_rows: 500,
+    min_rows: 100,
     ready: false,
     rows_seen: 0,
+    prediction: {
+      available: false,
+      reason: "the model records no training class frequencies (trained before FluxOps kept " +
+        "them): retrain it for prediction drift",
+    },
+    quality: {
+      features: Object.fromEntries(
+        MODEL.featureNames.map((n) => [n, { out_of_range: 0, share_out_of_range: 0 }]),
+      ),
+      refused: { non_numeric: 0, missing: 0, wrong_shape: 0, unknown_feature: 0, malformed: 0 },
+    },
   });
 });
 
@@ -225,8 +248,68 @@ Deno.test("the OpenAPI document describes GET /api/drift and its answers match t
   assert.equal(
     ajv.validate({ $ref: "#/components/schemas/Drift" }, {
       ...(await drift(handler)).body,
-      features: { other: { psi: 0, status: "ok" } },
+      features: {
+        other: {
+          psi: 0,
+          js_distance: 0,
+          chi2_p_value: 1,
+          p_value: 1,
+          test: "chi2",
+          drifted: false,
+          status: "ok",
+        },
+      },
     }),
     false,
   );
+});
+
+Deno.test("GET /api/drift reports prediction drift against the model's training class frequencies", async () => {
+  const model = uniformModel({ nFeatures: 4, classFrequencies: [0.5, 0.5] });
+  const { handler } = setup({ model });
+  const rows = rowsOf(uniformRows(new Rng(21), 300, P));
+  const res = await handler(post("/api/predict", { instances: rows }));
+  const predictions: number[] = (await res.json()).predictions;
+  const { body } = await drift(handler);
+  const p = body.prediction;
+  assert.equal(p.available, true);
+  assert.equal(p.rows, 300);
+  assert.deepEqual(p.training, { "0": 0.5, "1": 0.5 });
+  const ones = predictions.filter((c) => c === 1).length;
+  assert.deepEqual(p.recent, { "0": (300 - ones) / 300, "1": ones / 300 });
+  assert.ok(p.chi2_p_value >= 0 && p.chi2_p_value <= 1);
+  assert.ok(p.js_distance >= 0 && p.js_distance <= 1);
+  assert.equal(p.drifted, p.chi2_p_value < 0.005);
+});
+
+Deno.test("GET /api/drift counts refused requests per cause and values outside the training range", async () => {
+  const { handler } = setup();
+  const bad: [unknown, string][] = [
+    [{ instances: [[0, 0, 0, "x"]] }, "non_numeric"],
+    [{ instances: [[0, 0, 0, null]] }, "missing"],
+    [{ features: { f0: 1, f1: 1, f2: 1 } }, "missing"],
+    [{ features: [1, 2] }, "wrong_shape"],
+    [{ features: { f0: 1, f1: 1, f2: 1, f3: 1, f9: 1 } }, "unknown_feature"],
+  ];
+  for (const [body] of bad) {
+    const res = await handler(post("/api/predict", body));
+    assert.equal(res.status, 400);
+    await res.body?.cancel();
+  }
+  const ok = await handler(
+    post("/api/predict", { instances: [[2, 0.5, -1, 0.5], [0.5, 0.5, 0.5, 0.5]] }),
+  );
+  assert.equal(ok.status, 200);
+  await ok.body?.cancel();
+  const { body } = await drift(handler);
+  assert.deepEqual(body.quality.refused, {
+    non_numeric: 1,
+    missing: 2,
+    wrong_shape: 1,
+    unknown_feature: 1,
+    malformed: 0,
+  });
+  assert.deepEqual(body.quality.features.f0, { out_of_range: 1, share_out_of_range: 0.5 });
+  assert.deepEqual(body.quality.features.f2, { out_of_range: 1, share_out_of_range: 0.5 });
+  assert.deepEqual(body.quality.features.f1, { out_of_range: 0, share_out_of_range: 0 });
 });

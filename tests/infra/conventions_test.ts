@@ -34,7 +34,7 @@ Deno.test("every module has main.tf, variables.tf, outputs.tf and terraform.tf, 
     }
     assert.match(
       read(join(dir, "terraform.tf")),
-      /^terraform \{\n {2}required_version = ">= 1\.5\.0"\n\n {2}required_providers \{/,
+      /^terraform \{\n {2}required_version = ">= 1\.11\.0"\n\n {2}required_providers \{/,
       `modules/${name}/terraform.tf: required_version first, then required_providers`,
     );
   }
@@ -48,7 +48,11 @@ Deno.test("only the root module configures the azurerm provider, with features {
 });
 
 Deno.test("every variable has a description and a type; collections are not nullable; sensitive ones have no default", () => {
-  const dirs = [INFRA_DIR, ...MODULES.map((m) => join(INFRA_DIR, "modules", m))];
+  const dirs = [
+    INFRA_DIR,
+    join(INFRA_DIR, "bootstrap"),
+    ...MODULES.map((m) => join(INFRA_DIR, "modules", m)),
+  ];
   let count = 0;
   for (const dir of dirs) {
     for (const [name, body] of variableBlocks(read(join(dir, "variables.tf")))) {
@@ -82,8 +86,13 @@ Deno.test("every tagged resource type gets the tags, and every taggable resource
     "azurerm_monitor_diagnostic_setting",
     "random_password",
     "random_string",
+    "time_sleep",
   ]);
-  const dirs = [INFRA_DIR, ...MODULES.map((m) => join(INFRA_DIR, "modules", m))];
+  const dirs = [
+    INFRA_DIR,
+    join(INFRA_DIR, "bootstrap"),
+    ...MODULES.map((m) => join(INFRA_DIR, "modules", m)),
+  ];
   let tagged = 0;
   for (const dir of dirs) {
     for (const file of tfFiles(dir)) {
@@ -108,4 +117,58 @@ Deno.test("no tfvars file holds a secret value", () => {
     assert.match(text, new RegExp(`^environment\\s+= "${env}"$`, "m"));
     assert.doesNotMatch(text, /(password|secret_value|client_secret|AccountKey|sig=)/i);
   }
+});
+
+/** The string values of `attribute = "..."` lines in `text`. */
+function stringValues(text: string, attribute: string): string[] {
+  return [...text.matchAll(new RegExp(`^\\s+${attribute}\\s+= "([^"]+)"$`, "gm"))].map((m) =>
+    m[1]!
+  );
+}
+
+Deno.test("the stack assigns exactly the roles the bootstrap lets the pipeline assign, and reads the role names from for_each keys too", () => {
+  const roles = read(join(INFRA_DIR, "roles.tf"));
+  const assigned = new Set(stringValues(roles, "role_definition_name"));
+  // Roles assigned through for_each over a set of names (host storage).
+  for (const m of roles.matchAll(/toset\(\[([^\]]*Storage[^\]]*)\]\)/g)) {
+    for (const name of m[1]!.matchAll(/"([^"]+)"/g)) {
+      if (/ /.test(name[1]!)) assigned.add(name[1]!);
+    }
+  }
+  assigned.delete("each.key");
+  const bootstrap = read(join(INFRA_DIR, "bootstrap", "main.tf"));
+  const block = /assignable_roles = \{\n([\s\S]*?)\n {2}\}/.exec(bootstrap)?.[1] ?? "";
+  const allowed = new Map(
+    [...block.matchAll(/^\s+"([^"]+)"\s+= "([0-9a-f-]{36})"$/gm)].map((m) => [m[1]!, m[2]!]),
+  );
+  assert.deepEqual(
+    [...assigned].sort(),
+    [...allowed.keys()].sort(),
+    "infra/roles.tf and infra/bootstrap's assignable_roles differ: the pipeline's RBAC " +
+      "Administrator condition would refuse (or needlessly allow) a role",
+  );
+  assert.equal(new Set(allowed.values()).size, allowed.size, "a role definition ID twice");
+});
+
+Deno.test("the stack never creates or deletes its resource group, and drops Azure's generated smart-detection rule", () => {
+  for (const file of tfFiles(INFRA_DIR)) {
+    const text = read(file);
+    assert.doesNotMatch(text, /^resource "azurerm_resource_group"/m, `${file} manages a group`);
+    assert.doesNotMatch(text, /^module "\w+" \{\n\s+source\s+= "\.\/modules\/resource_group"/m);
+  }
+  assert.match(read(join(INFRA_DIR, "main.tf")), /^data "azurerm_resource_group" "this" \{/m);
+  assert.match(
+    read(join(INFRA_DIR, "providers.tf")),
+    /application_insights \{\n\s+disable_generated_rule = true\n\s+\}/,
+  );
+});
+
+Deno.test("the provider lock file is committed, not ignored", () => {
+  const ignored = read(join(INFRA_DIR, "..", ".gitignore")).split("\n").map((l) => l.trim());
+  assert.ok(!ignored.includes("infra/.terraform.lock.hcl"), ".gitignore ignores the lock file");
+  assert.ok(!ignored.includes(".terraform.lock.hcl"), ".gitignore ignores the lock file");
+  assert.match(
+    read(join(INFRA_DIR, ".terraform.lock.hcl")),
+    /^provider "registry\.opentofu\.org\/hashicorp\/azurerm"/m,
+  );
 });

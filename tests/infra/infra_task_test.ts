@@ -1,9 +1,17 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { backendOverride, chooseBackend, parseInvocation, planReport } from "../../tasks/infra.ts";
+import {
+  backendOverride,
+  chooseBackend,
+  LOCK_PLATFORMS,
+  lockArgs,
+  parseInvocation,
+  planReport,
+} from "../../tasks/infra.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { cliConfigPath, tofuPath } from "../support/infra_tools.ts";
+import { cliConfigPath, hostPlatform, tofuPath } from "../support/infra_tools.ts";
+import { toolCache } from "../support/python.ts";
 import { needsTool } from "../support/python.ts";
 
 const TASK = join(import.meta.dirname ?? ".", "..", "..", "tasks", "infra.ts");
@@ -73,15 +81,23 @@ function tofuTaskEnv(infra: string, extra: Record<string, string> = {}): Record<
     TF_CLI_CONFIG_FILE: cliConfigPath(),
     CHECKPOINT_DISABLE: "1",
     FLUXOPS_INFRA_DIR: infra,
+    FLUXOPS_TOOL_CACHE: toolCache(),
     ...extra,
   };
+}
+
+/** Writes the tiny module's lock file as `deno task infra lock` does, for this platform. */
+async function lockTiny(infra: string): Promise<string> {
+  const out = await infraTask(["lock", "--platform", hostPlatform()], tofuTaskEnv(infra));
+  assert.equal(out.code, 0, out.stderr + out.stdout);
+  return await Deno.readTextFile(join(infra, ".terraform.lock.hcl"));
 }
 
 Deno.test("deno task infra --help prints the commands and exits 0", async () => {
   const out = await infraTask(["--help"], { PATH: "/nonexistent" });
   assert.equal(out.code, 0);
   assert.match(out.stdout, /^Usage: deno task infra <command> \[--env dev\|prod\]/m);
-  for (const command of ["fmt", "validate", "plan", "apply", "destroy", "output"]) {
+  for (const command of ["fmt", "validate", "plan", "apply", "destroy", "output", "lock"]) {
     assert.match(out.stdout, new RegExp(`^  ${command} `, "m"));
   }
 });
@@ -91,13 +107,37 @@ Deno.test("deno task infra rejects bad command lines and missing binaries, writi
   const notExecutable = join(root, "tofu");
   await Deno.writeTextFile(notExecutable, "#!/bin/sh\n");
   const cases: [string[], Record<string, string>, number, RegExp][] = [
-    [[], {}, 2, /missing command: expected one of fmt, validate, plan, apply, destroy, output/],
+    [
+      [],
+      {},
+      2,
+      /missing command: expected one of fmt, validate, plan, apply, destroy, output, lock/,
+    ],
     [["launch"], {}, 2, /unknown command "launch": expected one of fmt, validate/],
     [["plan", "--env", "staging"], {}, 2, /--env: expected one of dev, prod, got "staging"/],
     [["plan", "--region", "westeurope"], {}, 2, /Unknown option '--region'/],
     [["validate", "extra"], {}, 2, /unexpected argument "extra"/],
     [["plan", "--check"], {}, 2, /--check only goes with fmt/],
     [["plan", "--plan", "x.tfplan"], {}, 2, /--plan only goes with apply/],
+    [["plan", "--platform", "linux_amd64"], {}, 2, /--platform and --registry only go with lock/],
+    [
+      ["lock", "--platform", "Linux-x64"],
+      {},
+      2,
+      /--platform: expected OS_ARCH such as linux_amd64/,
+    ],
+    [
+      ["plan"],
+      { PATH: "/usr/bin:/bin", TF_BIN: "/bin/true" },
+      1,
+      /\.terraform\.lock\.hcl is missing: every init uses the committed lock file; create it with `deno task infra lock`/,
+    ],
+    [
+      ["lock"],
+      { PATH: "/usr/bin:/bin", TF_BIN: "/bin/true", FLUXOPS_TOOL_CACHE: "/nonexistent" },
+      1,
+      /no provider mirror at \/nonexistent\/terraform-providers: run \.ci\/setup_infra_tools\.sh/,
+    ],
     [
       ["validate"],
       { PATH: "/nonexistent" },
@@ -143,6 +183,8 @@ Deno.test("parseInvocation() defaults to dev and reads the flags", () => {
     json: false,
     autoApprove: false,
     planFile: undefined,
+    platforms: LOCK_PLATFORMS,
+    registry: false,
   });
   assert.deepEqual(parseInvocation(["apply", "--env", "prod", "--auto-approve", "--plan", "p"]), {
     command: "apply",
@@ -151,9 +193,28 @@ Deno.test("parseInvocation() defaults to dev and reads the flags", () => {
     json: false,
     autoApprove: true,
     planFile: "p",
+    platforms: LOCK_PLATFORMS,
+    registry: false,
   });
   assert.equal(parseInvocation(["-h"]), "help");
   assert.throws(() => parseInvocation(["output", "--env", "test"]), UsageError);
+});
+
+Deno.test("lock records linux_amd64 and the laptops' platforms by default, from the mirror unless --registry", () => {
+  const lock = parseInvocation(["lock"]);
+  assert.ok(lock !== "help");
+  assert.deepEqual(lockArgs(lock, "/cache/terraform-providers"), [
+    "providers",
+    "lock",
+    "-fs-mirror=/cache/terraform-providers",
+    "-platform=linux_amd64",
+    "-platform=darwin_arm64",
+    "-platform=darwin_amd64",
+    "-platform=windows_amd64",
+  ]);
+  const registry = parseInvocation(["lock", "--registry", "--platform", "linux_arm64"]);
+  assert.ok(registry !== "help");
+  assert.deepEqual(lockArgs(registry, "/m"), ["providers", "lock", "-platform=linux_arm64"]);
 });
 
 Deno.test("chooseBackend() picks local state, TF_HTTP_* state or GitLab's state API", () => {
@@ -220,6 +281,7 @@ Deno.test({
     const env = tofuTaskEnv(infra);
     const work = join(root, ".fluxops", "infra", "dev");
     try {
+      const lock = await lockTiny(infra);
       const plan = await infraTask(["plan", "--env", "dev"], env);
       assert.equal(plan.code, 0, plan.stderr);
       assert.match(plan.stderr, /1 to create, 0 to update, 0 to delete/);
@@ -258,6 +320,11 @@ Deno.test({
 
       const destroy = await infraTask(["destroy", "--auto-approve"], env);
       assert.equal(destroy.code, 0, destroy.stderr);
+      assert.equal(
+        await Deno.readTextFile(join(infra, ".terraform.lock.hcl")),
+        lock,
+        "an init changed the committed lock file",
+      );
       const state = JSON.parse(await Deno.readTextFile(join(work, "terraform.tfstate")));
       assert.deepEqual(state.resources, []);
       assert.ok(existsSync(join(root, ".fluxops", "infra", "prod", "terraform.tfstate")));
@@ -276,6 +343,7 @@ Deno.test({
   ),
   async fn() {
     const { root, infra, remove } = await tinyModule();
+    await lockTiny(infra);
     const seen: string[] = [];
     let state: string | undefined;
     let authorized = true;
@@ -321,6 +389,37 @@ Deno.test({
       assert.equal(JSON.parse(output.stdout).id_length.value, 8, output.stderr);
     } finally {
       await server.shutdown();
+      await remove();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "init uses the committed lock file exactly: a provider build whose hash it does not record fails the plan, and the lock stays as it was",
+  ...needsTool(
+    tofu !== undefined,
+    "tofu and its provider mirror (made by .ci/setup_infra_tools.sh)",
+  ),
+  async fn() {
+    const { root, infra, remove } = await tinyModule();
+    try {
+      const lock = await lockTiny(infra);
+      assert.match(
+        lock,
+        /provider "registry\.opentofu\.org\/hashicorp\/random" \{\n\s+version\s+= "3\.9\.0"/,
+      );
+      assert.match(lock, /"h1:[A-Za-z0-9+/=]{44}"/);
+      // Another build of the same version: what a plan on one machine and an apply on another
+      // would meet if each resolved providers by itself.
+      const tampered = lock.replace(/"h1:[A-Za-z0-9+/=]{44}"/g, `"h1:${"A".repeat(43)}="`);
+      await Deno.writeTextFile(join(infra, ".terraform.lock.hcl"), tampered);
+      const plan = await infraTask(["plan"], tofuTaskEnv(infra));
+      assert.notEqual(plan.code, 0, "a provider the lock does not record was used");
+      assert.match(plan.stderr + plan.stdout, /checksum|does not match|hash/i);
+      assert.equal(await Deno.readTextFile(join(infra, ".terraform.lock.hcl")), tampered);
+      assert.equal(existsSync(join(root, ".fluxops", "infra", "dev", "plan.tfplan")), false);
+    } finally {
       await remove();
     }
   },

@@ -29,10 +29,12 @@ export function uniformStats(names: readonly string[]): FeatureStats[] {
 
 /** A model of `nFeatures` features (named f0, f1, ...) trained on uniform [0, 1) values. */
 export function uniformModel(
-  { nFeatures = 3, seed = 1, features }: {
+  { nFeatures = 3, seed = 1, features, classFrequencies, metrics = {} }: {
     nFeatures?: number;
     seed?: number;
     features?: FeatureStats[];
+    classFrequencies?: number[];
+    metrics?: Record<string, unknown>;
   } = {},
 ): LoadedModel {
   const base = smallModel({ nFeatures, seed });
@@ -43,7 +45,8 @@ export function uniformModel(
     features: features ?? uniformStats(names),
     forest: base.forest,
     params: { seed },
-    metrics: {},
+    metrics,
+    ...(classFrequencies ? { classFrequencies } : {}),
     engine: { name: "native", version: "1.0.0" },
   });
   return parseModel(serializeModel(artifact));

@@ -63,14 +63,21 @@ export async function run(
   return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
 }
 
+/** This machine's platform as Terraform names it, e.g. linux_amd64. */
+export function hostPlatform(): string {
+  const arch = { x86_64: "amd64", aarch64: "arm64" }[Deno.build.arch];
+  return `${Deno.build.os}_${arch}`;
+}
+
 /**
- * Copies `infra/` (without local state, data dirs or lock files) into a new temporary folder
- * and returns the copy's root module path; tools that write next to the code write there.
+ * Copies `infra/` (with its committed lock file, without local state, data dirs or a backend
+ * override) into a new temporary folder and returns the copy's root module path; tools that
+ * write next to the code write there.
  */
 export async function copyInfra(): Promise<{ dir: string; remove: () => Promise<void> }> {
   const root = await Deno.makeTempDir({ prefix: "fluxops-infra-" });
   const dir = join(root, "infra");
-  const skip = new Set([".terraform", ".terraform.lock.hcl", "backend_override.tf"]);
+  const skip = new Set([".terraform", "backend_override.tf"]);
   cpSync(INFRA_DIR, dir, { recursive: true, filter: (src) => !skip.has(basename(src)) });
   return { dir, remove: () => Deno.remove(root, { recursive: true }) };
 }

@@ -54,6 +54,8 @@ Deno.test({
     try {
       await Deno.mkdir(join(infra, "env"), { recursive: true });
       await Deno.writeTextFile(join(infra, "main.tf"), MAIN_TF);
+      // Every init uses the committed lock file; this module needs no provider, so it is empty.
+      await Deno.writeTextFile(join(infra, ".terraform.lock.hcl"), "");
       await Deno.writeTextFile(join(infra, "env", "dev.tfvars"), 'label = "one"\n');
       // The plan job: a saved plan, reviewed, then handed to the deploy job.
       await runInfra(["plan", "--env", "dev"]);

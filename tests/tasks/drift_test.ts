@@ -33,7 +33,7 @@ async function withFiles(fn: (dir: string) => Promise<void>): Promise<void> {
   });
 }
 
-Deno.test("deno task drift writes drift.json and drift.html and summarises each feature", async () => {
+Deno.test("deno task drift writes drift.json and drift.html and summarises each feature's tests", async () => {
   await withFiles(async (dir) => {
     const out = join(dir, "report");
     const res = await drift(["--model", dir, "--data", join(dir, "shifted.csv"), "--out", out]);
@@ -41,50 +41,121 @@ Deno.test("deno task drift writes drift.json and drift.html and summarises each 
     assert.equal(res.stdout, "");
     assert.match(
       res.stderr,
-      /\(2000 rows\) against .*: overall PSI \d\.\d{4} \(mean\), status alert/,
+      /\(2000 rows\) against .*: no data-set drift \(33% of features drifted; chi-square on the bins, alpha 0\.05, bonferroni, share 0\.5\)/,
     );
-    assert.match(res.stderr, /^ {2}f1 {2}\d\.\d{4} {2}alert$/m);
-    assert.match(res.stderr, /^ {2}f0 {2}0\.0\d{3} {2}ok$/m);
+    assert.match(res.stderr, /^ {2}f1 +\d\.\d{4} +\d\.\d{4} +0\.0e\+0 +- +- +yes$/m);
+    assert.match(res.stderr, /^ {2}f0 +0\.0\d{3} +0\.\d{4} +0\.\d{4} +- +- +no$/m);
+    assert.match(res.stderr, /prediction drift: unavailable: the model records no training class/);
     assert.deepEqual(await listDir(out), ["drift.html", "drift.json"]);
     const doc = JSON.parse(await Deno.readTextFile(join(out, "drift.json")));
-    assert.equal(doc.format, "fluxops.drift/v1");
+    assert.equal(doc.format, "fluxops.drift/v2");
     assert.equal(doc.model_version, MODEL.artifact.version);
     assert.equal(doc.window, 2000);
+    assert.equal(doc.test, "chi2");
     assert.deepEqual(Object.keys(doc.features), ["f0", "f1", "f2"]);
     assert.equal(doc.features.f1.recent.length, 10);
+    assert.equal(doc.features.f1.drifted, true);
+    assert.equal(doc.prediction.available, false);
+    assert.equal(doc.performance, null);
   });
 });
 
-Deno.test("deno task drift --json prints the figures and defaults to .fluxops/drift/<version>", async () => {
+Deno.test("deno task drift --reference adds KS and Wasserstein, and KS decides", async () => {
+  await withFiles(async (dir) => {
+    const res = await drift([
+      "--model",
+      dir,
+      "--data",
+      join(dir, "shifted.csv"),
+      "--reference",
+      join(dir, "steady.csv"),
+      "--out",
+      join(dir, "o"),
+      "--json",
+    ]);
+    assert.equal(res.code, 0, res.stderr);
+    const doc = JSON.parse(res.stdout);
+    assert.equal(doc.test, "ks");
+    assert.equal(doc.reference, join(dir, "steady.csv"));
+    for (const f of Object.values(doc.features) as Record<string, number | string>[]) {
+      assert.equal(f.test, "ks");
+      assert.equal(f.p_value, f.ks_p_value);
+      assert.equal(typeof f.wasserstein_norm, "number");
+    }
+    assert.equal(doc.features.f1.drifted, true);
+    assert.ok(doc.features.f1.ks_statistic > 0.4);
+    assert.ok(Math.abs(doc.features.f1.wasserstein_norm - 0.5 / Math.sqrt(1 / 12)) < 0.1);
+    assert.equal(doc.features.f0.drifted, false);
+  });
+});
+
+Deno.test("deno task drift --json prints the report and defaults to .fluxops/drift/<version>", async () => {
   await withFiles(async (dir) => {
     const res = await drift(["--model", "model.json", "--data", "steady.csv", "--json"], dir);
     assert.equal(res.code, 0, res.stderr);
     const summary = JSON.parse(res.stdout);
     assert.equal(summary.status, "ok");
+    assert.equal(summary.dataset_drift, false);
     assert.equal(summary.window, 2000);
-    assert.deepEqual(Object.keys(summary.features.f0), ["psi", "status"]);
+    assert.deepEqual(Object.keys(summary.features.f0).slice(0, 7), [
+      "psi",
+      "js_distance",
+      "chi2_p_value",
+      "p_value",
+      "test",
+      "drifted",
+      "status",
+    ]);
     const folder = join(".fluxops", "drift", MODEL.artifact.version);
     assert.equal(summary.json, join(folder, "drift.json"));
     assert.deepEqual(await listDir(join(dir, folder)), ["drift.html", "drift.json"]);
   });
 });
 
-Deno.test("deno task drift --fail-on exits 1 when a feature reaches the level, else 0", async () => {
+Deno.test("deno task drift --fail-on exits 1 on a drifted feature or data set, else 0", async () => {
   await withFiles(async (dir) => {
-    const run = (data: string, level: string) =>
-      drift([
-        "--model",
-        dir,
-        "--data",
-        join(dir, data),
-        "--out",
-        join(dir, "o"),
-        "--fail-on",
-        level,
-      ]);
-    assert.equal((await run("shifted.csv", "alert")).code, 1);
-    assert.equal((await run("shifted.csv", "warn")).code, 1);
-    assert.equal((await run("steady.csv", "warn")).code, 0);
+    const run = (data: string, ...more: string[]) =>
+      drift(["--model", dir, "--data", join(dir, data), "--out", join(dir, "o"), ...more]);
+    assert.equal((await run("shifted.csv", "--fail-on", "feature")).code, 1);
+    assert.equal((await run("shifted.csv", "--fail-on", "dataset")).code, 0, "1 of 3 features");
+    assert.equal(
+      (await run("shifted.csv", "--fail-on", "dataset", "--share", "0.3")).code,
+      1,
+      "a third is at least 0.3",
+    );
+    assert.equal((await run("steady.csv", "--fail-on", "feature")).code, 0);
+    assert.equal((await run("shifted.csv", "--fail-on", "feature", "--correction", "fdr")).code, 1);
+  });
+});
+
+Deno.test("deno task drift --quality counts missing and non-numeric cells instead of failing", async () => {
+  await withFiles(async (dir) => {
+    await Deno.writeTextFile(
+      join(dir, "dirty.csv"),
+      "f0,f1,f2\n0.1,0.2,0.3\n,0.5,abc\n0.4,,1.7\n0.5,0.6,0.7\n",
+    );
+    const strict = await drift(["--model", dir, "--data", join(dir, "dirty.csv")]);
+    assert.equal(strict.code, 3);
+    assert.match(strict.stderr, /dirty\.csv:3: column "f0" \(1\)/);
+    const res = await drift([
+      "--model",
+      dir,
+      "--data",
+      join(dir, "dirty.csv"),
+      "--quality",
+      "--json",
+      "--out",
+      join(dir, "o"),
+    ]);
+    assert.equal(res.code, 0, res.stderr);
+    const q = (name: string) => JSON.parse(res.stdout).features[name].quality;
+    assert.deepEqual(
+      [q("f0").missing, q("f0").non_numeric, q("f0").out_of_range, q("f0").share_missing],
+      [1, 0, 0, 0.25],
+    );
+    assert.deepEqual([q("f1").missing, q("f1").non_numeric], [1, 0]);
+    assert.deepEqual([q("f2").missing, q("f2").non_numeric, q("f2").out_of_range], [0, 1, 1]);
+    assert.equal(JSON.parse(res.stdout).window, 4);
   });
 });
 
@@ -92,13 +163,27 @@ Deno.test("deno task drift exits 2 on usage errors, 3 on data errors, 4 on model
   await withFiles(async (dir) => {
     await Deno.writeTextFile(join(dir, "bad.csv"), "f0,f1\n1,2\n");
     await Deno.writeTextFile(join(dir, "corrupt.json"), "{}");
+    const steady = join(dir, "steady.csv");
     const cases: [string[], number, RegExp][] = [
       [["--data", "x.csv"], 2, /^error: --model is required/],
       [["--model", dir], 2, /^error: --data is required/],
       [
         ["--model", dir, "--data", "x.csv", "--fail-on", "panic"],
         2,
-        /--fail-on: expected warn or alert, got "panic"/,
+        /--fail-on: expected dataset or feature, got "panic"/,
+      ],
+      [["--model", dir, "--data", steady, "--alpha", "1"], 2, /--alpha: expected a level/],
+      [["--model", dir, "--data", steady, "--alpha", "x"], 2, /--alpha: expected a number/],
+      [["--model", dir, "--data", steady, "--share", "0"], 2, /--share: expected a share/],
+      [
+        ["--model", dir, "--data", steady, "--correction", "holm"],
+        2,
+        /--correction: expected bonferroni or fdr, got "holm"/,
+      ],
+      [
+        ["--model", dir, "--data", "azblob://acct/container/d.csv"],
+        2,
+        /azblob:\/\/acct\/container\/d\.csv: no reader for azblob:\/\/ sources here/,
       ],
       [["--modle", dir], 2, /^error: .*modle.* \(see --help\)/],
       [
@@ -107,12 +192,13 @@ Deno.test("deno task drift exits 2 on usage errors, 3 on data errors, 4 on model
         /bad\.csv: columns do not match the model/,
       ],
       [["--model", dir, "--data", join(dir, "none.csv")], 3, /none\.csv/],
-      [["--model", join(dir, "nothing"), "--data", join(dir, "steady.csv")], 4, /nothing/],
       [
-        ["--model", join(dir, "corrupt.json"), "--data", join(dir, "steady.csv")],
-        4,
-        /corrupt\.json/,
+        ["--model", dir, "--data", steady, "--reference", join(dir, "none.csv")],
+        3,
+        /none\.csv/,
       ],
+      [["--model", join(dir, "nothing"), "--data", steady], 4, /nothing/],
+      [["--model", join(dir, "corrupt.json"), "--data", steady], 4, /corrupt\.json/],
     ];
     for (const [args, code, message] of cases) {
       const res = await drift([...args, "--out", join(dir, "never")]);
@@ -123,6 +209,7 @@ Deno.test("deno task drift exits 2 on usage errors, 3 on data errors, 4 on model
     assert.ok(!(await listDir(dir)).includes("never"));
     const help = await drift(["--help"]);
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /--fail-on LEVEL/);
+    assert.match(help.stdout, /--fail-on WHAT/);
+    assert.match(help.stdout, /--reference TRAIN/);
   });
 });

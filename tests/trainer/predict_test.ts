@@ -117,3 +117,94 @@ for (const [raw, quoted] of quoting) {
     assert.equal(csvField(raw), quoted);
   });
 }
+
+/** A CSV of `rows` rows of the TRAIN file's columns, over 4 MiB for 100,000 rows. */
+function manyRows(rows: number): string {
+  let text = "a,b,label\n";
+  for (let i = 0; i < rows; i++) {
+    text += `${(i * 0.731) % 9},${(i * 0.377) % 8},${i % 3 ? "cat" : "dog"}\n`;
+  }
+  return text;
+}
+
+Deno.test("predict writes the same bytes with 1, 2 and 3 workers and on the main thread", async () => {
+  await withModel(async (dir, model) => {
+    const data = join(dir, "many.csv");
+    await Deno.writeTextFile(data, manyRows(200_000));
+    assert.ok((await Deno.stat(data)).size > 4 << 20);
+    const outputs: string[] = [];
+    for (const workers of ["0", "1", "2", "3"]) {
+      const out = join(dir, `scores_${workers}.csv`);
+      const result = await runPredict([
+        "--model",
+        model,
+        "--data",
+        data,
+        "--out",
+        out,
+        "--workers",
+        workers,
+        "--json",
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      const summary = JSON.parse(result.stderr);
+      assert.equal(summary.rows, 200_000);
+      assert.equal(summary.workers, Number(workers));
+      assert.ok(summary.rows_per_second > 0 && summary.seconds > 0);
+      assert.ok(summary.accuracy >= 0 && summary.accuracy <= 1);
+      outputs.push(await Deno.readTextFile(out));
+    }
+    assert.equal(outputs[0]!.split("\n").length, 200_002);
+    for (const text of outputs) assert.equal(text, outputs[0]);
+  });
+});
+
+const badRuns: [string, (dir: string, model: string) => string[], number, RegExp][] = [
+  [
+    "a bad --workers",
+    (d, m) => ["--model", m, "--data", join(d, "x.csv"), "--workers", "two"],
+    2,
+    /--workers: expected a whole number/,
+  ],
+  [
+    "a missing data file",
+    (d, m) => ["--model", m, "--data", join(d, "none.csv")],
+    1,
+    /cannot read .*none\.csv: not found/,
+  ],
+  [
+    "a folder as --data",
+    (d, m) => ["--model", m, "--data", d],
+    1,
+    /^error: cannot read .*: /,
+  ],
+  [
+    "a bad cell",
+    (d, m) => ["--model", m, "--data", join(d, "bad.csv")],
+    1,
+    /bad\.csv:3: column "b" \(2\): expected a number, got "x"/,
+  ],
+];
+for (const [what, args, code, message] of badRuns) {
+  Deno.test(`predict exits ${code} on ${what}, naming it, and writes nothing`, async () => {
+    await withModel(async (dir, model) => {
+      await Deno.writeTextFile(join(dir, "x.csv"), "a,b\n1,2\n");
+      await Deno.writeTextFile(join(dir, "bad.csv"), "a,b\n1,2\n3,x\n");
+      const result = await runPredict([...args(dir, model), "--out", join(dir, "scores.csv")]);
+      assert.equal(result.code, code, result.stderr);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split("\n").length, 1);
+      assert.ok(!(await listDir(dir)).some((f) => f.includes("scores") || f.endsWith(".tmp")));
+    });
+  });
+}
+
+Deno.test("predict exits 4 when it cannot write --out", async () => {
+  await withModel(async (dir, model) => {
+    await Deno.writeTextFile(join(dir, "x.csv"), "a,b\n1,2\n");
+    const out = join(dir, "x.csv", "scores.csv");
+    const result = await runPredict(["--model", model, "--data", join(dir, "x.csv"), "--out", out]);
+    assert.equal(result.code, 4, result.stderr);
+    assert.match(result.stderr, /^error: cannot write .*scores\.csv: /);
+  });
+});

@@ -120,10 +120,16 @@ resource "azurerm_monitor_scheduled_query_rules_alert_v2" "latency_p95" {
   tags = var.tags
 }
 
-# Input drift, from the prediction function's own log. On every change of a feature's drift
-# status the function writes one JSON line on stdout:
-#   {"time":...,"level":"error","msg":"drift","feature":"f3","psi":0.41,"status":"alert",
-#    "previous":"warn","model_version":...,"window":1000}
+# Input drift, from the prediction function's own log. Each time a feature's drift verdict
+# changes (its chi-square p-value over the training deciles crosses alpha / features, the
+# Bonferroni bound; lib/drift/monitor.ts) the function writes one JSON line on stdout:
+#   {"time":...,"level":"error","msg":"drift","feature":"f3","status":"alert","previous":"ok",
+#    "drifted":true,"chi2_p_value":1.2e-9,"js_distance":0.21,"psi":0.41,"dataset_drift":false,
+#    "share_drifted":0.1,"model_version":...,"window":1000}
+# The alert fires on a drifted feature (status "alert" is drifted) or on the data set's drift (at
+# least half the features), never on raw PSI, whose level under no drift depends on the window
+# size. drift_alert.statuses adding "warn" also fires on a feature falling back from drifted to
+# significant before the correction only: events are sent on changes of the drifted verdict.
 # Assumptions about how it gets here (azure-functions-host WorkerProcess/WorkerConsoleLogService):
 # the host reads a custom handler's stdout line by line and logs each line as it is, at
 # Information level (stderr: Warning if the line holds "warn", Error if "error", "fail" or
@@ -140,7 +146,7 @@ resource "azurerm_monitor_scheduled_query_rules_alert_v2" "drift" {
   location             = var.location
   resource_group_name  = var.resource_group_name
   scopes               = [azurerm_application_insights.this.id]
-  description          = "A feature of the prediction function's input drifted into ${join(" or ", var.drift_alert.statuses)} (PSI from 0.1 warn, from 0.25 alert, against the training data) within ${var.drift_alert.window_duration}; one alert per feature."
+  description          = "A feature of the prediction function's input drifted (its chi-square p-value against the training deciles under alpha / features), or the data set did (half of the features or more), within ${var.drift_alert.window_duration}; one alert per feature."
   severity             = var.drift_alert.severity
   evaluation_frequency = var.drift_alert.evaluation_frequency
   window_duration      = var.drift_alert.window_duration
@@ -156,10 +162,13 @@ resource "azurerm_monitor_scheduled_query_rules_alert_v2" "drift" {
       | extend msg = coalesce(tostring(event.msg), tostring(customDimensions.msg)),
           status = coalesce(tostring(event.status), tostring(customDimensions.status)),
           feature = coalesce(tostring(event.feature), tostring(customDimensions.feature)),
-          psi = todouble(coalesce(tostring(event.psi), tostring(customDimensions.psi))),
+          drifted = tobool(coalesce(tostring(event.drifted), tostring(customDimensions.drifted))),
+          dataset_drift = tobool(coalesce(tostring(event.dataset_drift), tostring(customDimensions.dataset_drift))),
+          chi2_p_value = todouble(coalesce(tostring(event.chi2_p_value), tostring(customDimensions.chi2_p_value))),
+          share_drifted = todouble(coalesce(tostring(event.share_drifted), tostring(customDimensions.share_drifted))),
           model_version = coalesce(tostring(event.model_version), tostring(customDimensions.model_version))
-      | where msg == "drift" and status in (${join(", ", [for s in var.drift_alert.statuses : jsonencode(s)])})
-      | project timestamp, feature, status, psi, model_version, cloud_RoleInstance
+      | where (msg == "drift" and status in (${join(", ", [for s in var.drift_alert.statuses : jsonencode(s)])})) or (msg == "drift" and (drifted == true or dataset_drift == true))
+      | project timestamp, feature, status, drifted, dataset_drift, chi2_p_value, share_drifted, model_version, cloud_RoleInstance
     KQL
     time_aggregation_method = "Count"
     operator                = "GreaterThan"

@@ -29,24 +29,45 @@ variable "location" {
 }
 
 variable "sku_name" {
-  description = "Service plan SKU: B1 (basic, the seed's), Y1 (consumption), EP1 (elastic premium) or P1v3 (premium v3)."
+  description = "Service plan SKU: B1 (basic, the seed's), FC1 (Flex Consumption), EP1 (elastic premium) or P1v3 (premium v3). Y1 (Linux Consumption) retires in September 2028 and is not offered."
   type        = string
   default     = "B1"
 
   validation {
-    condition     = contains(["B1", "Y1", "EP1", "P1v3"], var.sku_name)
-    error_message = "sku_name: one of B1, Y1, EP1, P1v3."
+    condition     = var.sku_name != "Y1"
+    error_message = "sku_name: Y1 (Linux Consumption) gets no new features and retires in September 2028; use FC1 (Flex Consumption) or B1."
+  }
+
+  validation {
+    condition     = contains(["B1", "FC1", "EP1", "P1v3"], var.sku_name)
+    error_message = "sku_name: one of B1, FC1, EP1, P1v3."
   }
 }
 
 variable "worker_count" {
-  description = "Instances of the plan (ignored for Y1, which scales by itself)."
+  description = "Instances of the plan (B1, EP1, P1v3); for FC1 the most instances the app may scale out to."
   type        = number
   default     = 1
 
   validation {
     condition     = var.worker_count >= 1 && var.worker_count <= 30 && floor(var.worker_count) == var.worker_count
     error_message = "worker_count: a whole number from 1 to 30."
+  }
+}
+
+variable "flex_deployment_container_url" {
+  description = "FC1 only: URL of the blob container the app's code is deployed to and run from (https://<account>.blob.core.windows.net/<container>); the app's identity needs write access there. Ignored on other plans."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.flex_deployment_container_url == null || can(regex("^https://[a-z0-9]+\\.blob\\.core\\.windows\\.net/[a-z0-9-]+$", var.flex_deployment_container_url))
+    error_message = "flex_deployment_container_url: https://<account>.blob.core.windows.net/<container>."
+  }
+
+  validation {
+    condition     = var.sku_name != "FC1" || var.flex_deployment_container_url != null
+    error_message = "flex_deployment_container_url: required with sku_name FC1 (its code lives in a blob container)."
   }
 }
 

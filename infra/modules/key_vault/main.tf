@@ -27,26 +27,55 @@ resource "azurerm_key_vault" "this" {
   tags = var.tags
 }
 
-# The HMAC-SHA256 key that signs models. Its value exists only in Terraform state (kept in the
-# GitLab-managed, encrypted state backend) and in the vault; bump signing_key.version to rotate.
-resource "random_password" "signing_key" {
+# The HMAC-SHA256 key that signs models, generated for each run and never stored: an ephemeral
+# value feeds the secret's write-only value_wo, so neither the state nor a saved plan holds it
+# (OpenTofu/Terraform >= 1.11, random >= 3.7). The provider sends value_wo only when
+# value_wo_version changes: bump signing_key.version to rotate; Key Vault keeps the previous
+# version, which the function still accepts, so an older model stays verifiable (rollback).
+ephemeral "random_password" "signing_key" {
   length  = 64
   special = false
-
-  keepers = {
-    version = tostring(var.signing_key.version)
-  }
 }
 
 resource "azurerm_key_vault_secret" "signing_key" {
-  name            = var.signing_key.secret_name
-  key_vault_id    = azurerm_key_vault.this.id
-  value           = random_password.signing_key.result
-  content_type    = "text/plain; fluxops hmac-sha256 key"
-  expiration_date = var.signing_key.expiration_date
-  tags            = var.tags
+  name             = var.signing_key.secret_name
+  key_vault_id     = azurerm_key_vault.this.id
+  value_wo         = ephemeral.random_password.signing_key.result
+  value_wo_version = var.signing_key.version
+  content_type     = "text/plain; fluxops hmac-sha256 key"
+  expiration_date  = var.signing_key.expiration_date
+  tags             = var.tags
 
-  # Creating a secret needs a data-plane role for whoever runs Terraform (Key Vault Secrets
-  # Officer, granted in the root module) and the network ACL to let that caller in.
-  depends_on = [var.secret_writer_role_assignment_ids]
+  # Writing a secret needs a data-plane role for whoever runs Terraform (Key Vault Secrets
+  # Officer, granted in the root module), propagated (the root passes the time_sleep that waits
+  # for it), and the network rules or the private endpoint to let that caller in.
+  depends_on = [var.secret_writer_role_assignment_ids, azurerm_private_endpoint.vault]
+}
+
+# The pipeline reaches the vault over a private network instead of a public allow-list: for
+# runners without a fixed egress address (prod's vault denies all other traffic).
+resource "azurerm_private_endpoint" "vault" {
+  count = var.private_endpoint == null ? 0 : 1
+
+  name                = "pe-${var.name}"
+  location            = var.location
+  resource_group_name = var.resource_group_name
+  subnet_id           = var.private_endpoint.subnet_id
+
+  private_service_connection {
+    name                           = "vault"
+    private_connection_resource_id = azurerm_key_vault.this.id
+    subresource_names              = ["vault"]
+    is_manual_connection           = false
+  }
+
+  dynamic "private_dns_zone_group" {
+    for_each = length(var.private_endpoint.private_dns_zone_ids) > 0 ? [1] : []
+    content {
+      name                 = "vault"
+      private_dns_zone_ids = var.private_endpoint.private_dns_zone_ids
+    }
+  }
+
+  tags = var.tags
 }

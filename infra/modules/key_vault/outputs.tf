@@ -27,3 +27,18 @@ output "signing_secret_resource_id" {
   description = "Azure Resource Manager ID of the model-signing secret (version-less), the scope for a secret-level role assignment."
   value       = azurerm_key_vault_secret.signing_key.resource_versionless_id
 }
+
+output "private_endpoint_id" {
+  description = "Resource ID of the vault's private endpoint, null without one."
+  value       = one(azurerm_private_endpoint.vault[*].id)
+}
+
+output "network_acls" {
+  description = "The vault's network rules as applied: default_action, bypass, ip_rules (given, the app's and the runner's), virtual_network_subnet_ids."
+  value = {
+    default_action             = azurerm_key_vault.this.network_acls[0].default_action
+    bypass                     = azurerm_key_vault.this.network_acls[0].bypass
+    ip_rules                   = azurerm_key_vault.this.network_acls[0].ip_rules
+    virtual_network_subnet_ids = azurerm_key_vault.this.network_acls[0].virtual_network_subnet_ids
+  }
+}

@@ -104,6 +104,20 @@ variable "signing_key" {
   }
 }
 
+variable "private_endpoint" {
+  description = "A private endpoint for the vault in an existing subnet (the subnet_id of a VNet the deploying runner can reach), with the privatelink.vaultcore.azure.net DNS zone IDs to register it in; null for none."
+  type = object({
+    subnet_id            = string
+    private_dns_zone_ids = optional(list(string), [])
+  })
+  default = null
+
+  validation {
+    condition     = var.private_endpoint == null || can(regex("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Network/virtualNetworks/[^/]+/subnets/[^/]+$", var.private_endpoint.subnet_id))
+    error_message = "private_endpoint.subnet_id: a subnet resource ID (/subscriptions/.../providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>)."
+  }
+}
+
 variable "secret_writer_role_assignment_ids" {
   description = "Role assignments that let the caller write secrets; the secret waits for them."
   type        = list(string)

@@ -13,29 +13,37 @@ const HOSTILE = ["<script>window.pwned = 1</script>", `<img src=x onerror="pwned
 
 /** A report on features named `names` where the second one is shifted into alert. */
 function report(names: string[] = ["f0", "f1", "f2"], data = "recent.csv"): DriftReport {
-  const model = uniformModel({ nFeatures: names.length, features: uniformStats(names) });
+  const model = uniformModel({
+    nFeatures: names.length,
+    features: uniformStats(names),
+    classFrequencies: [0.5, 0.5],
+  });
   const x = uniformRows(new Rng(6), 500, names.length, { 1: 0.4 });
   return driftOfRows(model, x, 500, { data, createdAt: new Date("2026-03-04T05:06:07Z") });
 }
 
-Deno.test("renderDriftReport() lists every feature from the highest PSI down, with status badges", () => {
+Deno.test("renderDriftReport() lists every feature from the smallest p-value up, with status badges", () => {
   const r = report();
   const html = renderDriftReport(r);
   assert.match(html, /^<!doctype html>/);
   const order = [...html.matchAll(/<tr data-feature="([^"]*)"/g)].map((m) => m[1]);
-  const expected = Object.entries(r.features).sort((a, b) => b[1].psi - a[1].psi).map(([n]) => n);
+  const expected = Object.entries(r.features)
+    .sort((a, b) => a[1].p_value - b[1].p_value || b[1].psi - a[1].psi).map(([n]) => n);
   assert.deepEqual(order, expected);
   assert.equal(order[0], "f1");
   assert.match(
     html,
-    /<tr data-feature="f1"><td class="feature">f1<\/td><td class="num">\d\.\d{4}<\/td><td><span class="status status-alert">alert<\/span>/,
+    /<tr data-feature="f1"><td class="feature">f1<\/td><td><span class="status status-alert">alert<\/span><\/td><td class="num">/,
   );
+  assert.match(html, /Data set<\/div><div class="value"><span class="verdict-ok">no drift/);
+  assert.match(html, /Features drifted<\/div><div class="value">1 of 3</);
+  assert.match(html, /id="prediction"/);
+  assert.match(html, /id="performance"/);
   assert.equal([...html.matchAll(/<section class="card feature"/g)].length, 3);
   assert.equal([...html.matchAll(/<svg id="drift-chart-\d"/g)].length, 3);
   assert.match(html, /Rows <b>500<\/b>/);
   assert.match(html, /2026-03-04 05:06 UTC/);
   assert.match(html, new RegExp(`Overall PSI</div><div class="value">${r.overall_psi.toFixed(4)}`));
-  assert.match(html, /Features in alert<\/div><div class="value">1</);
 });
 
 Deno.test("renderDriftReport() escapes hostile feature names, data paths and versions", () => {
@@ -103,6 +111,7 @@ interface Check {
   }[];
   outside: string[];
   overflowX: number;
+  sections: Record<string, { width: number; height: number; text: string } | null>;
   pwned: boolean;
   bodyText: string;
 }
@@ -125,7 +134,11 @@ const CHECK = `(() => {
       }
     }
   }
-  return { charts, outside, overflowX: document.documentElement.scrollWidth - window.innerWidth,
+  const sections = Object.fromEntries(["summary", "features", "prediction", "performance"].map((id) => {
+    const el = document.getElementById(id);
+    return [id, el ? { width: box(el).width, height: box(el).height, text: el.innerText } : null];
+  }));
+  return { charts, outside, sections, overflowX: document.documentElement.scrollWidth - window.innerWidth,
     pwned: "pwned" in window, bodyText: document.body.innerText };
 })()`;
 
@@ -173,6 +186,17 @@ for (
           assert.deepEqual(chart.recent.map((b) => b.fraction), want.recent);
         }
         for (const name of names) assert.ok(check.bodyText.includes(name), name);
+        for (const [id, box] of Object.entries(check.sections)) {
+          assert.ok(
+            box && box.width > 200 && box.height > 40,
+            `#${id} is shown: ${JSON.stringify(box)}`,
+          );
+          assert.ok(box.width <= width, `#${id} fits the window`);
+        }
+        assert.match(check.sections.summary!.text, /Data set\s+no drift/i);
+        assert.match(check.sections.prediction!.text, /Prediction drift/);
+        assert.match(check.sections.prediction!.text, /against the training class frequencies/);
+        assert.match(check.sections.features!.text, /Out of range/i);
         assert.deepEqual(check.outside, []);
         assert.ok(check.overflowX <= 0, `page is ${check.overflowX}px wider than the window`);
       });

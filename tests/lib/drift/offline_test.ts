@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DriftMonitor } from "../../../lib/drift/monitor.ts";
-import { countBins, DRIFT_FORMAT, driftOfRows, runDrift } from "../../../lib/drift/offline.ts";
+import {
+  countBins,
+  DRIFT_FORMAT,
+  driftOfRows,
+  driftOfTable,
+  runDrift,
+} from "../../../lib/drift/offline.ts";
+import { predictProba } from "../../../lib/forest/predict.ts";
+import { argmaxRows } from "../../../lib/metrics/argmax.ts";
+import { precisionRecallF1 } from "../../../lib/metrics/precision_recall_f1.ts";
 import { driftReference } from "../../../lib/drift/reference.ts";
 import { FluxError } from "../../../lib/errors.ts";
 import { serializeModel } from "../../../lib/model/artifact.ts";
@@ -12,19 +21,23 @@ const MODEL = uniformModel({ nFeatures: 3 });
 
 Deno.test("driftOfRows() gives the figures the function's window gives for the same rows", () => {
   const x = uniformRows(new Rng(8), 800, 3, { 0: 0.3 });
-  const offline = driftOfRows(MODEL, x, 800, { data: "recent.csv" });
   const monitor = new DriftMonitor({ window: 1000 });
+  const offline = driftOfRows(MODEL, x, 800, { data: "recent.csv", settings: monitor.settings });
   monitor.observe(MODEL, x, 800);
   const online = monitor.snapshot(MODEL);
   assert.equal(offline.window, online.window);
   assert.equal(offline.overall_psi, online.overall_psi);
   assert.equal(offline.status, online.status);
+  assert.equal(offline.dataset_drift, online.dataset_drift);
+  assert.equal(offline.share_drifted, online.share_drifted);
   for (const [name, f] of Object.entries(online.features)) {
-    assert.deepEqual([offline.features[name]!.psi, offline.features[name]!.status], [
-      f.psi,
-      f.status,
-    ]);
+    const o = offline.features[name]!;
+    assert.deepEqual(
+      [o.psi, o.js_distance, o.chi2_p_value, o.drifted, o.status],
+      [f.psi, f.js_distance, f.chi2_p_value, f.drifted, f.status],
+    );
   }
+  assert.equal(online.features.f0!.drifted, true, "the shifted feature drifted");
 });
 
 Deno.test("driftOfRows() reports each feature's edges and training and recent fractions", () => {
@@ -44,14 +57,18 @@ Deno.test("driftOfRows() reports each feature's edges and training and recent fr
   assert.deepEqual(f0.training, new Array(10).fill(0.1));
   assert.deepEqual(f0.bin_edges, MODEL.artifact.features[0]!.bin_edges);
   assert.deepEqual(r.features.f1!.recent, [0, 0, 0, 0, 0, 1 / 3, 1 / 3, 1 / 3, 0, 0]);
-  assert.equal(r.status, "alert");
+  assert.equal(r.status, "ok", "three rows are too few to call drift");
+  assert.ok(r.features.f0!.psi > 0.25, "while PSI alone would alarm");
 });
 
 Deno.test("countBins() counts every row of every feature once", () => {
   const ref = driftReference(uniformStats(["a", "b"]));
-  const counts = countBins(ref, uniformRows(new Rng(1), 123, 2), 123);
+  const x = uniformRows(new Rng(1), 123, 2);
+  x[5] = NaN;
+  const { counts, rows } = countBins(ref, x, 123);
+  assert.deepEqual(Array.from(rows), [123, 122], "a NaN cell is skipped");
+  assert.equal(counts.subarray(10).reduce((s, c) => s + c, 0), 122);
   assert.equal(counts.subarray(0, 10).reduce((s, c) => s + c, 0), 123);
-  assert.equal(counts.subarray(10).reduce((s, c) => s + c, 0), 123);
 });
 
 function csv(x: Float64Array, p: number, header: string): string {
@@ -155,3 +172,33 @@ for (const [what, make, code, message] of FAILURES) {
     });
   });
 }
+
+Deno.test("driftOfTable() scores the model on labelled rows beside its training metrics, leaving unknown labels out", () => {
+  const model = uniformModel({
+    nFeatures: 3,
+    classFrequencies: [0.5, 0.5],
+    metrics: { accuracy: 0.9, f1: 0.8, n_train: 400 },
+  });
+  const n = 200;
+  const x = uniformRows(new Rng(5), n, 3);
+  const predicted = argmaxRows(predictProba(model.forest, x, n), 2);
+  // Labels: the prediction on even rows, the other class on odd ones, one unknown label.
+  const labels = Array.from(predicted, (c, i) => String(i % 2 === 0 ? c : 1 - c));
+  labels[7] = "cat";
+  const table = { x, nRows: n, missing: new Uint32Array(3), nonNumeric: new Uint32Array(3) };
+  const r = driftOfTable(model, { ...table, targetValues: labels }, { data: "d" });
+  const perf = r.performance!;
+  assert.equal(perf.rows, n - 1);
+  assert.equal(perf.unknown_labels, 1);
+  assert.equal(perf.accuracy, 100 / 199);
+  const known = labels.map((l, i) => [l, i] as const).filter(([l]) => l !== "cat");
+  const f1 = precisionRecallF1(
+    Int32Array.from(known, ([l]) => Number(l)),
+    Int32Array.from(known, ([, i]) => predicted[i]!),
+    2,
+  ).f1;
+  assert.equal(perf.f1, f1);
+  assert.deepEqual(perf.training, { accuracy: 0.9, f1: 0.8 });
+  assert.equal(r.prediction.available && r.prediction.rows, n);
+  assert.equal(driftOfTable(model, table, { data: "d" }).performance, null);
+});

@@ -68,7 +68,7 @@ const BAD: [string, FeatureStats[], string][] = [
   [
     "no bins",
     [{ ...good, bin_edges: [0], bin_frequencies: [] }],
-    "expected 1 to 255 bin fractions, got 0",
+    "expected 1 to 127 bin fractions, got 0",
   ],
 ];
 for (const [what, features, message] of BAD) {

@@ -3,7 +3,7 @@ import { DriftMonitor } from "../../../lib/drift/monitor.ts";
 import { DriftRowRelay, type RowBatch } from "../../../lib/drift/row_relay.ts";
 import { Rng, uniformModel, uniformRows } from "../../support/drift.ts";
 
-const MODEL = uniformModel({ nFeatures: 3 });
+const MODEL = uniformModel({ nFeatures: 3, classFrequencies: [0.5, 0.5] });
 
 function relay(maxValues?: number) {
   const sent: RowBatch[] = [];
@@ -14,7 +14,7 @@ function relay(maxValues?: number) {
   return { r, sent };
 }
 
-Deno.test("rows passed through the relay give the window the same figures as rows observed directly", () => {
+Deno.test("rows, predictions and refusals passed through the relay give the window the same figures as observed directly", () => {
   const { r, sent } = relay();
   const direct = new DriftMonitor();
   const far = new DriftMonitor();
@@ -22,17 +22,26 @@ Deno.test("rows passed through the relay give the window the same figures as row
   for (let i = 0; i < 700; i++) {
     const n = 1 + (i % 3);
     const x = uniformRows(rng, n, 3, { 1: 0.4 });
-    direct.observe(MODEL, x, n);
-    r.observe(MODEL, x, n);
+    const predicted = Int32Array.from({ length: n }, (_, j) => (i + j) % 3 === 0 ? 1 : 0);
+    direct.observe(MODEL, x, n, predicted);
+    r.observe(MODEL, x, n, predicted);
+    if (i % 97 === 0) {
+      direct.refuse(MODEL, 'instances[0][1]: expected a finite number, got "x"');
+      r.refuse(MODEL, 'instances[0][1]: expected a finite number, got "x"');
+    }
     if (i % 50 === 0) r.take();
   }
   r.take();
   assert.equal(r.pending, 0);
   for (const b of sent) {
     assert.equal(b.sha256, MODEL.artifact.sha256);
-    far.observe(MODEL, b.x, b.nRows);
+    far.observe(MODEL, b.x, b.nRows, b.predicted);
+    far.addRefusals(MODEL, b.refused);
   }
-  assert.deepEqual(far.snapshot(MODEL), direct.snapshot(MODEL));
+  const snap = direct.snapshot(MODEL);
+  assert.deepEqual(far.snapshot(MODEL), snap);
+  assert.equal(snap.quality.refused.non_numeric, 8);
+  assert.equal(snap.prediction.available && snap.prediction.rows, 1000);
 });
 
 Deno.test("the relay sends at once when its buffer fills, and never mixes two models in a batch", () => {

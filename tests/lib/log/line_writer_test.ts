@@ -48,3 +48,18 @@ Deno.test("writeAllSync loops over partial writes until every byte is out", () =
   writeAllSync(sink, new Uint8Array([1, 2, 3, 4, 5, 6, 7]));
   assert.deepEqual(got, [1, 2, 3, 4, 5, 6, 7]);
 });
+
+Deno.test("lines beyond ASCII are written as UTF-8, byte for byte", () => {
+  const bytes: Uint8Array[] = [];
+  const w = new LineWriter((b) => bytes.push(b.slice()));
+  for (const text of ['{"model_version":"v1"}', '{"route":"/v2/models/modèle"}', "日本 🚀"]) {
+    w.line(text);
+    w.flush();
+  }
+  assert.deepEqual(
+    bytes.map((b) => Array.from(b)),
+    ['{"model_version":"v1"}\n', '{"route":"/v2/models/modèle"}\n', "日本 🚀\n"].map((t) =>
+      Array.from(new TextEncoder().encode(t))
+    ),
+  );
+});

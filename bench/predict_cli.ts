@@ -1,0 +1,549 @@
+/**
+ * `deno task bench:predict`: batch scoring as a user runs it, whole process, FluxOps beside
+ * Python in the same run. It writes (once) a CSV of N rows x 10 features and a `target` column
+ * (make_classification semantics, the seed workload's parameters, seed 42) to bench/data/,
+ * trains a model (default hyper-parameters) on 1,000 more rows of the same data, converts it
+ * to scikit-learn with
+ * bench/fluxops_to_sklearn.py (the same trees), then times, alternating, each `--repeat` times:
+ *
+ * - FluxOps: `deno task predict --model M --data rows.csv --out scores.csv --json`;
+ * - Python: pandas `read_csv(engine="pyarrow")` + scikit-learn `predict_proba(n_jobs=-1)` +
+ *   pandas `to_csv` of the same columns (bench/predict_peer.py score).
+ *
+ * Wall time and peak RSS (`/usr/bin/time -v`) of each process; the median is reported. Then the
+ * CSV reader alone: FluxOps' readDataset in this process beside pyarrow.csv.read_csv (threads on
+ * and off) and numpy.loadtxt (bench/predict_peer.py read), median of `--repeat` after a warm-up.
+ * A calibration figure (a fixed JavaScript workload, independent of FluxOps' code) and the load
+ * average are printed beside the figures. Markdown on stdout, or JSON with --json.
+ *
+ * Needs Python 3 (bench/setup_python.sh, then bench/requirements-predict.txt: done for you).
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { makeClassification, SEED_WORKLOAD } from "../lib/data/make_classification.ts";
+import { readDataset } from "../lib/data/csv.ts";
+
+const HERE = import.meta.dirname!;
+const ROOT = join(HERE, "..");
+const DATA = join(HERE, "data");
+const PY = join(HERE, ".venv", "bin", "python");
+const DOC = join(ROOT, "docs", "benchmarks.md");
+const MARKERS = ["<!-- predict:start -->", "<!-- predict:end -->"] as const;
+/** Rows the scored model is trained on (the seed workload's size). */
+const TRAIN_ROWS = 1000;
+
+const HELP = `deno task bench:predict [--rows 1m] [--trees 100] [--repeat 3] [--workers N]
+                         [--skip-reader] [--skip-cli] [--json] [--write]
+
+Scores N rows x 10 features with 'deno task predict' and with pandas (pyarrow engine) +
+scikit-learn predict_proba(n_jobs=-1) + pandas to_csv, the same trees, whole process each,
+alternating, median of --repeat; then the CSV reader alone beside pyarrow and numpy.
+
+  --rows N        rows to score, e.g. 100k or 1m (default 1m)
+  --trees N       trees of the seed model (default 100)
+  --repeat N      timed runs per side (default 3)
+  --workers N     passed to deno task predict (default: its own, the CPUs)
+  --skip-reader   no CSV-reader comparison
+  --skip-cli      no whole-process comparison
+  --json          print the results as JSON instead of Markdown
+  --write         also put the Markdown in docs/benchmarks.md between the predict markers
+
+Files are cached in bench/data/ (predict_<rows>.csv, predict_<rows>_train.csv,
+predict_<rows>_model_<trees>/).`;
+
+interface ProcessRun {
+  seconds: number;
+  /** User + system CPU seconds of the process and its threads. */
+  cpu_seconds: number | null;
+  peak_rss_bytes: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface Results {
+  measured_at: string;
+  machine: string;
+  deno: string;
+  load_start: number;
+  load_end: number;
+  calibration_ms: number;
+  rows: number;
+  trees: number;
+  csv_bytes: number;
+  repeat: number;
+  cli?: {
+    fluxops_seconds: number[];
+    python_seconds: number[];
+    fluxops_peak_rss_bytes: number[];
+    python_peak_rss_bytes: number[];
+    fluxops_cpu_seconds: number[];
+    python_cpu_seconds: number[];
+    fluxops_summary: Record<string, unknown>;
+    python_summary: Record<string, unknown>;
+    same_predictions: number;
+    max_abs_probability_difference: number;
+  };
+  reader?: {
+    fluxops_seconds: number[];
+    fluxops_workers_seconds: number[];
+    python: Record<string, unknown>;
+  };
+}
+
+function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
+  const n = m ? Number(m[1]) * ({ "": 1, k: 1e3, m: 1e6 }[m[2]!.toLowerCase()] ?? NaN) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`bad size "${text}"`);
+  return n;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const log = (s: string) => console.error(`bench:predict: ${s}`);
+
+function loadAverage(): number {
+  try {
+    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+  } catch {
+    return NaN;
+  }
+}
+
+async function run(cmd: string[], env?: Record<string, string>): Promise<string> {
+  const out = await new Deno.Command(cmd[0]!, {
+    args: cmd.slice(1),
+    stdout: "piped",
+    stderr: "inherit",
+    ...(env ? { env } : {}),
+  }).output();
+  if (!out.success) throw new Error(`${cmd.join(" ")} failed with exit ${out.code}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** Runs a process under /usr/bin/time -v when there is one: wall seconds and peak RSS. */
+async function measured(cmd: string[], env?: Record<string, string>): Promise<ProcessRun> {
+  const time = await exists("/usr/bin/time");
+  const full = time ? ["/usr/bin/time", "-v", ...cmd] : cmd;
+  const started = performance.now();
+  const out = await new Deno.Command(full[0]!, {
+    args: full.slice(1),
+    stdout: "piped",
+    stderr: "piped",
+    ...(env ? { env } : {}),
+  }).output();
+  const seconds = (performance.now() - started) / 1000;
+  const dec = new TextDecoder();
+  const stderr = dec.decode(out.stderr);
+  if (!out.success) throw new Error(`${cmd.join(" ")} failed with exit ${out.code}:\n${stderr}`);
+  const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1];
+  const user = /User time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
+  const system = /System time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
+  return {
+    seconds,
+    cpu_seconds: user === undefined || system === undefined ? null : Number(user) + Number(system),
+    peak_rss_bytes: kb === undefined ? null : Number(kb) * 1024,
+    stdout: dec.decode(out.stdout),
+    stderr,
+  };
+}
+
+/** The peer's environment: OPENBLAS_* unset in its own command only (see bench/README.md). */
+function peerEnv(): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
+async function ensurePython(): Promise<void> {
+  await run(["bash", join(HERE, "setup_python.sh")]);
+  const probe = await new Deno.Command(PY, {
+    args: ["-c", "import pandas, pyarrow"],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  if (!probe.success) {
+    log("installing bench/requirements-predict.txt into bench/.venv");
+    await run([
+      PY,
+      "-m",
+      "pip",
+      "install",
+      "--quiet",
+      "--disable-pip-version-check",
+      "-r",
+      join(HERE, "requirements-predict.txt"),
+    ]);
+  }
+}
+
+/** Writes rows [from, to) of a generated dataset as CSV (`String(number)` cells, `target` last). */
+async function writeRows(
+  path: string,
+  ds: ReturnType<typeof makeClassification>,
+  from: number,
+  to: number,
+): Promise<void> {
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+  const enc = new TextEncoder();
+  const p = ds.nFeatures;
+  const write = async (text: string) => {
+    const bytes = enc.encode(text);
+    for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+  };
+  try {
+    let chunk = [...ds.featureNames, "target"].join(",") + "\n";
+    for (let i = from; i < to; i++) {
+      // String(number): the shortest text that reads back to the same float64, as pandas writes.
+      for (let j = 0; j < p; j++) chunk += `${ds.x[i * p + j]},`;
+      chunk += `${ds.classes[ds.y[i]!]}\n`;
+      if (chunk.length > 1 << 20) {
+        await write(chunk);
+        chunk = "";
+      }
+    }
+    await write(chunk);
+  } finally {
+    file.close();
+  }
+  await Deno.rename(tmp, path);
+}
+
+/**
+ * The rows to score and a 1,000-row training file from the same generated data (the seed
+ * workload's parameters, seed 42, N + 1,000 rows: the generator shuffles, so the first 1,000 are
+ * a random training set), generated once.
+ */
+async function dataFiles(rows: number): Promise<{ data: string; train: string }> {
+  const data = join(DATA, `predict_${rows}.csv`);
+  const train = join(DATA, `predict_${rows}_train.csv`);
+  if (await exists(data) && await exists(train)) return { data, train };
+  await Deno.mkdir(DATA, { recursive: true });
+  log(`writing ${rows} rows to ${data}`);
+  const ds = makeClassification({ ...SEED_WORKLOAD, nSamples: rows + TRAIN_ROWS });
+  await writeRows(train, ds, 0, TRAIN_ROWS);
+  await writeRows(data, ds, TRAIN_ROWS, TRAIN_ROWS + rows);
+  return { data, train };
+}
+
+/** The model (default hyper-parameters, `trees` trees), and the same forest pickled. */
+async function modelFiles(
+  train: string,
+  rows: number,
+  trees: number,
+): Promise<{ model: string; pickle: string }> {
+  const dir = join(DATA, `predict_${rows}_model_${trees}`);
+  const model = join(dir, "model.json");
+  const pickle = join(dir, "rf.pkl");
+  if (!(await exists(model))) {
+    log(`training ${trees} trees on ${train} into ${dir}`);
+    await run([
+      Deno.execPath(),
+      "run",
+      "-A",
+      join(ROOT, "trainer", "main.ts"),
+      "--data",
+      train,
+      "--target",
+      "target",
+      "--trees",
+      String(trees),
+      "--out",
+      dir,
+      "--json",
+    ]);
+  }
+  if (!(await exists(pickle))) {
+    await run(
+      [PY, join(HERE, "fluxops_to_sklearn.py"), "--model", dir, "--out", pickle],
+      peerEnv(),
+    );
+  }
+  return { model, pickle };
+}
+
+/**
+ * How fast this machine is right now, independent of FluxOps' code: the median of 5 timings
+ * of sorting 2,000,000 pseudo-random doubles (Float64Array.prototype.sort), in ms.
+ */
+function calibrate(): number {
+  const n = 2_000_000;
+  const src = new Float64Array(n);
+  let s = 42;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    src[i] = s / 2147483648;
+  }
+  const times: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const a = src.slice();
+    const t0 = performance.now();
+    a.sort();
+    times.push(performance.now() - t0);
+  }
+  return Math.round(median(times) * 10) / 10;
+}
+
+/** Rows whose predictions agree, and the largest probability difference, of two score files. */
+async function compareScores(a: string, b: string): Promise<{ same: number; maxDiff: number }> {
+  const la = (await Deno.readTextFile(a)).split("\n");
+  const lb = (await Deno.readTextFile(b)).split("\n");
+  if (la[0] !== lb[0]) throw new Error(`score headers differ: ${la[0]} / ${lb[0]}`);
+  let same = 0;
+  let maxDiff = 0;
+  for (let i = 1; i < la.length; i++) {
+    if (la[i] === "" && lb[i] === "") continue;
+    const fa = la[i]!.split(",");
+    const fb = (lb[i] ?? "").split(",");
+    if (Number(fa[0]) === Number(fb[0])) same++;
+    for (let c = 1; c < fa.length; c++) {
+      maxDiff = Math.max(maxDiff, Math.abs(Number(fa[c]) - Number(fb[c])));
+    }
+  }
+  return { same, maxDiff };
+}
+
+async function machine(): Promise<string> {
+  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ??
+    "unknown CPU";
+  return `${cpu.trim()}, ${navigator.hardwareConcurrency} CPUs`;
+}
+
+const f2 = (v: number) => v.toFixed(2);
+const mib = (b: number | null) => (b === null ? "?" : (b / 1048576).toFixed(0));
+
+function markdown(r: Results): string {
+  const lines = [
+    `Measured ${r.measured_at} on ${r.machine}; Deno ${r.deno}. Load average ${
+      f2(r.load_start)
+    } at the start, ${f2(r.load_end)} at the end. Calibration (2M doubles sorted by ` +
+    `Float64Array.sort, median of 5): ${r.calibration_ms} ms.`,
+    "",
+  ];
+  if (r.cli) {
+    const c = r.cli;
+    const fx = median(c.fluxops_seconds);
+    const py = median(c.python_seconds);
+    const py2 = c.python_summary as Record<string, number>;
+    lines.push(
+      `${r.rows.toLocaleString("en-US")} rows x 10 features + target (${
+        mib(r.csv_bytes)
+      } MiB CSV), ${r.trees} trees, whole process, median of ${r.repeat}:`,
+      "",
+      "| side | wall s (runs) | CPU s | peak RSS MiB | peak RSS / input |",
+      "| --- | ---: | ---: | ---: | ---: |",
+      `| \`deno task predict\` (${String(c.fluxops_summary.workers)} workers) | ${f2(fx)} (${
+        c.fluxops_seconds.map(f2).join(", ")
+      }) | ${f2(median(c.fluxops_cpu_seconds))} | ${mib(median(c.fluxops_peak_rss_bytes))} | ${
+        f2(median(c.fluxops_peak_rss_bytes) / r.csv_bytes)
+      }x |`,
+      `| pandas (pyarrow) + scikit-learn n_jobs=-1 + to_csv | ${f2(py)} (${
+        c.python_seconds.map(f2).join(", ")
+      }) | ${f2(median(c.python_cpu_seconds))} | ${mib(median(c.python_peak_rss_bytes))} | ${
+        f2(median(c.python_peak_rss_bytes) / r.csv_bytes)
+      }x |`,
+      "",
+      `FluxOps is **${f2(py / fx)}x** faster in wall time, ${
+        f2(median(c.python_cpu_seconds) / median(c.fluxops_cpu_seconds))
+      }x in CPU time. Python's steps in its last run: import ${
+        f2(py2.import_seconds ?? NaN)
+      } s, read ${f2(py2.read_seconds ?? NaN)} s, predict ${
+        f2(py2.predict_seconds ?? NaN)
+      } s, write ${f2(py2.write_seconds ?? NaN)} s. Same prediction on ${
+        c.same_predictions.toLocaleString("en-US")
+      } of ${r.rows.toLocaleString("en-US")} rows; largest probability difference ${
+        c.max_abs_probability_difference.toPrecision(2)
+      } (a tree vote: scikit-learn compares float32 features).`,
+      "",
+    );
+  }
+  if (r.reader) {
+    const p = r.reader.python as Record<string, { seconds: number }>;
+    const fx = median(r.reader.fluxops_seconds);
+    const row = (name: string, s: number | undefined) =>
+      `| ${name} | ${s === undefined ? "-" : s.toFixed(3)} | ${
+        s === undefined ? "-" : f2(s / fx)
+      }x |`;
+    lines.push(
+      `The CSV reader alone, the same file, median of ${r.repeat} after a warm-up:`,
+      "",
+      "| reader | s | time / FluxOps' |",
+      "| --- | ---: | ---: |",
+      row("FluxOps `readDataset` (one thread, the default)", fx),
+      row(
+        `FluxOps \`readDataset(path, { workers: ${navigator.hardwareConcurrency} })\``,
+        median(r.reader.fluxops_workers_seconds),
+      ),
+      row("`pyarrow.csv.read_csv` (threads)", p.pyarrow_threads?.seconds),
+      row("`pyarrow.csv.read_csv` (use_threads=False)", p.pyarrow_one_thread?.seconds),
+      row("`numpy.loadtxt`", p.numpy_loadtxt?.seconds),
+      "",
+    );
+  }
+  return lines.join("\n");
+}
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      rows: { type: "string", default: "1m" },
+      trees: { type: "string", default: "100" },
+      repeat: { type: "string", default: "3" },
+      workers: { type: "string" },
+      "skip-reader": { type: "boolean" },
+      "skip-cli": { type: "boolean" },
+      json: { type: "boolean" },
+      write: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const rows = parseSize(values.rows);
+  const trees = parseSize(values.trees);
+  const repeat = parseSize(values.repeat);
+  const loadStart = loadAverage();
+  if (loadStart > 1) log(`warning: 1-minute load average ${loadStart.toFixed(2)}`);
+  await ensurePython();
+  const { data, train } = await dataFiles(rows);
+  const { model, pickle } = await modelFiles(train, rows, trees);
+  const calibration = calibrate();
+  log(`calibration ${calibration} ms`);
+  const result: Results = {
+    measured_at: new Date().toISOString().slice(0, 16) + "Z",
+    machine: await machine(),
+    deno: Deno.version.deno,
+    load_start: loadStart,
+    load_end: NaN,
+    calibration_ms: calibration,
+    rows,
+    trees,
+    csv_bytes: (await Deno.stat(data)).size,
+    repeat,
+  };
+  const tmp = await Deno.makeTempDir({ prefix: "fluxops_bench_predict_" });
+  try {
+    if (!values["skip-cli"]) {
+      const fxOut = join(tmp, "fluxops.csv");
+      const pyOut = join(tmp, "python.csv");
+      const fluxCmd = [
+        Deno.execPath(),
+        "run",
+        "--allow-read",
+        "--allow-write",
+        join(ROOT, "trainer", "predict.ts"),
+        "--model",
+        model,
+        "--data",
+        data,
+        "--out",
+        fxOut,
+        "--json",
+        ...(values.workers ? ["--workers", values.workers] : []),
+      ];
+      const pyCmd = [
+        PY,
+        join(HERE, "predict_peer.py"),
+        "score",
+        "--model",
+        pickle,
+        "--data",
+        data,
+        "--out",
+        pyOut,
+      ];
+      const fx: ProcessRun[] = [];
+      const py: ProcessRun[] = [];
+      for (let r = 0; r < repeat; r++) {
+        // Alternate which side goes first, so neither always runs on a warmer machine.
+        for (const side of r % 2 === 0 ? ["fx", "py"] : ["py", "fx"]) {
+          if (side === "fx") fx.push(await measured(fluxCmd));
+          else py.push(await measured(pyCmd, peerEnv()));
+          log(
+            `${side === "fx" ? "FluxOps" : "Python"} run ${r + 1}: ${
+              (side === "fx" ? fx : py).at(-1)!.seconds.toFixed(2)
+            } s`,
+          );
+        }
+      }
+      const fxSummary = JSON.parse(fx.at(-1)!.stderr.split("\n").find((l) => l.startsWith("{"))!);
+      const { same, maxDiff } = await compareScores(fxOut, pyOut);
+      result.cli = {
+        fluxops_seconds: fx.map((r) => r.seconds),
+        python_seconds: py.map((r) => r.seconds),
+        fluxops_peak_rss_bytes: fx.map((r) => r.peak_rss_bytes ?? NaN),
+        python_peak_rss_bytes: py.map((r) => r.peak_rss_bytes ?? NaN),
+        fluxops_cpu_seconds: fx.map((r) => r.cpu_seconds ?? NaN),
+        python_cpu_seconds: py.map((r) => r.cpu_seconds ?? NaN),
+        fluxops_summary: fxSummary,
+        python_summary: JSON.parse(py.at(-1)!.stdout),
+        same_predictions: same,
+        max_abs_probability_difference: maxDiff,
+      };
+    }
+    if (!values["skip-reader"]) {
+      await readDataset(data); // warm-up, as the peer does
+      const times: number[] = [];
+      const onWorkers: number[] = [];
+      const workers = navigator.hardwareConcurrency;
+      for (let r = 0; r < repeat; r++) {
+        let t0 = performance.now();
+        await readDataset(data);
+        times.push((performance.now() - t0) / 1000);
+        t0 = performance.now();
+        await readDataset(data, { workers });
+        onWorkers.push((performance.now() - t0) / 1000);
+        log(
+          `FluxOps readDataset ${times.at(-1)!.toFixed(3)} s, on ${workers} workers ${
+            onWorkers.at(-1)!.toFixed(3)
+          } s`,
+        );
+      }
+      const py = JSON.parse(
+        await run([
+          PY,
+          join(HERE, "predict_peer.py"),
+          "read",
+          "--data",
+          data,
+          "--repeat",
+          String(repeat),
+        ], peerEnv()),
+      );
+      result.reader = { fluxops_seconds: times, fluxops_workers_seconds: onWorkers, python: py };
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+  result.load_end = loadAverage();
+  console.log(values.json ? JSON.stringify(result, null, 2) : markdown(result));
+  if (values.write) {
+    const doc = await Deno.readTextFile(DOC);
+    const start = doc.indexOf(MARKERS[0]);
+    const end = doc.indexOf(MARKERS[1]);
+    if (start === -1 || end < start) throw new Error(`${DOC}: no ${MARKERS.join(" / ")} markers`);
+    const text = `${doc.slice(0, start + MARKERS[0].length)}\n\n${markdown(result).trim()}\n\n${
+      doc.slice(end)
+    }`;
+    await Deno.writeTextFile(DOC, text);
+    await run([Deno.execPath(), "fmt", "--quiet", DOC]);
+    log(`wrote ${DOC}`);
+  }
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

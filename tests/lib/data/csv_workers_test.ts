@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { readDataset, readFeatureTable } from "../../../lib/data/csv.ts";
+import { DataError } from "../../../lib/errors.ts";
+import { withTempDir } from "../../support/fixtures.ts";
+
+/** A CSV over 16 MiB: 3 features and a label, some rows quoted, CRLF and blank lines. */
+function bigCsv(rows: number): string {
+  const parts = ['"f,0",f1,f2,label\n'];
+  for (let r = 0; r < rows; r++) {
+    const end = r % 5 === 0 ? "\r\n" : "\n";
+    const label = r % 7 === 0 ? '"c, 0"' : `c${r % 3}`;
+    parts.push(`${Math.sin(r) * 1e3},"${(r * 0.37).toFixed(3)}",${-r / 7},${label}${end}`);
+    if (r % 10_000 === 0) parts.push("\n");
+  }
+  return parts.join("");
+}
+
+Deno.test("readDataset() on 1, 2 and 3 workers gives the calling thread's dataset", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "big.csv");
+    await Deno.writeTextFile(path, bigCsv(400_000));
+    assert.ok((await Deno.stat(path)).size > 16 << 20);
+    const here = await readDataset(path, { workers: 0 });
+    assert.equal(here.nRows, 400_000);
+    for (const workers of [1, 2, 3]) {
+      assert.deepEqual(await readDataset(path, { workers }), here, `${workers} workers`);
+    }
+    const table = await readFeatureTable(path, {
+      features: ["f2", "f,0", "f1"],
+      target: "label",
+      workers: 2,
+    });
+    assert.deepEqual(
+      table,
+      await readFeatureTable(path, { features: ["f2", "f,0", "f1"], target: "label" }),
+    );
+  });
+});
+
+Deno.test("readDataset() on workers reports the file's first bad cell, as the calling thread does", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "big.csv");
+    const lines = bigCsv(400_000).split("\n");
+    assert.ok(lines.join("\n").length > 16 << 20);
+    lines[300_000] = lines[300_000]!.replace(/^[^,]+/, "oops");
+    lines[380_000] = "1,2\r";
+    await Deno.writeTextFile(path, lines.join("\n"));
+    const message = await readDataset(path, { workers: 0 }).then(
+      () => "",
+      (err: Error) => err.message,
+    );
+    assert.match(message, /:\d+: column "f,0" \(1\): expected a number, got "oops"$/);
+    await assert.rejects(
+      readDataset(path, { workers: 2 }),
+      (err: unknown) => err instanceof DataError && err.message === message,
+    );
+  });
+});
