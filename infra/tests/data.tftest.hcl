@@ -1,6 +1,7 @@
-# The training-data container (issue 16, infra/data.tf), planned against a mocked azurerm provider.
+# The training-data container (issue 16, infra/data.tf), applied against the mocked azurerm
+# provider. The mocks and variables repeat stack.tftest.hcl's (IDs in the shapes the provider
+# validates; prod's deploy runner addresses).
 
-# The same mocks as stack.tftest.hcl: IDs in the shapes the provider validates.
 mock_provider "azurerm" {
   mock_data "azurerm_client_config" {
     defaults = {
@@ -10,10 +11,15 @@ mock_provider "azurerm" {
     }
   }
 
-  # Computed IDs in the shapes the provider validates.
-  mock_resource "azurerm_resource_group" {
-    defaults = { id = "/subscriptions/00000000-0000-0000-0000-00000000000c/resourceGroups/rg-mock" }
+  # The environment's resource group, made by infra/bootstrap before the stack.
+  mock_data "azurerm_resource_group" {
+    defaults = {
+      id       = "/subscriptions/00000000-0000-0000-0000-00000000000c/resourceGroups/rg-mock"
+      location = "westeurope"
+    }
   }
+
+  # Computed IDs in the shapes the provider validates.
 
   mock_resource "azurerm_storage_account" {
     defaults = {
@@ -67,6 +73,22 @@ mock_provider "azurerm" {
     defaults = { id = "/subscriptions/00000000-0000-0000-0000-00000000000c/providers/Microsoft.Authorization/roleAssignments/00000000-0000-0000-0000-0000000000e1" }
   }
 
+  mock_resource "azurerm_private_endpoint" {
+    defaults = { id = "/subscriptions/00000000-0000-0000-0000-00000000000c/resourceGroups/rg-mock/providers/Microsoft.Network/privateEndpoints/pe-mock" }
+  }
+
+  mock_resource "azurerm_function_app_flex_consumption" {
+    defaults = {
+      id                                = "/subscriptions/00000000-0000-0000-0000-00000000000c/resourceGroups/rg-mock/providers/Microsoft.Web/sites/func-mock"
+      default_hostname                  = "func-mock.azurewebsites.net"
+      possible_outbound_ip_address_list = ["203.0.113.20"]
+      identity = {
+        principal_id = "00000000-0000-0000-0000-0000000000f2"
+        tenant_id    = "00000000-0000-0000-0000-00000000000a"
+      }
+    }
+  }
+
   # A function app with an IPv6 address among its outbound ones: vault rules take IPv4 only.
   mock_resource "azurerm_linux_function_app" {
     defaults = {
@@ -80,6 +102,12 @@ mock_provider "azurerm" {
     }
   }
 }
+
+variables {
+  deploy_runner_ip_ranges = ["198.51.100.7"]
+}
+
+mock_provider "time" {}
 
 run "data_container_is_private_and_only_read_by_the_deployer" {
   command = apply
