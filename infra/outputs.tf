@@ -60,6 +60,12 @@ output "application_insights_connection_string" {
   sensitive   = true
 }
 
+# Training data (issue 16): the container `--data https://...` URIs point into.
+output "data_container_url" {
+  description = "Data-plane URL of the training-data container."
+  value       = azurerm_storage_container.data.url
+}
+
 output "function_hosting" {
   description = "How the function app gets its code: plan SKU, and mode run_from_package (B1, EP1, P1v3: deploys point WEBSITE_RUN_FROM_PACKAGE at a blob in deployments) or one_deploy (FC1: deploys publish the zip through one-deploy into deployment_container_url)."
   value = {

@@ -53,6 +53,7 @@ import { type BlobLocation, parseStoreUrl } from "../lib/store/store_url.ts";
 import { buildFunction, ROOT } from "./build_function.ts";
 import { DEFAULT_RESTART_WINDOW_MS, type LocalStack, startLocalStack } from "./deploy_local.ts";
 import { readModelDir } from "./model.ts";
+import { gateBeforePromotion } from "../lib/training/promotion_gate.ts";
 import { smoke } from "./smoke.ts";
 
 const HELP = `deno task deploy: provision, train, publish, package, release and smoke-test
@@ -70,6 +71,9 @@ Usage: deno task deploy --env <dev|prod|local> [options] [-- TRAINER FLAGS]
   --skip-train       keep the model the alias names now; deploy only the package
   --model DIR        publish this trained model folder instead of training one
   --alias NAME       the alias to promote and serve (default production)
+  --force            promote without the promotion gate (logged); by default a model
+                     that scores worse than the alias' model (deno task model compare)
+                     stays published but unpromoted and the deploy fails with the figures
   --fresh            do not resume an interrupted deploy of the same request: train and
                      upload anew (rollback still returns to what ran before it)
   --hosting MODE     local: how the app gets its code: run_from_package (B1, EP1, P1v3:
@@ -130,6 +134,8 @@ export interface DeployConfig {
   readonly skipTrain: boolean;
   readonly model: string | undefined;
   readonly alias: string;
+  /** Skip the promotion gate (issue 16). */
+  readonly force: boolean;
   readonly fresh: boolean;
   readonly stateDir: string;
   /** local: the hosting mode rehearsed; dev, prod: undefined (read from the outputs). */
@@ -163,6 +169,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployConfig | "help" 
         "skip-train": { type: "boolean", default: false },
         model: { type: "string" },
         alias: { type: "string", default: "production" },
+        force: { type: "boolean", default: false },
         fresh: { type: "boolean", default: false },
         "state-dir": { type: "string" },
         hosting: { type: "string" },
@@ -242,6 +249,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployConfig | "help" 
     skipTrain: v["skip-train"],
     model: v.model,
     alias: v.alias,
+    force: v.force,
     fresh: v.fresh,
     restartWindowMs,
     stateDir: resolve(
@@ -731,6 +739,14 @@ export function deploySteps(
       run: async (undo) => {
         if (config.skipTrain) return `alias ${alias} unchanged (--skip-train)`;
         const version = need(state.version, "the version");
+        // Promotion gate (issue 16): a worse model stays published, unpromoted; the step fails.
+        await gateBeforePromotion({
+          registry: registry(),
+          version,
+          alias,
+          force: config.force,
+          log,
+        });
         const before = need(state.journal, "the journal").before.alias_version;
         const current = await registry().alias(alias);
         const moved = current?.pointer.version === version

@@ -4,6 +4,7 @@
  * `lib/drift/offline.ts`; this is the command line and its exit statuses.
  * @module
  */
+import { withBlobArgs } from "../lib/cli/blob_args.ts";
 import { parseCli } from "../lib/cli/parse_cli.ts";
 import { type DriftReport, runDrift } from "../lib/drift/offline.ts";
 import { type Correction, CORRECTIONS } from "../lib/drift/stats/correction.ts";
@@ -167,4 +168,4 @@ function printSummary(report: DriftReport, json: string, html: string): void {
   console.error(`json:   ${json}\nreport: ${html}`);
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(await withBlobArgs(Deno.args, main)); // blob --data (issue 16)

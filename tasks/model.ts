@@ -10,6 +10,10 @@ import { join } from "node:path";
 import { describeError, FluxError, UsageError } from "../lib/errors.ts";
 import { openRegistry, storeLocation } from "../lib/store/open_store.ts";
 import { type ModelRegistry, VERSION_FILES } from "../lib/store/registry.ts";
+import { mergeMain } from "./model_merge.ts";
+import { compareMain } from "./model_compare.ts";
+import { parseModel } from "../lib/model/artifact.ts";
+import { lineageLines } from "../lib/model/lineage_text.ts";
 import { exportModel } from "./model_export.ts";
 
 const HELP = `deno task model: the model registry
@@ -24,6 +28,11 @@ Commands:
   promote VERSION [--alias A]    point alias A (default production) at VERSION
   rollback [--alias A]           point alias A back at the version it named before
   prune [--keep N]               delete versions no alias names, keeping the newest N (default 5)
+  merge SHARD... --out DIR       join the shards of \`deno task train --shard K/N\` into one
+                                 model (see \`deno task model merge --help\`)
+  compare CANDIDATE [--against A] the promotion gate: exit 0 when CANDIDATE scores at least
+                                 alias A's model minus a tolerance, 5 when worse (see
+                                 \`deno task model compare --help\`)
   export --format F --out FILE [MODEL]
                                  write MODEL (a model.json or its folder; default the newest
                                  model in .fluxops/models) for another runtime:
@@ -125,12 +134,27 @@ async function run(
       const aliases = (await registry.aliases()).filter((a) => a.version === version).map((a) =>
         a.alias
       );
-      const result = { ...meta, files, aliases };
+      // Lineage (issue 16): the data and build model.json records.
+      const model = parseModel(
+        new TextDecoder().decode(await registry.file(version, "model.json")),
+        `${registry.location} ${version}`,
+      ).artifact;
+      const result = {
+        ...meta,
+        files,
+        aliases,
+        data: model.data ?? null,
+        build: model.build ?? null,
+      };
+      const { data: _d, build: _b, ...plain } = result;
       return {
         result,
-        text: Object.entries(result).map(([k, v]) =>
-          `${k.padEnd(11)} ${Array.isArray(v) ? v.join(", ") : v}`
-        ).join("\n"),
+        text: [
+          ...Object.entries(plain).map(([k, v]) =>
+            `${k.padEnd(11)} ${Array.isArray(v) ? v.join(", ") : v}`
+          ),
+          ...lineageLines(model).map(([k, v]) => `${k.padEnd(11)} ${v}`),
+        ].join("\n"),
       };
     }
     case "promote": {
@@ -163,6 +187,9 @@ async function run(
 
 /** Runs the CLI; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
+  // Local commands with flags of their own (issue 16), before the registry's flags are parsed.
+  if (argv[0] === "merge") return await mergeMain(argv.slice(1));
+  if (argv[0] === "compare") return await compareMain(argv.slice(1));
   const cli = parseCli(
     argv,
     {
@@ -203,7 +230,7 @@ export async function main(argv: string[]): Promise<number> {
       );
       return 0;
     }
-    const registry = await openRegistry(storeLocation(values.store));
+    const registry = await openRegistry(storeLocation(values.store), { createContainer: true });
     const { result, text } = await run(registry, cmd, args, values);
     console.log(values.json ? JSON.stringify(result, null, 2) : text);
     return 0;

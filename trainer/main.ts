@@ -13,10 +13,16 @@ import { FsBackend } from "../lib/store/fs_backend.ts";
 import { DEFAULT_STORE, openRegistry, storeLocation } from "../lib/store/open_store.ts";
 import {
   type EngineName,
+  loadTrainingSets,
   modelFiles,
   trainModel,
+  type TrainResult,
   writeModelDir,
 } from "../lib/training/train_model.ts";
+import { mergeShardFolders, shardFoldersIn } from "../lib/training/merge_shards.ts";
+import { buildInfo } from "../lib/training/provenance.ts";
+import { parseShardSpec, SHARD_FILE, type ShardSpec, trainShard } from "../lib/training/shard.ts";
+import { resolveParams } from "../lib/forest/params.ts";
 import { progressBar } from "./progress.ts";
 
 const HELP = () =>
@@ -39,6 +45,14 @@ Usage: deno task train [flags]
   --workers N            threads training the native engine's trees (default: the
                          CPUs, ${defaultWorkers()} here; 0 trains on the main thread); the
                          model is the same for any N
+  --shard K/N            train only the trees i with i mod N = K-1 (1 <= K <= N) and write
+                         a shard folder (DIR/shard.json) for \`deno task model merge\`;
+                         native engine only, no --publish (default folder
+                         .fluxops/shards/K-of-N/)
+  --shards DIR           instead of training, merge the shard folders under DIR (as
+                         \`deno task model merge\` does: the unsharded run's forest, metrics
+                         on the same held-out rows), then sign, write and publish as usual;
+                         --data/--eval then only say where to read the data again
   --out DIR              output folder (default .fluxops/models/<version>/)
   --publish              also publish the model to the registry (--store)
   --promote ALIAS        publish, then point ALIAS (e.g. production) at the new version
@@ -62,6 +76,59 @@ function intFlag(name: string, text: string | undefined, min: number): number | 
   return Number(text);
 }
 
+/** Trains one shard and writes its folder; returns the exit status. */
+async function writeShard(spec: ShardSpec, o: {
+  data: string | undefined;
+  target: string | undefined;
+  eval: string | undefined;
+  testSize: number | undefined;
+  params: Partial<ForestParams>;
+  workers: number | undefined;
+  out: string | undefined;
+  json: boolean;
+}): Promise<number> {
+  const params = resolveParams(o.params);
+  const sets = await loadTrainingSets(
+    {
+      data: o.data,
+      target: o.target,
+      eval: o.eval,
+      ...(o.testSize ? { testSize: o.testSize } : {}),
+    },
+    params.seed,
+  );
+  const bar = Deno.stderr.isTerminal() ? progressBar(`shard ${spec.k}/${spec.n}`) : undefined;
+  const shard = await trainShard({
+    spec,
+    train: sets.train,
+    params,
+    testSize: o.eval === undefined ? (o.testSize ?? 0.2) : null,
+    data: sets.lineage,
+    workers: o.workers,
+    onTree: bar?.update,
+  });
+  bar?.done();
+  const dir = o.out ?? join(DEFAULT_STORE, "shards", `${spec.k}-of-${spec.n}`);
+  const bytes = new TextEncoder().encode(JSON.stringify(shard) + "\n");
+  await writeModelDir(dir, new Map([[SHARD_FILE, bytes]]));
+  const summary = {
+    shard: `${spec.k}/${spec.n}`,
+    trees: shard.trees.map((t) => t.index),
+    dir,
+    file: join(dir, SHARD_FILE),
+    data_sha256: shard.data.train.sha256,
+    train_seconds: shard.train_seconds,
+  };
+  if (o.json) console.log(JSON.stringify(summary));
+  else {
+    console.error(
+      `trained shard ${summary.shard}: ${summary.trees.length} of ${params.n_estimators} trees ` +
+        `in ${shard.train_seconds.toFixed(2)} s on ${shard.n_train} rows\nshard:  ${summary.file}`,
+    );
+  }
+  return 0;
+}
+
 /** Runs the trainer with command-line `args`; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
   const cli = parseCli(args, {
@@ -81,6 +148,8 @@ export async function main(args: string[]): Promise<number> {
     promote: { type: "string" },
     store: { type: "string" },
     json: { type: "boolean" },
+    shard: { type: "string" },
+    shards: { type: "string" },
   }, HELP());
   if (cli.exit !== undefined) return cli.exit;
   const { values } = cli;
@@ -115,28 +184,72 @@ export async function main(args: string[]): Promise<number> {
     }
 
     const workers = intFlag("workers", values.workers, 0);
-    const interactive = Deno.stderr.isTerminal();
-    const bar = interactive ? progressBar("training") : undefined;
-    const result = await trainModel(
-      {
+    if (values.shard !== undefined) {
+      let spec: ShardSpec;
+      try {
+        spec = parseShardSpec(values.shard);
+      } catch (err) {
+        throw new UsageError(describeError(err));
+      }
+      if (values.shards !== undefined) throw new UsageError("--shard and --shards: choose one");
+      if (engine !== "native") {
+        throw new UsageError("--shard: only the native engine trains trees independently");
+      }
+      if (values.publish || values.promote) {
+        throw new UsageError("--shard: a shard is not a model; merge the shards, then publish");
+      }
+      return await writeShard(spec, {
         data: values.data,
         target: values.target,
         eval: values.eval,
-        ...(testSize === undefined ? {} : { testSize }),
+        testSize,
         params,
-        engine,
         workers,
-      },
-      bar?.update,
-    );
-    bar?.done();
+        out: values.out,
+        json: values.json === true,
+      });
+    }
+    let result: TrainResult;
+    if (values.shards !== undefined) {
+      const training = ["trees", "max-depth", "max-features", "min-samples-leaf", "seed"]
+        .concat(["engine", "test-size", "target", "shard", "workers"])
+        .filter((f) => values[f as keyof typeof values] !== undefined);
+      if (training.length > 0) {
+        throw new UsageError(
+          `--shards merges trained shards: --${training[0]} belongs to their training`,
+        );
+      }
+      const merged = await mergeShardFolders(await shardFoldersIn(values.shards), {
+        data: values.data,
+        eval: values.eval,
+        build: await buildInfo(),
+      });
+      result = merged.result;
+    } else {
+      const interactive = Deno.stderr.isTerminal();
+      const bar = interactive ? progressBar("training") : undefined;
+      result = await trainModel(
+        {
+          data: values.data,
+          target: values.target,
+          eval: values.eval,
+          ...(testSize === undefined ? {} : { testSize }),
+          params,
+          engine,
+          workers,
+          build: await buildInfo(),
+        },
+        bar?.update,
+      );
+      bar?.done();
+    }
     const key = await signingKeyProvider()();
     const files = modelFiles(result, key);
     const dir = values.out ?? join(DEFAULT_STORE, "models", result.artifact.version);
     await writeModelDir(dir, files);
     let published: string | undefined;
     if (values.publish || values.promote) {
-      const registry = await openRegistry(storeLocation(values.store));
+      const registry = await openRegistry(storeLocation(values.store), { createContainer: true });
       const sameFolder = values.out === undefined &&
         registry.backend instanceof FsBackend && registry.location === DEFAULT_STORE;
       // The default output folder is already the local store's version folder.
@@ -162,7 +275,9 @@ export async function main(args: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(summary));
     else {
       console.error(
-        `trained ${result.artifact.version} (${engine}): accuracy ${m.accuracy.toFixed(4)}, f1 ${
+        `${
+          values.shards ? "merged" : "trained"
+        } ${result.artifact.version} (${m.engine}): accuracy ${m.accuracy.toFixed(4)}, f1 ${
           m.f1.toFixed(4)
         }, ${m.train_seconds.toFixed(2)} s on ${m.n_train} rows; evaluated on ${m.n_test} rows`,
       );

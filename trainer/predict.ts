@@ -5,6 +5,7 @@
  * 2 on a usage error, 1 on a data or model error, 4 when the output cannot be written.
  * @module
  */
+import { withBlobArgs } from "../lib/cli/blob_args.ts";
 import { parseCli } from "../lib/cli/parse_cli.ts";
 import { describeError, FluxError, UsageError } from "../lib/errors.ts";
 import { loadModel } from "../lib/model/artifact.ts";
@@ -138,4 +139,4 @@ function progressLine():
   };
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(await withBlobArgs(Deno.args, main)); // blob --data (issue 16)

@@ -55,16 +55,46 @@ const INPUT_ERRORS: Partial<Record<string, (message: string) => Error>> = {
 export async function trainForestParallel(
   data: TrainingData,
   params: Partial<ForestParams> = {},
-  { workers = defaultWorkers(), onTree, signal, workerUrl = WORKER_URL }: ParallelTrainOptions = {},
+  options: ParallelTrainOptions = {},
 ): Promise<Forest> {
+  const p = resolveParams(params);
+  const all = Array.from({ length: p.n_estimators }, (_, i) => i);
+  const trees = await trainTreesParallel(data, p, all, options);
+  return assembleForest(trees, data.nFeatures, data.nClasses);
+}
+
+/**
+ * Trains the trees numbered `indices` of the forest `params` describes, on `workers` Web
+ * Workers, and returns them in the order of `indices`. Each tree is the one the whole forest
+ * would have at that index, which is what makes a sharded training exact.
+ *
+ * @throws {InvalidInput} for bad data, parameters, indices or worker count.
+ * @throws {WorkerFailed} when a worker cannot start or fails; every worker is ended first.
+ */
+export async function trainTreesParallel(
+  data: TrainingData,
+  params: Partial<ForestParams>,
+  indices: readonly number[],
+  { workers = defaultWorkers(), onTree, signal, workerUrl = WORKER_URL }: ParallelTrainOptions = {},
+): Promise<TreeArrays[]> {
   if (!Number.isInteger(workers) || workers < 1) {
     throw new InvalidInput(`workers: expected an integer >= 1, got ${workers}`);
   }
   const p = resolveParams(params);
+  const seen = new Set<number>();
+  for (const i of indices) {
+    if (!Number.isInteger(i) || i < 0 || i >= p.n_estimators || seen.has(i)) {
+      throw new InvalidInput(
+        `tree index ${i}: expected distinct integers in [0, ${p.n_estimators})`,
+      );
+    }
+    seen.add(i);
+  }
   signal?.throwIfAborted();
-  const prepared = prepare(data, { shared: true });
-  const total = p.n_estimators;
+  const total = indices.length;
   const trees: (TreeArrays | undefined)[] = new Array(total);
+  if (total === 0) return [];
+  const prepared = prepare(data, { shared: true });
   const pool: Worker[] = [];
   let next = 0;
   let done = 0;
@@ -77,6 +107,8 @@ export async function trainForestParallel(
   };
   const onAbort = () => fail(signal?.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
+  // Workers speak in tree indices; `slot` maps one back to its place in the answer.
+  const slot = new Map<number, number>(indices.map((tree, at) => [tree, at]));
 
   const send = (worker: Worker, message: ToTrainWorker) => worker.postMessage(message);
   try {
@@ -101,7 +133,7 @@ export async function trainForestParallel(
           );
           return;
         }
-        trees[message.index] = message.tree;
+        trees[slot.get(message.index)!] = message.tree;
         done++;
         try {
           onTree?.(done, total);
@@ -113,7 +145,7 @@ export async function trainForestParallel(
           settled = true;
           resolve();
         } else if (next < total) {
-          send(worker, { kind: "tree", index: next++ });
+          send(worker, { kind: "tree", index: indices[next++]! });
         }
       };
       worker.onerror = (event: ErrorEvent) => {
@@ -124,12 +156,12 @@ export async function trainForestParallel(
         fail(new WorkerFailed(`training worker ${w} sent a message that could not be read`));
       };
       send(worker, { kind: "init", data: prepared, params: p });
-      send(worker, { kind: "tree", index: next++ });
+      send(worker, { kind: "tree", index: indices[next++]! });
     }
     await promise;
   } finally {
     signal?.removeEventListener("abort", onAbort);
     for (const worker of pool) worker.terminate();
   }
-  return assembleForest(trees as TreeArrays[], data.nFeatures, data.nClasses);
+  return trees as TreeArrays[];
 }

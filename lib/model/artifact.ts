@@ -6,6 +6,8 @@
 import { readFile } from "node:fs/promises";
 import { IntegrityError, InvalidModel, ModelNotFound } from "../errors.ts";
 import type { Label } from "../data/dataset.ts";
+import type { DataLineage } from "../data/lineage.ts";
+import type { BuildInfo } from "../training/provenance.ts";
 import type { Forest } from "../forest/forest.ts";
 import { writeFileAtomic } from "../fs/atomic.ts";
 import { canonicalJson, sha256Hex } from "./canonical.ts";
@@ -41,6 +43,10 @@ export interface ModelArtifact {
   readonly class_frequencies?: readonly number[];
   readonly engine: EngineInfo;
   readonly runtime: Readonly<Record<string, string>>;
+  /** The data it was trained and evaluated on; absent in models made before lineage. */
+  readonly data?: DataLineage;
+  /** The commit and CI pipeline/job that built it; absent in models made before lineage. */
+  readonly build?: BuildInfo;
   /** SHA-256 of the canonical JSON of every other field. */
   readonly sha256: string;
 }
@@ -64,6 +70,10 @@ export interface ArtifactInput {
   /** Fraction of training rows of each class, in `classes` order (see `classFrequencies`). */
   readonly classFrequencies?: readonly number[];
   readonly engine: EngineInfo;
+  /** Lineage of the data, recorded (and covered by the checksum) when given. */
+  readonly data?: DataLineage | undefined;
+  /** Commit and CI ids, recorded when given. */
+  readonly build?: BuildInfo | undefined;
   /** Defaults to now. */
   readonly createdAt?: Date;
 }
@@ -92,6 +102,8 @@ export function buildArtifact(input: ArtifactInput): ModelArtifact {
     ...(input.classFrequencies ? { class_frequencies: input.classFrequencies } : {}),
     engine: input.engine,
     runtime: runtimeInfo(),
+    ...(input.data ? { data: input.data } : {}),
+    ...(input.build ? { build: input.build } : {}),
   };
   const contentHash = sha256Hex(canonicalJson(content));
   const unsigned = {

@@ -13,6 +13,7 @@ import { featureImportanceSvg } from "./feature_importance_svg.ts";
 import { formatCount, formatMetric, formatSeconds, formatTimestamp } from "./format.ts";
 import { rocCurveSvg, type RocPoints } from "./roc_curve_svg.ts";
 import { pageStart } from "./styles.ts";
+import { type LineageInput, lineageSection } from "./lineage_section.ts";
 
 /** Features shown in the importance chart. */
 const TOP_FEATURES = 30;
@@ -44,6 +45,8 @@ export interface ReportInput {
   nTrain: number;
   nTest: number;
   trainSeconds: number;
+  /** The data and build the model came from (issue 16), shown in a card of its own. */
+  lineage?: LineageInput | undefined;
 }
 
 /**
@@ -102,6 +105,7 @@ export function renderReport(input: ReportInput): string {
     ));
   }
   sections.push(importanceSection(input, roc === undefined), trainingSection(input));
+  if (input.lineage) sections.push(lineageSection(input.lineage));
 
   return `${pageStart(`${esc(input.title)} · model ${esc(input.version)}`)}
 ${header(input)}

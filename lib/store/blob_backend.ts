@@ -228,7 +228,7 @@ export class BlobBackend implements StorageBackend {
     const at = `blob store ${this.location}`;
     let why: string;
     if (status === 404 && code === "ContainerNotFound") {
-      why = "the container does not exist (create it first, e.g. with ensureContainer())";
+      why = "the container does not exist: infra/ creates it (`deno task infra apply --env <env>`)";
     } else if (status === 401 || status === 403) {
       why = `access denied (HTTP ${status}${code ? ` ${code}` : ""}${
         waited ? `, still after waiting ${Math.round(waited.waitedMs / 1000)} s` : ""

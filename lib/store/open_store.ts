@@ -16,11 +16,26 @@ export function storeLocation(given?: string): string {
   return given ?? Deno.env.get("FLUXOPS_STORE") ?? DEFAULT_STORE;
 }
 
+/** Options of {@link openRegistry}. */
+export interface OpenRegistryOptions {
+  /**
+   * First use: create a missing Blob container when the location uses a connection string
+   * (Azurite, a developer's account). The CLIs ask for it; a server, which must wait for a store
+   * that is down rather than fail, does not. Containers reached with an identity belong to infra/.
+   */
+  readonly createContainer?: boolean;
+}
+
 /** Opens a registry at `location` (see {@link storeLocation}). */
-export async function openRegistry(location: string = storeLocation()): Promise<ModelRegistry> {
+export async function openRegistry(
+  location: string = storeLocation(),
+  { createContainer = false }: OpenRegistryOptions = {},
+): Promise<ModelRegistry> {
   const parsed = parseStoreUrl(location);
   if (parsed.kind === "file") return new ModelRegistry(new FsBackend(parsed.path));
   // Loaded only when needed: the Azure SDK adds ~250 ms to a cold start.
   const { openBlobBackend } = await import("./open_blob_backend.ts");
-  return new ModelRegistry(openBlobBackend(parsed));
+  const backend = openBlobBackend(parsed);
+  if (createContainer && parsed.auth === "connection-string") await backend.ensureContainer();
+  return new ModelRegistry(backend);
 }

@@ -201,8 +201,12 @@ export class ModelRegistry {
     const [versions, aliases] = await Promise.all([this.versions(), this.aliases()]);
     const names = new Map<string, string[]>();
     for (const a of aliases) names.set(a.version, [...(names.get(a.version) ?? []), a.alias]);
-    return await Promise.all(
+    const listed = await Promise.all(
       versions.map(async (v) => ({ ...(await this.meta(v)), aliases: names.get(v) ?? [] })),
+    );
+    // Versions of one second sort by their content hash: created_at (milliseconds) orders them.
+    return listed.sort((a, b) =>
+      a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0
     );
   }
 

@@ -6,7 +6,8 @@
  */
 import { basename, dirname, join } from "node:path";
 import { type Dataset, type Label } from "../data/dataset.ts";
-import { readDataset } from "../data/csv.ts";
+import { type DataLineage, dataRecord, datasetSha256, SEED_URI } from "../data/lineage.ts";
+import { readSourcedDataset } from "../data/source.ts";
 import { seedWorkload } from "../data/make_classification.ts";
 import { stratifiedSplit } from "../data/split.ts";
 import { DataError } from "../errors.ts";
@@ -26,6 +27,7 @@ import {
   serializeModel,
 } from "../model/artifact.ts";
 import { featureStats } from "../model/feature_stats.ts";
+import type { BuildInfo } from "./provenance.ts";
 import { encodeSignature, type SigningKey, signModel } from "../model/signing.ts";
 import { renderReport } from "../report/html.ts";
 
@@ -52,6 +54,8 @@ export interface TrainOptions {
    * the same whatever the number. Default: the CPUs.
    */
   readonly workers?: number | undefined;
+  /** Commit and CI ids to record in model.json. */
+  readonly build?: BuildInfo | undefined;
 }
 
 /** metrics.json. */
@@ -124,6 +128,56 @@ function checkSameFeatures(train: Dataset, other: Dataset, source: string): void
   }
 }
 
+/** The data of a training run: the rows to train on, the rows to evaluate on, their lineage. */
+export interface TrainingSets {
+  readonly train: Dataset;
+  readonly test: Dataset;
+  /** How the evaluation rows were chosen, for metrics.json. */
+  readonly evaluatedOn: string;
+  readonly lineage: DataLineage;
+}
+
+/**
+ * Reads (or generates) the data of a training run and splits off its evaluation rows: a
+ * stratified split seeded by `seed`, or the `eval` file. Same options, same bytes: same sets.
+ */
+export async function loadTrainingSets(
+  options: Pick<TrainOptions, "data" | "target" | "eval" | "testSize">,
+  seed: number,
+): Promise<TrainingSets> {
+  let all: Dataset;
+  let trainRecord;
+  if (options.data === undefined) {
+    all = seedWorkload();
+    trainRecord = dataRecord(SEED_URI, datasetSha256(all), all);
+  } else {
+    const read = await readSourcedDataset(
+      options.data,
+      options.target === undefined ? {} : { target: options.target },
+    );
+    all = read.dataset;
+    trainRecord = read.record;
+  }
+  if (options.eval !== undefined) {
+    const read = await readSourcedDataset(options.eval, { target: all.target });
+    checkSameFeatures(all, read.dataset, options.eval);
+    return {
+      train: all,
+      test: alignClasses(read.dataset, all.classes, options.eval),
+      evaluatedOn: basename(options.eval),
+      lineage: { train: trainRecord, eval: read.record },
+    };
+  }
+  const testSize = options.testSize ?? 0.2;
+  const { train, test } = stratifiedSplit(all, { testSize, seed });
+  return {
+    train,
+    test,
+    evaluatedOn: `stratified split, test_size=${testSize}, seed=${seed}`,
+    lineage: { train: trainRecord, held_out: { test_size: testSize, seed } },
+  };
+}
+
 /**
  * Runs a whole training: data, split, forest, metrics, report.
  *
@@ -138,29 +192,31 @@ export async function trainModel(
 ): Promise<TrainResult> {
   const engine = options.engine ?? "native";
   const params = resolveParams(options.params);
-  const all = options.data === undefined ? seedWorkload() : await readDataset(
-    options.data,
-    options.target === undefined ? {} : { target: options.target },
-  );
-  let train: Dataset;
-  let test: Dataset;
-  let evaluatedOn: string;
-  if (options.eval !== undefined) {
-    train = all;
-    const other = await readDataset(options.eval, { target: all.target });
-    checkSameFeatures(all, other, options.eval);
-    test = alignClasses(other, all.classes, options.eval);
-    evaluatedOn = basename(options.eval);
-  } else {
-    const testSize = options.testSize ?? 0.2;
-    ({ train, test } = stratifiedSplit(all, { testSize, seed: params.seed }));
-    evaluatedOn = `stratified split, test_size=${testSize}, seed=${params.seed}`;
-  }
-
+  const sets = await loadTrainingSets(options, params.seed);
   const started = performance.now();
-  const forest = await trainWith(engine, train, params, { onTree, workers: options.workers });
+  const forest = await trainWith(engine, sets.train, params, {
+    onTree,
+    workers: options.workers,
+  });
   const trainSeconds = (performance.now() - started) / 1000;
+  return finishTraining({ engine, params, sets, forest, trainSeconds, build: options.build });
+}
 
+/** What {@linkcode finishTraining} makes a model of. */
+export interface FinishInput {
+  readonly engine: EngineName;
+  readonly params: ForestParams;
+  readonly sets: TrainingSets;
+  readonly forest: Forest;
+  readonly trainSeconds: number;
+  readonly build?: BuildInfo | undefined;
+}
+
+/** Evaluates a trained forest on the evaluation rows and makes the artifact, metrics and report. */
+export function finishTraining(
+  { engine, params, sets, forest, trainSeconds, build }: FinishInput,
+): TrainResult {
+  const { train, test, evaluatedOn } = sets;
   const proba = predictProba(forest, test.x, test.nRows);
   const scores = evaluate(test.y, proba, train.classes);
   const metrics: MetricsFile = {
@@ -193,6 +249,8 @@ export async function trainModel(
       n_test: test.nRows,
     },
     engine: engineInfo,
+    data: sets.lineage,
+    build,
   });
 
   let roc: { fpr: number[]; tpr: number[]; auc: number } | undefined;
@@ -218,6 +276,7 @@ export async function trainModel(
     nTrain: train.nRows,
     nTest: test.nRows,
     trainSeconds,
+    lineage: { data: sets.lineage, build },
   });
   return { artifact, metrics, report };
 }

@@ -29,9 +29,18 @@ const VALIDATE = {
   "compile:trainer": "on_success",
 };
 
+/** The sharded training's jobs (issue 16): train's parallel slots, then the merge. */
+const TRAIN = {
+  "train: [1/4]": "on_success",
+  "train: [2/4]": "on_success",
+  "train: [3/4]": "on_success",
+  "train: [4/4]": "on_success",
+  "train:merge": "on_success",
+};
 const DEVELOP_PUSH = {
   ...VALIDATE,
   plan: "on_success",
+  ...TRAIN,
   "deploy:dev": "on_success",
   "smoke:dev": "on_success",
   "teardown:dev": "manual",
@@ -39,6 +48,7 @@ const DEVELOP_PUSH = {
 const MAIN_PUSH = {
   ...VALIDATE,
   plan: "on_success",
+  ...TRAIN,
   "deploy:prod": "manual",
   "smoke:prod": "on_success",
 };

@@ -65,6 +65,8 @@ Deno.test(".gitlab-ci.yml parses, with the five stages in order and every job in
     "smoke:prod",
     "teardown:dev",
     "tools:infra",
+    "train",
+    "train:merge",
     "validate:checkov",
     "validate:deno",
     "validate:infra",

@@ -230,6 +230,8 @@ Deno.test({
         "--model",
         bad,
         "--json",
+        // A 3-tree model may score below the first one: past the promotion gate, to the smoke test.
+        "--force",
       ]);
       assert.equal(second.code, 1, second.stderr);
       const failed = JSON.parse(second.stdout);

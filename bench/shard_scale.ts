@@ -1,0 +1,155 @@
+/**
+ * `deno task bench:shards`: sharded training's cost on this machine. Trains N rows x 10 features
+ * (make_classification, seed 42), 100 trees, as one job on --workers threads and as --shards
+ * shards run one after another (each on --workers threads), then merges them; every step is a
+ * fresh process timed by /usr/bin/time (wall seconds, peak resident memory). With N runners the
+ * sharded wall time is the longest shard plus the merge. Prints a Markdown table with the load
+ * average and a calibration loop's time beside the figures (this VM's speed varies ~2x).
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { makeClassification, SEED_WORKLOAD } from "../lib/data/make_classification.ts";
+
+const ROOT = join(import.meta.dirname!, "..");
+const DATA = join(import.meta.dirname!, "data");
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: "string", default: "1000000" },
+    trees: { type: "string", default: "100" },
+    shards: { type: "string", default: "4" },
+    workers: { type: "string", default: "2" },
+    "shards-first": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (values.help) {
+  console.log(`deno task bench:shards [--rows N] [--trees N] [--shards N] [--workers N]
+
+One training job beside N shards run one after another plus their merge, each a fresh process
+(--shards-first: the shards and the merge first, then the one job):
+wall seconds and peak resident memory (/usr/bin/time). Data: bench/data/shards_<rows>.csv.`);
+  Deno.exit(0);
+}
+const rows = Number(values.rows);
+const trees = Number(values.trees);
+const shards = Number(values.shards);
+const workers = Number(values.workers);
+
+/** A fixed CPU loop: its time says how fast this machine is right now. */
+function calibration(): number {
+  const t0 = performance.now();
+  let s = 0;
+  for (let i = 1; i < 30_000_000; i++) s += Math.sqrt(i) % 1.7;
+  if (s < 0) console.log(s);
+  return (performance.now() - t0) / 1000;
+}
+
+async function dataFile(): Promise<string> {
+  const path = join(DATA, `shards_${rows}.csv`);
+  try {
+    await Deno.stat(path);
+    return path;
+  } catch { /* write it */ }
+  await Deno.mkdir(DATA, { recursive: true });
+  const ds = makeClassification({ ...SEED_WORKLOAD, nSamples: rows });
+  const file = await Deno.open(`${path}.tmp`, { write: true, create: true, truncate: true });
+  const enc = new TextEncoder();
+  let chunk = [...ds.featureNames, "target"].join(",") + "\n";
+  const p = ds.nFeatures;
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < p; j++) chunk += `${ds.x[i * p + j]},`;
+    chunk += `${ds.classes[ds.y[i]!]}\n`;
+    if (chunk.length > 1 << 20 || i === rows - 1) {
+      const bytes = enc.encode(chunk);
+      for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+      chunk = "";
+    }
+  }
+  file.close();
+  await Deno.rename(`${path}.tmp`, path);
+  return path;
+}
+
+interface Step {
+  name: string;
+  seconds: number;
+  peakMiB: number;
+}
+
+async function timed(name: string, script: string, args: string[]): Promise<Step> {
+  const out = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "FLUXOPS_TIME %e %M", Deno.execPath(), "run", "-A", join(ROOT, script), ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`${name} failed:\n${err.slice(-2000)}`);
+  const m = /FLUXOPS_TIME ([\d.]+) (\d+)/.exec(err);
+  if (!m) throw new Error(`${name}: no timing in\n${err.slice(-500)}`);
+  const step = { name, seconds: Number(m[1]), peakMiB: Math.round(Number(m[2]) / 1024) };
+  console.error(`${name}: ${step.seconds.toFixed(1)} s, peak ${step.peakMiB} MiB`);
+  return step;
+}
+
+const load = () => Deno.loadavg().map((v) => v.toFixed(1)).join(" / ");
+const loadBefore = load();
+const calBefore = calibration();
+const data = await dataFile();
+const tmp = await Deno.makeTempDir({ prefix: "fluxops-shards-bench-" });
+const common = ["--data", data, "--trees", String(trees), "--workers", String(workers)];
+const steps: Step[] = [];
+// The machine's speed drifts during a run: --shards-first swaps the order, to average it out.
+const oneJob = () => timed("one job", "trainer/main.ts", [...common, "--out", join(tmp, "whole")]);
+if (!values["shards-first"]) steps.push(await oneJob());
+for (let k = 1; k <= shards; k++) {
+  steps.push(
+    await timed(`shard ${k}/${shards}`, "trainer/main.ts", [
+      ...common,
+      "--shard",
+      `${k}/${shards}`,
+      "--out",
+      join(tmp, "shards", String(k)),
+    ]),
+  );
+}
+steps.push(
+  await timed("merge", "tasks/model.ts", [
+    "merge",
+    ...Array.from({ length: shards }, (_, k) => join(tmp, "shards", String(k + 1))),
+    "--out",
+    join(tmp, "merged"),
+  ]),
+);
+if (values["shards-first"]) steps.unshift(await oneJob());
+const same = JSON.stringify(
+  JSON.parse(await Deno.readTextFile(join(tmp, "whole", "model.json"))).forest,
+) === JSON.stringify(JSON.parse(await Deno.readTextFile(join(tmp, "merged", "model.json"))).forest);
+const calAfter = calibration();
+await Deno.remove(tmp, { recursive: true });
+
+const one = steps[0]!;
+const shardSteps = steps.slice(1, 1 + shards);
+const merge = steps.at(-1)!;
+const longest = Math.max(...shardSteps.map((s) => s.seconds));
+const sum = shardSteps.reduce((a, s) => a + s.seconds, 0);
+console.log(
+  `${
+    rows.toLocaleString("en")
+  } rows x 10 features, ${trees} trees, ${workers} workers per process; load ${loadBefore} before; calibration loop ${
+    calBefore.toFixed(2)
+  } s before, ${calAfter.toFixed(2)} s after
+
+| step | wall s | peak RSS MiB |
+| ---- | -----: | -----------: |
+${steps.map((s) => `| ${s.name} | ${s.seconds.toFixed(1)} | ${s.peakMiB} |`).join("\n")}
+
+- shards one after another: ${sum.toFixed(1)} s (+ merge ${merge.seconds.toFixed(1)} s) = ${
+    (sum / one.seconds).toFixed(2)
+  }x the one job's ${one.seconds.toFixed(1)} s
+- with ${shards} runners: longest shard + merge = ${(longest + merge.seconds).toFixed(1)} s = ${
+    ((longest + merge.seconds) / one.seconds).toFixed(2)
+  }x the one job
+- merged forest identical to the one job's: ${same ? "yes" : "NO"}`,
+);
