@@ -8,17 +8,17 @@
 export const WAIT_LIMIT_MS = 60_000;
 
 /**
- * Resolves with `probe()`'s first truthy value, polling every `everyMs`; rejects naming `what`
+ * Resolves with `probe()`'s first truthy value (awaited), polling every `everyMs`; rejects naming `what`
  * and the last value after `limitMs`.
  */
 export async function waitUntil<T>(
-  probe: () => T,
+  probe: () => T | Promise<T>,
   what: string,
   { limitMs = WAIT_LIMIT_MS, everyMs = 10 }: { limitMs?: number; everyMs?: number } = {},
 ): Promise<NonNullable<T>> {
   const deadline = performance.now() + limitMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value) return value as NonNullable<T>;
     if (performance.now() > deadline) {
       throw new Error(`waited ${limitMs} ms for ${what}; last: ${String(value)}`);
