@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { freePort } from "../../lib/net/loopback.ts";
+import { WAIT_LIMIT_MS } from "./wait.ts";
 
 export { freePort };
 
@@ -47,7 +48,8 @@ export async function startServer(
     process.stderr.pipeTo(new WritableStream({ write: (c) => void (err += dec.decode(c)) })),
   ];
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
+  // A hang guard, not a claim about start-up time: a busy machine may take many seconds.
+  const deadline = Date.now() + WAIT_LIMIT_MS;
   for (;;) {
     try {
       const res = await fetch(`${url}/v2/health/live`);
