@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the pipeline tests (tests/pipeline/) need: rsync and git, which gitlab-ci-local
 # uses to run a job with the shell executor, and gitlab-ci-local itself (npm, pinned in
-# deno.json, run under Deno because versions >= 4.74 need Node 22). Idempotent and quiet when
+# tools/deno.json, run under Deno because versions >= 4.74 need Node 22). Idempotent and quiet when
 # everything is there. tests/pipeline/state_access_test.ts also runs OpenTofu and its provider
 # mirror, which .ci/setup_infra_tools.sh installs.
 set -euo pipefail
@@ -18,6 +18,6 @@ fi
 
 # Fetch gitlab-ci-local into DENO_DIR now, so the tests do not download it under a timeout.
 if command -v deno >/dev/null 2>&1; then deno_cmd=(deno); else deno_cmd=(npx -y deno@2.9.6); fi
-(cd "$here/.." && "${deno_cmd[@]}" run -A --quiet --config deno.json gitlab-ci-local --version) \
+(cd "$here/.." && "${deno_cmd[@]}" run -A --quiet --config tools/deno.json gitlab-ci-local --version) \
   >/tmp/fluxops-gitlab-ci-local.log 2>&1 ||
   { tail -5 /tmp/fluxops-gitlab-ci-local.log; echo "setup_pipeline_tools: gitlab-ci-local failed"; exit 1; }

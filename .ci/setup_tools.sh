@@ -26,8 +26,10 @@ if ! command -v openssl >/dev/null 2>&1; then
     >/tmp/fluxops-apt-openssl.log 2>&1 || echo "setup_tools: openssl install failed"
 fi
 
-# The npm packages pinned in deno.json, Azurite among them: the tests start Azurite with
-# `deno run`, and its first download takes about a minute on a cold cache.
+# The npm packages pinned in deno.json (the app) and tools/deno.json (the app plus the test and
+# tool packages, Azurite among them): the tests start Azurite with `deno run --config
+# tools/deno.json`, and its first download takes about a minute on a cold cache.
 if command -v deno >/dev/null 2>&1; then deno_cmd=(deno); else deno_cmd=(npx -y deno@2.9.6); fi
-(cd "$here/.." && "${deno_cmd[@]}" install --quiet) >/tmp/fluxops-deno-install.log 2>&1 ||
+(cd "$here/.." && "${deno_cmd[@]}" install --quiet &&
+  "${deno_cmd[@]}" install --quiet --config tools/deno.json) >/tmp/fluxops-deno-install.log 2>&1 ||
   { echo "setup_tools: deno install failed"; tail -5 /tmp/fluxops-deno-install.log; }

@@ -7,7 +7,7 @@
  * secretlint's CLI loads its rule packages by name from a `node_modules` folder, which FluxOps
  * does not have (`nodeModulesDir: none`). This runs secretlint's own engine, `@secretlint/core`,
  * reading files with `@secretlint/source-creator` as the CLI does, but with the rule presets
- * imported through `deno.json`, so Deno's npm cache is all it needs. The configuration files are
+ * imported through `tools/deno.json`, so Deno's npm cache is all it needs. The configuration files are
  * secretlint's own format: `npx secretlint "**"` reads the same ones.
  * @module
  */
@@ -89,7 +89,7 @@ export function coreConfig(descriptor: unknown, source: string): SecretLintCoreC
     if (!rule) {
       throw new InvalidInput(
         `${source}: rules[${i}]: ${JSON.stringify(r?.id)} is not a rule this scanner bundles ` +
-          `(${[...RULES.keys()].join(", ")}); pin its package in deno.json and add it to ` +
+          `(${[...RULES.keys()].join(", ")}); pin its package in tools/deno.json and add it to ` +
           "tasks/scan_secrets.ts",
       );
     }

@@ -1,5 +1,6 @@
 /**
- * Starts Azurite's Blob service (npm `azurite`, pinned in deno.json) under Deno on a free
+ * Starts Azurite's Blob service (npm `azurite`, pinned in tools/deno.json, not in the
+ * root deno.json that `deno task start` installs) under Deno on a free
  * loopback port, waits until it listens, and stops it. Plain HTTP by default (reached through a
  * connection string), or HTTPS with basic OAuth so a bearer token from a managed-identity
  * endpoint can be exercised.
@@ -66,7 +67,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     "-A",
     "--quiet",
     "--config",
-    join(REPO, "deno.json"),
+    join(REPO, "tools", "deno.json"),
     "azurite/azurite-blob",
     "--silent",
     "--disableTelemetry",

@@ -4,6 +4,7 @@ import { saveModel } from "../../lib/model/artifact.ts";
 import { smallModel } from "../support/models.ts";
 import { startServer } from "../support/server.ts";
 import { withTempDir } from "../support/fixtures.ts";
+import { waitUntil } from "../support/wait.ts";
 
 async function withModelFile(fn: (path: string) => Promise<void>): Promise<void> {
   await withTempDir(async (dir) => {
@@ -16,29 +17,33 @@ async function withModelFile(fn: (path: string) => Promise<void>): Promise<void>
 Deno.test("the server drains a request in flight on SIGTERM before it exits", async () => {
   await withModelFile(async (path) => {
     const server = await startServer(["--model", path]);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const port = Number(new URL(server.url).port);
     const enc = new TextEncoder();
-    const body = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        controller.enqueue(enc.encode('{"features":[0.1,'));
-        await gate;
-        controller.enqueue(enc.encode("0.2,0.3]}"));
-        controller.close();
-      },
-    });
-    const pending = fetch(`${server.url}/api/predict`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-    });
-    await new Promise((r) => setTimeout(r, 200)); // the request is now in flight
+    const dec = new TextDecoder();
+    const body = '{"features":[0.1,0.2,0.3]}';
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    let answer = "";
+    const reading = (async () => {
+      const buf = new Uint8Array(4096);
+      for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+        answer += dec.decode(buf.subarray(0, n));
+      }
+    })();
+    // Events, not sleeps: the server sends "100 Continue" when the handler starts reading the
+    // body, so the request is in flight; the body is held back until the server says it drains.
+    await conn.write(enc.encode(
+      "POST /api/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n" +
+        `expect: 100-continue\r\ncontent-length: ${body.length}\r\n\r\n`,
+    ));
+    await waitUntil(() => /^HTTP\/1\.1 100 /.test(answer), "100 Continue");
     server.process.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 200));
-    release();
-    const res = await pending;
-    assert.equal(res.status, 200);
-    assert.ok("prediction" in await res.json());
+    await waitUntil(() => server.stdout().includes('"msg":"draining"'), "the draining log line");
+    await conn.write(enc.encode(body));
+    await reading;
+    conn.close();
+    const final = answer.slice(answer.indexOf("\r\n\r\n") + 4);
+    assert.match(final, /^HTTP\/1\.1 200 /);
+    assert.match(final, /"prediction"/);
     const status = await server.stop();
     assert.equal(status.code, 0);
     const lines = server.stdout().trim().split("\n").map((l) => JSON.parse(l));

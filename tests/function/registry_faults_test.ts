@@ -10,6 +10,7 @@ import { startAzurite } from "../../tasks/local/azurite.ts";
 import { withTempDir } from "../support/fixtures.ts";
 import { smallModel } from "../support/models.ts";
 import { freePort, startServer } from "../support/server.ts";
+import { WAIT_LIMIT_MS } from "../support/wait.ts";
 
 const enc = new TextEncoder();
 
@@ -52,7 +53,12 @@ async function getJson(url: string) {
   }
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+/** Polls `fn` until `ok`; the limit is a hang guard (a busy machine is slow), not a claim. */
+async function until<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  ms = WAIT_LIMIT_MS,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();

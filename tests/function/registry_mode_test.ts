@@ -7,6 +7,7 @@ import { ModelRegistry } from "../../lib/store/registry.ts";
 import { withTempDir } from "../support/fixtures.ts";
 import { smallModel } from "../support/models.ts";
 import { startServer } from "../support/server.ts";
+import { WAIT_LIMIT_MS } from "../support/wait.ts";
 
 const enc = new TextEncoder();
 const SECRET = "a-test-signing-key-0123456789abcdef";
@@ -38,7 +39,12 @@ async function health(url: string) {
   return { status: res.status, body: await res.json() };
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
+/** Polls `fn` until `ok`; the limit is a hang guard (a busy machine is slow), not a claim. */
+async function until<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  ms = WAIT_LIMIT_MS,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -138,7 +144,7 @@ Deno.test("an empty registry leaves the function unhealthy with the reason, retr
       assert.match(h.body.reason, /alias production is not set/);
       const registry = new ModelRegistry(new FsBackend(join(dir, "empty")));
       await registry.promote((await registry.publish(files(1))).version);
-      const later = await until(() => health(server.url), (x) => x.status === 200, 8000);
+      const later = await until(() => health(server.url), (x) => x.status === 200);
       assert.equal(later.status, 200);
     } finally {
       await server.stop();

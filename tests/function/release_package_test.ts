@@ -12,6 +12,7 @@ import { ModelRegistry } from "../../lib/store/registry.ts";
 import { withTempDir } from "../support/fixtures.ts";
 import { smallModel } from "../support/models.ts";
 import { type RunningPackage, startPackage } from "../support/package.ts";
+import { WAIT_LIMIT_MS } from "../support/wait.ts";
 
 const enc = new TextEncoder();
 
@@ -81,7 +82,12 @@ async function pool<T>(count: number, width: number, job: (i: number) => Promise
   return out;
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+/** Polls `fn` until `ok`; the limit is a hang guard (a busy machine is slow), not a claim. */
+async function until<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  ms = WAIT_LIMIT_MS,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();

@@ -22,6 +22,7 @@ import { DEV_ACCOUNT, type RunningAzurite, startAzurite } from "../../tasks/loca
 import { withTempDir } from "../support/fixtures.ts";
 import { smallModel } from "../support/models.ts";
 import { type RunningPackage, startPackage } from "../support/package.ts";
+import { WAIT_LIMIT_MS } from "../support/wait.ts";
 
 const N_FEATURES = 4;
 const enc = new TextEncoder();
@@ -149,7 +150,7 @@ async function healthWhen(
   pkg: RunningPackage,
   ok: (status: number, body: Record<string, unknown>) => boolean,
 ): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + WAIT_LIMIT_MS; // a hang guard, not a claim
   for (;;) {
     const res = await fetch(`${pkg.url}/api/health`);
     const body = await res.json();

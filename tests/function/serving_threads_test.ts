@@ -10,6 +10,7 @@ import { ModelRegistry } from "../../lib/store/registry.ts";
 import { withTempDir } from "../support/fixtures.ts";
 import { smallModel } from "../support/models.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
+import { WAIT_LIMIT_MS, waitUntil } from "../support/wait.ts";
 
 const PRODUCTION = smallModel({ nFeatures: 3, seed: 1 });
 /** Takes four features: every row production accepts fails on it. */
@@ -31,7 +32,7 @@ function logged(server: RunningServer): Logged[] {
 /** Starts the function on two threads and waits until the worker listens too. */
 async function startTwo(args: string[], env: Record<string, string> = {}) {
   const server = await startServer(["--threads", "2", ...args], env);
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + WAIT_LIMIT_MS;
   while (!logged(server).some((l) => l.msg === "serving threads")) {
     if (Date.now() > deadline) {
       await server.stop();
@@ -200,12 +201,12 @@ Deno.test("a promotion in the registry reaches every thread before any report sh
       const before = await load(3, (client, c, i) => predict(server, client, `s${c}-${i}`));
       assert.ok(before.every((a) => a.status === 200 && a.version === first));
       const second = await publish(CANDIDATE);
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline) {
-        const h = await (await fetch(`${server.url}/api/health`)).json();
-        if (h.model_version === second) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitUntil(
+        async () =>
+          (await (await fetch(`${server.url}/api/health`)).json()).model_version === second,
+        "a health report of the promoted version",
+        { everyMs: 20 },
+      );
       const after = await load(5, (client, c, i) => predict(server, client, `t${c}-${i}`));
       assert.deepEqual(
         [...new Set(after.map((a) => a.version))],
@@ -271,11 +272,11 @@ Deno.test("without --unstable-net the function says so and serves on one thread"
       new WritableStream({ write: (c) => void chunks.push(dec.decode(c)) }),
     );
     try {
-      let res: Response | undefined;
-      for (let i = 0; i < 200 && !res; i++) {
-        res = await fetch(`http://127.0.0.1:${port}/api/health`).catch(() => undefined);
-        if (!res) await new Promise((r) => setTimeout(r, 50));
-      }
+      const res = await waitUntil(
+        () => fetch(`http://127.0.0.1:${port}/api/health`).catch(() => undefined),
+        "the server to answer",
+        { everyMs: 50 },
+      );
       assert.equal(res?.status, 200);
       await res?.body?.cancel();
     } finally {

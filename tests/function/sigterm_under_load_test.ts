@@ -5,6 +5,7 @@ import { withTempDir } from "../support/fixtures.ts";
 import { keepAliveLoad, postRequest } from "../support/keep_alive_load.ts";
 import { smallModel } from "../support/models.ts";
 import { startServer } from "../support/server.ts";
+import { waitUntil } from "../support/wait.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const enc = new TextEncoder();
@@ -84,7 +85,9 @@ for (const { name, holdBody } of CASES) {
           request: postRequest("/api/predict", '{"features":[0.5,-0.2,1.1]}'),
         });
         const slow = holdBody ? await slowRequest(port) : undefined;
-        await sleep(1500); // the load is running
+        // The load is running: SIGTERM once it has had 500 answers (a count; on a busy machine
+        // a fixed pause may not reach it).
+        await waitUntil(() => load.records.length > 500, "500 answers before SIGTERM");
         const t0 = performance.now();
         const answeredBefore = load.records.length;
         const probe = probeConnects(port, t0);

@@ -22,6 +22,12 @@ Deno.test(
       });
       const port = Number(new URL(server.url).port);
       try {
+        // Measure, then choose: the same prober's p99 before the attack calibrates the bound,
+        // which stays 100 ms unless the machine itself is slow (a busy parallel suite).
+        const quiet: number[] = [];
+        for (let i = 0; i < 100; i++) quiet.push((await timedGet(port, "/api/health")).ms);
+        const quietP99 = percentile(quiet.sort((a, b) => a - b), 0.99);
+        const p99Bound = Math.max(100, 5 * quietP99);
         const slow = await startSlowClients({
           port,
           header: HEADER_CLIENTS,
@@ -30,25 +36,33 @@ Deno.test(
           trickleMs: 500,
         });
         const checks: { status: number; ms: number }[] = [];
+        // At least 4 s and 200 checks: a busy machine gets the 200 checks however long they take.
         const until = performance.now() + 4000;
-        while (performance.now() < until) {
+        while (performance.now() < until || checks.length < 200) {
           checks.push(await timedGet(port, "/api/health"));
           await new Promise((r) => setTimeout(r, 5));
         }
         const openAtEnd = slow.open();
+        const lateMs = slow.latenessMs();
         const results = await slow.stop();
 
         const ms = checks.map((c) => c.ms).sort((a, b) => a - b);
-        assert.ok(checks.length >= 200, `only ${checks.length} health checks`);
         assert.deepEqual(checks.filter((c) => c.status !== 200), [], "every check answered 200");
-        assert.ok(percentile(ms, 0.99) < 100, `health p99 ${percentile(ms, 0.99)} ms`);
+        assert.ok(
+          percentile(ms, 0.99) < p99Bound,
+          `health p99 ${percentile(ms, 0.99)} ms under attack, ${quietP99} ms before`,
+        );
 
         // A trickled body: 408 at the first byte after the timeout, and the connection closed.
         const bodies = results.filter((r) => r.phase === "body");
         for (const r of bodies) {
           assert.match(r.statusLine ?? "", /^HTTP\/1\.1 408 /);
           assert.ok(r.closedAfterMs !== undefined, "the server closed the connection");
-          assert.ok(r.closedAfterMs < BODY_TIMEOUT_S * 1000 + 1500, `${r.closedAfterMs} ms`);
+          // Bounded in wall-clock time, widened only by how late this process's own timer ran.
+          assert.ok(
+            r.closedAfterMs < BODY_TIMEOUT_S * 1000 + 1500 + lateMs,
+            `${r.closedAfterMs} ms (timers up to ${lateMs.toFixed(0)} ms late)`,
+          );
         }
         // A body that stops: 408 once the read is given up, after twice the timeout. Deno.serve
         // keeps such a connection until the client closes it (see lib/serving/read_deadlines.ts).

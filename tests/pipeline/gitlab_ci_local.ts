@@ -1,5 +1,5 @@
 /**
- * Runs `.gitlab-ci.yml` with gitlab-ci-local (npm, pinned in deno.json, under Deno) in a throwaway
+ * Runs `.gitlab-ci.yml` with gitlab-ci-local (npm, pinned in tools/deno.json, under Deno) in a throwaway
  * git copy of the repository, so jobs' reports and gitlab-ci-local's state never land in the work
  * tree.
  *
@@ -118,7 +118,7 @@ export async function gcl(
       "-A",
       "--quiet",
       "--config",
-      join(ROOT, "deno.json"),
+      join(ROOT, "tools", "deno.json"),
       "gitlab-ci-local",
       "--home",
       home,

@@ -1,5 +1,5 @@
 /**
- * The pipeline run for real, on this machine, with gitlab-ci-local (npm, pinned in deno.json,
+ * The pipeline run for real, on this machine, with gitlab-ci-local (npm, pinned in tools/deno.json,
  * under Deno): the jobs of each kind of pipeline (workflow rules included, through the probe job
  * of ./gitlab_ci_local.ts), and the validate-stage Deno job with the shell executor. Each test
  * works in a throwaway git copy of the repository, so the job's reports and gitlab-ci-local's

@@ -73,7 +73,7 @@ Deno.test(".gitlab-ci.yml parses, with the five stages in order and every job in
   ]);
 });
 
-Deno.test("every job runs on a pinned image; Deno jobs on this Deno's image with DENO_DIR cached per deno.lock", () => {
+Deno.test("every job runs on a pinned image; Deno jobs on this Deno's image with DENO_DIR cached per both lock files", () => {
   for (const name of jobs) {
     const image = resolved(name).image as string;
     assert.match(image, /^[\w./-]+:[\w.-]*\d[\w.-]*$/, `${name}: pinned image, got ${image}`);
@@ -88,7 +88,7 @@ Deno.test("every job runs on a pinned image; Deno jobs on this Deno's image with
     ".ci/run and the pipeline use one Deno",
   );
   const [cache] = deno.cache as { key: { files: string[] }; paths: string[] }[];
-  assert.deepEqual(cache!.key.files, ["deno.lock"]);
+  assert.deepEqual(cache!.key.files, ["deno.lock", "tools/deno.lock"]);
   assert.deepEqual(cache!.paths, [".fluxops/deno/"]);
   assert.equal((ci.variables as Record<string, string>).DENO_DIR, "$CI_PROJECT_DIR/.fluxops/deno");
 });

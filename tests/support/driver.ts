@@ -51,7 +51,7 @@ export async function runDriver<T>(
   const started = performance.now();
   const blank = Object.fromEntries(AZURE_ENV_BLANKED.map((k) => [k, ""]));
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", "--config", join(REPO, "deno.json"), script, ...args],
+    args: ["run", "-A", "--quiet", "--config", join(REPO, "tools", "deno.json"), script, ...args],
     cwd: REPO,
     env: { ...blank, NO_COLOR: "1", ...env },
     stdin: "null",

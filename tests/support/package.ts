@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { hostLaunch, platformEnv } from "../../function/package/launch.ts";
 import { freePort } from "../../lib/net/loopback.ts";
 import { buildFunction, type BuildResult } from "../../tasks/build_function.ts";
+import { WAIT_LIMIT_MS } from "./wait.ts";
 
 let built: Promise<BuildResult> | undefined;
 
@@ -29,7 +30,7 @@ export interface StartOptions {
   readonly dir?: string;
   /** A command line to run the handler under, e.g. a sandbox; the handler's own follows it. */
   readonly wrap?: readonly string[];
-  /** How long to wait for `GET /api/health` to answer. */
+  /** How long to wait for `GET /api/health` to answer; default {@link WAIT_LIMIT_MS}. */
   readonly timeoutMs?: number;
 }
 
@@ -103,7 +104,7 @@ export async function startPackage(opts: StartOptions = {}): Promise<RunningPack
     return stopped;
   };
   const url = `http://127.0.0.1:${port}`;
-  const deadline = started + (opts.timeoutMs ?? 15_000);
+  const deadline = started + (opts.timeoutMs ?? WAIT_LIMIT_MS);
   while (true) {
     if (exited !== undefined) {
       await stop();
@@ -125,7 +126,9 @@ export async function startPackage(opts: StartOptions = {}): Promise<RunningPack
     if (performance.now() > deadline) {
       await stop();
       throw new Error(
-        `the package did not answer GET /api/health within ${opts.timeoutMs ?? 15_000} ms; ` +
+        `the package did not answer GET /api/health within ${
+          opts.timeoutMs ?? WAIT_LIMIT_MS
+        } ms; ` +
           `stderr:\n${err.join("")}`,
       );
     }

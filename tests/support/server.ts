@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { freePort } from "../../lib/net/loopback.ts";
+import { WAIT_LIMIT_MS, waitUntil } from "./wait.ts";
 
 export { freePort };
 
@@ -17,7 +18,21 @@ export interface RunningServer {
   stop(): Promise<Deno.CommandStatus>;
 }
 
-/** Starts the function with `args` and waits until it listens (any HTTP answer). */
+/** The serving threads `function/main.ts` runs for these flags and settings (its `auto` rule). */
+function threadsExpected(args: readonly string[], env: Record<string, string>): number {
+  const at = args.indexOf("--threads");
+  const text = at >= 0 ? args[at + 1] : env.FLUXOPS_THREADS ?? Deno.env.get("FLUXOPS_THREADS");
+  if (text === undefined || text === "" || text === "auto") {
+    return Deno.build.os === "linux" ? Math.max(1, Math.min(4, navigator.hardwareConcurrency)) : 1;
+  }
+  return Number(text) || 1;
+}
+
+/**
+ * Starts the function with `args` and waits until it listens (any HTTP answer) and, when it runs
+ * several serving threads, until they are up: the first thread answers before the others start,
+ * and until they have, a SIGTERM is lost (function/main.ts adds its signal listeners after).
+ */
 export async function startServer(
   args: string[],
   env: Record<string, string> = {},
@@ -47,7 +62,8 @@ export async function startServer(
     process.stderr.pipeTo(new WritableStream({ write: (c) => void (err += dec.decode(c)) })),
   ];
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
+  // A hang guard, not a claim about start-up time: a busy machine may take many seconds.
+  const deadline = Date.now() + WAIT_LIMIT_MS;
   for (;;) {
     try {
       const res = await fetch(`${url}/v2/health/live`);
@@ -62,6 +78,15 @@ export async function startServer(
       }
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+  if (threadsExpected(args, env) > 1) {
+    let exited = false;
+    process.status.then(() => exited = true);
+    await waitUntil(
+      () => exited || out.includes('"msg":"serving threads"') || out.includes('"threads_asked"'),
+      `the serving threads of ${url}`,
+      { everyMs: 20 },
+    );
   }
   return {
     url,

@@ -42,6 +42,11 @@ export interface SlowClientsOptions {
 export interface SlowClients {
   /** Connections open right now (not closed by the server). */
   open(): number;
+  /**
+   * How late the trickle timer fired at worst, in ms: a measure of how busy the machine is
+   * (about 0 on a quiet one), by which a test may widen a bound on wall-clock time.
+   */
+  latenessMs(): number;
   /** Closes every connection and reports what happened to each. */
   stop(): Promise<SlowClientResult[]>;
 }
@@ -98,7 +103,12 @@ export async function startSlowClients(options: SlowClientsOptions): Promise<Slo
   for (let i = 0; i < phases.length; i += 100) {
     all.push(...await Promise.all(phases.slice(i, i + 100).map(open)));
   }
+  let lastTick = performance.now();
+  let lateness = 0;
   const trickle = setInterval(() => {
+    const now = performance.now();
+    lateness = Math.max(lateness, now - lastTick - trickleMs);
+    lastTick = now;
     for (const s of all) {
       if (s.closedAfterMs !== undefined || s.phase === "stall") continue;
       s.conn.write(enc.encode(s.phase === "header" ? "a" : "1")).catch(() => {});
@@ -106,6 +116,7 @@ export async function startSlowClients(options: SlowClientsOptions): Promise<Slo
   }, trickleMs);
   return {
     open: () => all.filter((s) => s.closedAfterMs === undefined).length,
+    latenessMs: () => lateness,
     stop: async () => {
       clearInterval(trickle);
       stopping = true;

@@ -26,7 +26,12 @@ export function workerThreads(): Set<string> {
  * Waits until every worker thread that was not in `before` has exited; throws after `timeoutMs`
  * naming how many remain. (Other tests in this process may start workers too; they end soon.)
  */
-export async function workersEnded(before: Set<string>, timeoutMs = 10_000): Promise<void> {
+import { WAIT_LIMIT_MS } from "./wait.ts";
+
+export async function workersEnded(
+  before: Set<string>,
+  timeoutMs = WAIT_LIMIT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let left: string[] = [];
   while (Date.now() < deadline) {

@@ -23,7 +23,8 @@ interface Ran {
 
 function spawnDeploy(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "tasks/deploy.ts", "--env", "local", ...args],
+    // --wait: the smoke step's wait is a hang guard here; a busy machine restarts the app slowly.
+    args: ["run", "--allow-all", "tasks/deploy.ts", "--env", "local", "--wait", "300", ...args],
     cwd: ROOT,
     stdin: "null",
     stdout: "piped",

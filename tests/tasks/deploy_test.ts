@@ -9,6 +9,12 @@ import { startAzurite } from "../../tasks/local/azurite.ts";
 import { needsTool } from "../support/python.ts";
 import { hasOpenssl } from "../../tasks/local/tls.ts";
 
+/**
+ * The smoke step's wait for the new version (`--wait`, 30 s locally by default) is a hang guard
+ * here, not a claim: on a busy machine restarting the local app from its package takes longer.
+ */
+const BUSY_WAIT = ["--wait", "300"];
+
 const ROOT = join(import.meta.dirname!, "..", "..");
 const STEPS = [
   "infra",
@@ -172,6 +178,7 @@ Deno.test({
       const first = await deploy([
         "--env",
         "local",
+        ...BUSY_WAIT,
         "--state-dir",
         state,
         "--json",
@@ -225,6 +232,7 @@ Deno.test({
       const second = await deploy([
         "--env",
         "local",
+        ...BUSY_WAIT,
         "--state-dir",
         state,
         "--model",

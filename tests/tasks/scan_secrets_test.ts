@@ -148,6 +148,8 @@ Deno.test("deno task scan:secrets exits 1 and prints a found secret masked", asy
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
+        "--config",
+        "tools/deno.json",
         "--allow-read",
         "--allow-run=git",
         "--allow-env",

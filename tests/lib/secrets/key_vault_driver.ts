@@ -19,38 +19,42 @@ async function sha256(bytes: Uint8Array): Promise<string> {
 // The wait for a role to take effect comes from FLUXOPS_RBAC_WAIT_SECONDS, as in production.
 const fast = { maxRetries: 1, retryDelayMs: 50, timeoutMs: 20_000, rbacDelayMs: 200 };
 const [command, vault = "", name = "", version] = Deno.args;
+// The operation's own time (the process start is not part of it): tests bound this one.
+const started = performance.now();
+const print = (result: Record<string, unknown>) =>
+  console.log(JSON.stringify({ ...result, ms: Math.round(performance.now() - started) }));
 try {
   if (command === "read") {
     const secret = await readSecret(vault, name, { ...fast, ...(version ? { version } : {}) });
-    console.log(JSON.stringify({
+    print({
       ok: true,
       name: secret.name,
       version: secret.version,
       vaultUrl: secret.vaultUrl,
       sha256: await sha256(new TextEncoder().encode(secret.value)),
-    }));
+    });
   } else if (command === "signing") {
     const signing = await resolveSigningKey({ keyVault: fast });
-    console.log(JSON.stringify(
+    print(
       signing
         ? { ok: true, keyId: signing.keyId, sha256: await sha256(signing.key) }
         : { ok: true, none: true },
-    ));
+    );
   } else if (command === "ring") {
     const ring = await resolveSigningKeys({ keyVault: fast });
     const keys = [];
     for (const k of ring ?? []) keys.push({ keyId: k.keyId, sha256: await sha256(k.key) });
-    console.log(JSON.stringify({ ok: true, keys }));
+    print({ ok: true, keys });
   } else {
     throw new Error(`unknown command ${command}`);
   }
 } catch (err) {
   const e = err instanceof FluxError ? err : new FluxError("store_error", String(err));
-  console.log(JSON.stringify({
+  print({
     ok: false,
     name: e.name,
     code: e.code,
     reason: e instanceof SecretError ? e.reason : null,
     message: e.message,
-  }));
+  });
 }

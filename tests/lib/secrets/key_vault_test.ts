@@ -23,6 +23,8 @@ interface DriverResult {
   code?: string;
   reason?: string | null;
   message?: string;
+  /** The driver's own time for the operation, without the process start. */
+  ms: number;
 }
 
 interface Setup {
@@ -74,7 +76,8 @@ vaultTest("readSecret() reads a secret over HTTPS with a managed-identity token"
     ["read", s.vault.url, "model-signing-key"],
     s.env,
   );
-  assert.deepEqual(run.result, {
+  const { ms: _ms, ...result } = run.result;
+  assert.deepEqual(result, {
     ok: true,
     name: "model-signing-key",
     version,
@@ -193,7 +196,8 @@ vaultTest(
       /waiting for the role assignment on Key Vault .* to take effect \(403 ForbiddenByRbac\), retrying for up to 30 s/,
     );
     assert.match(run.stderr, /took effect after \d+\.\d s/);
-    assert.ok(run.ms < 15_000, `took ${run.ms} ms`);
+    // The operation's time, not the driver process's (its start varies with the machine's load).
+    assert.ok(run.result.ms < 15_000, `took ${run.result.ms} ms`);
   },
   { rbacDelayMs: 1_500 },
 );
@@ -238,12 +242,12 @@ vaultTest(
     const v2 = s.vault.setSecret("model-signing-key", `${SECRET}-2`);
     const v3 = s.vault.setSecret("model-signing-key", `${SECRET}-3`);
     const host = new URL(s.vault.url).host;
-    const ring = async () =>
-      (await runDriver<{ ok: boolean; keys: { keyId: string; sha256: string }[] }>(
-        DRIVER,
-        ["ring"],
-        { ...s.env, FLUXOPS_KEY_VAULT_URI: s.vault.url },
-      )).result;
+    const ring = async () => {
+      const { ms: _ms, ...result } = (await runDriver<
+        { ok: boolean; keys: { keyId: string; sha256: string }[]; ms: number }
+      >(DRIVER, ["ring"], { ...s.env, FLUXOPS_KEY_VAULT_URI: s.vault.url })).result;
+      return result;
+    };
     const id = (v: string) => `keyvault:${host}/model-signing-key/${v}`;
     assert.deepEqual(await ring(), {
       ok: true,
@@ -289,7 +293,7 @@ vaultTest("a vault that is down is a SecretError vault_unreachable, quickly", as
     run.result.message,
     `secret "model-signing-key" in Key Vault ${down}: cannot reach the vault (ECONNREFUSED)`,
   );
-  assert.ok(run.ms < 10_000, `took ${run.ms} ms`);
+  assert.ok(run.result.ms < 10_000, `took ${run.result.ms} ms`);
 });
 
 vaultTest(

@@ -9,6 +9,7 @@ import { ModelHolder } from "../../../lib/serving/model_holder.ts";
 import { RegistryFollower } from "../../../lib/serving/registry_follower.ts";
 import { withTempDir } from "../../support/fixtures.ts";
 import { smallModel } from "../../support/models.ts";
+import { waitUntil } from "../../support/wait.ts";
 
 const enc = new TextEncoder();
 const KEY = { key: enc.encode("s".repeat(32)), keyId: "test" };
@@ -121,7 +122,8 @@ Deno.test("the follower retries with backoff while the store is down at start-up
       log: (_l, msg) => logs.push(msg),
     });
     const started = f.start();
-    await new Promise((res) => setTimeout(res, 300));
+    // Its first load has failed and it retries (events; a fixed pause may not reach them).
+    await waitUntil(() => logs.includes("retrying model load"), "a retry");
     assert.equal(holder.served, undefined);
     assert.match(holder.state().lastError!, /connection refused/);
     flaky.down = false;

@@ -317,7 +317,8 @@ Deno.test({
         NODE_EXTRA_CA_CERTS: tls.caCert,
         ...tokens.env(),
       });
-      assert.deepEqual(run.result, {
+      const { ms: _ms, ...result } = run.result;
+      assert.deepEqual(result, {
         ok: true,
         created: true,
         location: store,
@@ -343,7 +344,8 @@ Deno.test({
       assert.equal(denied.result.ok, false, JSON.stringify(denied.result));
       assert.equal(denied.result.code, "store_error");
       assert.match(String(denied.result.message), /could not get an access token/);
-      assert.ok(denied.ms < 30_000, `took ${denied.ms} ms`);
+      // The operation's time, not the driver process's (its start varies with the machine's load).
+      assert.ok(Number(denied.result.ms) < 30_000, `took ${denied.result.ms} ms`);
       assert.ok(tokens.requests.some((r) => r.identityHeader === "wrong" && r.status === 401));
 
       // A token for another audience: Azurite refuses it, and the store says access was denied.

@@ -8,6 +8,9 @@ import { FluxError } from "../../../lib/errors.ts";
 import { openBlobBackend } from "../../../lib/store/open_blob_backend.ts";
 import { parseStoreUrl } from "../../../lib/store/store_url.ts";
 
+// The operation's own time (the process start is not part of it): tests bound this one.
+const started = performance.now();
+const ms = () => Math.round(performance.now() - started);
 const location = parseStoreUrl(Deno.args[0] ?? "");
 if (location.kind !== "blob") throw new Error("expected a blob location");
 const backend = openBlobBackend(location, {
@@ -36,8 +39,11 @@ try {
     text: got ? new TextDecoder().decode(got.bytes) : null,
     keys,
     conflict,
+    ms: ms(),
   }));
 } catch (err) {
   const e = err instanceof FluxError ? err : new FluxError("store_error", String(err));
-  console.log(JSON.stringify({ ok: false, name: e.name, code: e.code, message: e.message }));
+  console.log(
+    JSON.stringify({ ok: false, name: e.name, code: e.code, message: e.message, ms: ms() }),
+  );
 }

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { claimStateDir, StateBusy } from "../../../tasks/local/state_claim.ts";
+import { waitUntil } from "../../support/wait.ts";
+
+/** Whether `pid` runs its own program yet (spawned, then exec'd: its command line is `idle`'s). */
+async function execd(pid: number): Promise<boolean> {
+  const cmdline = await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "");
+  return cmdline.includes("setTimeout");
+}
 
 /** A process that waits a minute, started as `argv0` with `args`. */
 function idle(argv0: string, args: string[]): Deno.ChildProcess {
@@ -51,7 +58,8 @@ Deno.test("claimStateDir() stops what a killed deploy left running in the folder
   // Not the environment's: another folder's Azurite.
   const stranger = idle(Deno.execPath(), ["--location", `${dir}-other/azurite`]);
   try {
-    await new Promise((r) => setTimeout(r, 300)); // let them exec
+    // Let them exec (an event; a fixed pause may be too short on a busy machine).
+    for (const p of [app, azurite, stranger]) await waitUntil(() => execd(p.pid), `${p.pid} exec`);
     await Deno.writeTextFile(
       join(dir, "owner.json"),
       JSON.stringify({ pid: 2 ** 22 + 1, started_at: "2026-12-02T16:00:00.000Z" }),
