@@ -86,7 +86,11 @@ interface Results {
   };
   reader?: {
     fluxops_seconds: number[];
+    /** User + system CPU seconds of this process during each read (NaN off Linux). */
+    fluxops_cpu_seconds: number[];
+    fluxops_workers: number;
     fluxops_workers_seconds: number[];
+    fluxops_workers_cpu_seconds: number[];
     python: Record<string, unknown>;
   };
 }
@@ -109,6 +113,17 @@ async function exists(path: string): Promise<boolean> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const log = (s: string) => console.error(`bench:predict: ${s}`);
+
+/** User + system CPU seconds of this process, all threads (Linux /proc; NaN elsewhere). */
+function cpuSeconds(): number {
+  try {
+    const fields = Deno.readTextFileSync("/proc/self/stat").split(") ")[1]!.split(" ");
+    // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
 
 function loadAverage(): number {
   try {
@@ -368,25 +383,39 @@ function markdown(r: Results): string {
     );
   }
   if (r.reader) {
-    const p = r.reader.python as Record<string, { seconds: number }>;
-    const fx = median(r.reader.fluxops_seconds);
-    const row = (name: string, s: number | undefined) =>
+    const p = r.reader.python as Record<string, { seconds: number; cpu_seconds?: number }>;
+    const base = p.pyarrow_threads?.seconds;
+    const row = (name: string, s: number | undefined, cpu: number | undefined) =>
       `| ${name} | ${s === undefined ? "-" : s.toFixed(3)} | ${
-        s === undefined ? "-" : f2(s / fx)
-      }x |`;
+        cpu === undefined || Number.isNaN(cpu) ? "-" : cpu.toFixed(2)
+      } | ${s === undefined || base === undefined ? "-" : f2(s / base)}x |`;
+    const w = r.reader.fluxops_workers;
     lines.push(
-      `The CSV reader alone, the same file, median of ${r.repeat} after a warm-up:`,
+      `The CSV reader alone, the same file, one process each side, median of ${r.repeat} after a warm-up:`,
       "",
-      "| reader | s | time / FluxOps' |",
-      "| --- | ---: | ---: |",
-      row("FluxOps `readDataset` (one thread, the default)", fx),
+      "| reader | wall s | CPU s | wall / pyarrow's (threads) |",
+      "| --- | ---: | ---: | ---: |",
       row(
-        `FluxOps \`readDataset(path, { workers: ${navigator.hardwareConcurrency} })\``,
-        median(r.reader.fluxops_workers_seconds),
+        "FluxOps `readDataset(path)` (the default: one thread)",
+        median(r.reader.fluxops_seconds),
+        median(r.reader.fluxops_cpu_seconds),
       ),
-      row("`pyarrow.csv.read_csv` (threads)", p.pyarrow_threads?.seconds),
-      row("`pyarrow.csv.read_csv` (use_threads=False)", p.pyarrow_one_thread?.seconds),
-      row("`numpy.loadtxt`", p.numpy_loadtxt?.seconds),
+      row(
+        `FluxOps \`readDataset(path, { workers: ${w} })\``,
+        median(r.reader.fluxops_workers_seconds),
+        median(r.reader.fluxops_workers_cpu_seconds),
+      ),
+      row(
+        "`pyarrow.csv.read_csv` (its default: threads)",
+        base,
+        p.pyarrow_threads?.cpu_seconds,
+      ),
+      row(
+        "`pyarrow.csv.read_csv` (use_threads=False)",
+        p.pyarrow_one_thread?.seconds,
+        p.pyarrow_one_thread?.cpu_seconds,
+      ),
+      row("`numpy.loadtxt`", p.numpy_loadtxt?.seconds, p.numpy_loadtxt?.cpu_seconds),
       "",
     );
   }
@@ -498,19 +527,29 @@ async function main(args: string[]): Promise<number> {
     if (!values["skip-reader"]) {
       await readDataset(data); // warm-up, as the peer does
       const times: number[] = [];
+      const cpu: number[] = [];
       const onWorkers: number[] = [];
+      const onWorkersCpu: number[] = [];
       const workers = navigator.hardwareConcurrency;
       for (let r = 0; r < repeat; r++) {
-        let t0 = performance.now();
-        await readDataset(data);
-        times.push((performance.now() - t0) / 1000);
-        t0 = performance.now();
-        await readDataset(data, { workers });
-        onWorkers.push((performance.now() - t0) / 1000);
+        for (
+          const [w, wall, cpuTimes] of [[0, times, cpu], [
+            workers,
+            onWorkers,
+            onWorkersCpu,
+          ]] as const
+        ) {
+          const c0 = cpuSeconds();
+          const t0 = performance.now();
+          await readDataset(data, { workers: w });
+          wall.push((performance.now() - t0) / 1000);
+          cpuTimes.push(cpuSeconds() - c0);
+        }
         log(
-          `FluxOps readDataset ${times.at(-1)!.toFixed(3)} s, on ${workers} workers ${
-            onWorkers.at(-1)!.toFixed(3)
-          } s`,
+          `FluxOps readDataset ${times.at(-1)!.toFixed(3)} s (${cpu.at(-1)!.toFixed(2)} CPU s), ` +
+            `on ${workers} workers ${onWorkers.at(-1)!.toFixed(3)} s (${
+              onWorkersCpu.at(-1)!.toFixed(2)
+            } CPU s)`,
         );
       }
       const py = JSON.parse(
@@ -524,7 +563,14 @@ async function main(args: string[]): Promise<number> {
           String(repeat),
         ], peerEnv()),
       );
-      result.reader = { fluxops_seconds: times, fluxops_workers_seconds: onWorkers, python: py };
+      result.reader = {
+        fluxops_seconds: times,
+        fluxops_cpu_seconds: cpu,
+        fluxops_workers: workers,
+        fluxops_workers_seconds: onWorkers,
+        fluxops_workers_cpu_seconds: onWorkersCpu,
+        python: py,
+      };
     }
   } finally {
     await Deno.remove(tmp, { recursive: true });

@@ -8,7 +8,8 @@ score: what a Python team runs to score a CSV file with a random forest, as one 
 
 read: the CSV reader alone on a file of numbers (header row, every column numeric): pyarrow's
   pyarrow.csv.read_csv (its default, threads on; and use_threads=False), and numpy.loadtxt, each
-  --repeat times in this process after one warm-up read; prints the median seconds as JSON.
+  --repeat times in this process after one warm-up read; prints the median wall and CPU seconds
+  (user + system, all threads) as JSON.
 
 Usage:
   python bench/predict_peer.py score --model rf.pkl --data rows.csv --out scores.csv
@@ -85,12 +86,21 @@ def read(args: argparse.Namespace) -> dict:
             continue
         fn()  # warm-up: the file in the page cache, the code loaded
         times = []
+        cpu = []
         for _ in range(args.repeat):
             t = time.perf_counter()
+            c = time.process_time()  # user + system, every thread of this process
             rows = fn()
+            cpu.append(time.process_time() - c)
             times.append(time.perf_counter() - t)
-            print(f"predict_peer: {name} {times[-1]:.3f} s", file=sys.stderr)
-        result[name] = {"rows": rows, "seconds": statistics.median(times), "all": times}
+            print(f"predict_peer: {name} {times[-1]:.3f} s, {cpu[-1]:.2f} CPU s", file=sys.stderr)
+        result[name] = {
+            "rows": rows,
+            "seconds": statistics.median(times),
+            "all": times,
+            "cpu_seconds": statistics.median(cpu),
+            "all_cpu": cpu,
+        }
     return result
 
 

@@ -22,8 +22,9 @@ Usage: deno task predict --model PATH --data FILE.csv [--out FILE.csv] [--worker
   --out FILE.csv   where to write the scores, atomically (default: standard output)
   --workers N      Web Workers that read and score chunks of the file; 0 scores on the
                    main thread (default: the CPUs; files up to 4 MiB use the main thread)
-  --compiled       score with trees compiled to JavaScript: faster for very large files
-                   (millions of rows), slower below that (compiling takes about a second)
+  --compiled       score with trees compiled to JavaScript instead of the WebAssembly
+                   kernel: the same scores, but slower at every size measured (about 2x
+                   the CPU time at 1M rows, 3x at 200k); kept so scripts that pass it run
   --json           print a JSON summary on stderr instead of text (rows, seconds,
                    rows_per_second, workers, accuracy)
   -h, --help       show this help

@@ -1,9 +1,8 @@
 /**
  * Reading CSV files into datasets and feature tables. Files are streamed in 1 MiB reads through
  * a byte-level reader (csv_bytes.ts) that reads plain numeric rows without making a string per
- * cell and every other row with the full RFC 4180 rules; a first pass counts the lines, so the
- * values go straight into a typed array of the right size, stored once (no doubling, no final
- * copy). Text (`parseDataset`, `parseFeatureTable`) goes through csv-parse, the reference the
+ * cell and every other row with the full RFC 4180 rules; the values go straight into a typed
+ * array sized from the first read's rows per byte (estimateRecords). Text (`parseDataset`, `parseFeatureTable`) goes through csv-parse, the reference the
  * byte reader is tested against. Errors are {@linkcode DataError}s naming file, line and column.
  * @module
  */
@@ -15,6 +14,7 @@ import { DataError, InvalidInput, WorkerFailed } from "../errors.ts";
 import { ChunkedInput } from "./chunked_input.ts";
 import type { FromCsvWorker, ToCsvWorker } from "./csv_worker.ts";
 import {
+  countLineEnds,
   CSV_PROBLEMS,
   CsvRecordReader,
   LabelDictionary,
@@ -84,8 +84,8 @@ interface Collector<R> {
   expect(records: number): void;
   /** Checks the header and says how records become rows. */
   header(names: string[], line: number): RowLayout;
-  /** Storage for the rows, sized by `expect`. */
-  block(): RowBlock;
+  /** Storage for the rows, sized by `expect`, growing in place up to `limit` rows if given. */
+  block(limit?: number): RowBlock;
   finish(block: RowBlock, labels: LabelDictionary): R;
 }
 
@@ -188,9 +188,9 @@ async function readFile<R>(
   }
   try {
     const stat = await file.stat();
-    if (stat.isFile) collector.expect(await countLines(file));
-    const parallel = stat.isFile && stat.size > PARALLEL_BYTES ? Math.floor(workers) : 0;
-    return await readRecords(path, file, collector, parallel);
+    const size = stat.isFile ? stat.size : -1;
+    const parallel = size > PARALLEL_BYTES ? Math.floor(workers) : 0;
+    return await readRecords(path, file, collector, parallel, size);
   } catch (err) {
     if (err instanceof DataError) throw err;
     throw new DataError(`cannot read ${path}: ${message(err)}`, { cause: err });
@@ -212,6 +212,7 @@ async function readRecords<R>(
   file: Deno.FsFile,
   collector: Collector<R>,
   workers: number,
+  size: number,
 ): Promise<R> {
   const input = new ChunkedInput(file, workers > 0 ? CHUNK_BYTES : READ_BYTES, path);
   input.fill();
@@ -232,7 +233,10 @@ async function readRecords<R>(
   if (names === null) return collector.finish(emptyBlock(), dict);
   const layout = collector.header(names, reader.recordLine);
   reader.layout = layout;
-  const block = collector.block();
+  collector.expect(estimateRecords(input, reader.pos, size));
+  const block = collector.block(
+    input.final ? 0 : recordLimit(input, reader.pos, size, layout.columns.length),
+  );
   if (workers > 0) {
     await readChunksOnWorkers(input, reader, layout, block, dict, workers);
     return collector.finish(block, dict);
@@ -243,6 +247,31 @@ async function readRecords<R>(
     reader.pos = input.more(reader.pos);
   }
   return collector.finish(block, dict);
+}
+
+/**
+ * How many records (the header included) to make room for, from the first buffer: exactly an
+ * upper bound when it holds the whole input, else its rows per byte scaled to the file's size
+ * with a margin (a low guess costs one doubling of the row block, a high one a trimmed copy).
+ * Guessing replaces a pass over the file that counted its lines.
+ */
+function estimateRecords(input: ChunkedInput, pos: number, size: number): number {
+  const lines = countLineEnds(input.buf, pos, input.end);
+  if (input.final) return lines + 2;
+  if (size < 0) return 1024;
+  const rest = size - (input.consumed + pos);
+  const perByte = (lines + 1) / Math.max(1, input.end - pos);
+  return Math.ceil(rest * perByte * 1.03) + 1026;
+}
+
+/**
+ * The most rows the rest of a file of `size` bytes can hold from `pos` of the first buffer: a
+ * stored row has `width` non-empty cells, `width - 1` commas and a line end (but the last).
+ */
+function recordLimit(input: ChunkedInput, pos: number, size: number, width: number): number {
+  if (size < 0) return 0;
+  const rest = size - (input.consumed + pos);
+  return Math.floor(rest / (2 * width - 1)) + 2;
 }
 
 /** A chunk's row error, its line counted from the chunk's start. */
@@ -374,29 +403,7 @@ async function readUtf16<R>(path: string, file: Deno.FsFile, collector: Collecto
   return sink.finish();
 }
 
-/**
- * Counts the lines of a file (LF, CRLF or CR ends; a record is at most one line) in one pass
- * of bounded memory, then rewinds it.
- */
-async function countLines(file: Deno.FsFile): Promise<number> {
-  const buf = new Uint8Array(1 << 20);
-  let lines = 1;
-  let lastWasCr = false;
-  for (let n = file.readSync(buf); n !== null; n = file.readSync(buf)) {
-    const chunk = buf.subarray(0, n);
-    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lines++;
-    for (let i = chunk.indexOf(0x0d); i !== -1; i = chunk.indexOf(0x0d, i + 1)) {
-      if (chunk[i + 1] !== 0x0a) lines++; // the CR of a CRLF is counted with its LF
-    }
-    // A CRLF split across reads: its CR, last of the previous read, was counted already.
-    if (lastWasCr && chunk[0] === 0x0a) lines--;
-    lastWasCr = chunk[n - 1] === 0x0d;
-  }
-  await file.seek(0, Deno.SeekMode.Start);
-  return lines;
-}
-
-/** Counts lines in text as {@linkcode countLines} does in a file. */
+/** Counts the lines of text (LF, CRLF or CR ends; a record is at most one line). */
 function countTextLines(text: string): number {
   let lines = 1;
   for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lines++;
@@ -594,8 +601,8 @@ class DatasetCollector implements Collector<Dataset> {
     };
   }
 
-  block(): RowBlock {
-    return new RowBlock(this.#featureNames.length, this.#expected, true);
+  block(limit = 0): RowBlock {
+    return new RowBlock(this.#featureNames.length, this.#expected, true, limit);
   }
 
   finish(block: RowBlock, dict: LabelDictionary): Dataset {
@@ -655,8 +662,8 @@ class FeatureTableCollector implements Collector<FeatureTable> {
     return layout;
   }
 
-  block(): RowBlock {
-    return new RowBlock(this.features.length, this.#expected, this.#hasTarget);
+  block(limit = 0): RowBlock {
+    return new RowBlock(this.features.length, this.#expected, this.#hasTarget, limit);
   }
 
   finish(block: RowBlock, dict: LabelDictionary): FeatureTable {

@@ -123,18 +123,51 @@ export class RowBlock {
   labels: Int32Array;
   /** Rows filled. */
   rows = 0;
+  /**
+   * The values' buffer when it is resizable (the rows were guessed, with a bound): it grows and
+   * shrinks in place, so a wrong guess costs no copy and leaves no unused capacity.
+   */
+  #resizable: ArrayBuffer | undefined;
 
-  constructor(readonly nFeatures: number, capacity: number, readonly hasLabels: boolean) {
+  /**
+   * `capacity` rows to start with; `limit`, when given, the most rows the input can hold, which
+   * lets the values grow in place up to it (address space is reserved, memory only as used).
+   */
+  constructor(
+    readonly nFeatures: number,
+    capacity: number,
+    readonly hasLabels: boolean,
+    limit = 0,
+  ) {
     const rows = Math.max(1, capacity);
-    this.x = new Float64Array(Math.max(1, nFeatures) * rows);
+    const width = Math.max(1, nFeatures);
+    let resizable: ArrayBuffer | undefined;
+    if (limit > rows) {
+      try {
+        resizable = new ArrayBuffer(width * rows * 8, { maxByteLength: width * limit * 8 });
+      } catch {
+        // The address space could not be reserved: a plain array that doubles.
+      }
+    }
+    this.#resizable = resizable;
+    this.x = resizable
+      ? new Float64Array(resizable, 0, width * rows)
+      : new Float64Array(width * rows);
     this.labels = new Int32Array(hasLabels ? rows : 0);
   }
 
   /** Makes room for one more row (doubling, for input longer than its line count said). */
   grow(): void {
-    const bigger = new Float64Array(this.x.length * 2);
-    bigger.set(this.x);
-    this.x = bigger;
+    const buffer = this.#resizable;
+    if (buffer !== undefined && buffer.byteLength < buffer.maxByteLength) {
+      buffer.resize(Math.min(buffer.maxByteLength, buffer.byteLength * 2));
+      this.x = new Float64Array(buffer, 0, buffer.byteLength / 8);
+    } else {
+      this.#resizable = undefined;
+      const bigger = new Float64Array(this.x.length * 2);
+      bigger.set(this.x);
+      this.x = bigger;
+    }
     if (this.hasLabels) {
       const labels = new Int32Array(Math.max(1024, this.labels.length * 2));
       labels.set(this.labels);
@@ -145,6 +178,11 @@ export class RowBlock {
   /** The filled values: a view when little is unused (the usual case), else a trimmed copy. */
   values(): Float64Array {
     const n = this.rows * this.nFeatures;
+    const buffer = this.#resizable;
+    if (buffer !== undefined) {
+      buffer.resize(Math.max(1, n) * 8);
+      return new Float64Array(buffer, 0, n);
+    }
     if (n === this.x.length) return this.x;
     return this.x.length - n <= Math.max(1024, n >> 3) ? this.x.subarray(0, n) : this.x.slice(0, n);
   }
