@@ -325,6 +325,17 @@ export async function main(args: string[]): Promise<number> {
     await Promise.all([follower?.stop(), candidateFollower?.stop()]);
     return 1;
   }
+  // The signal listeners go in as soon as the port is bound: the first serving thread answers
+  // health checks before the others are up, and a SIGTERM in that window (a scale-in right after
+  // a start) was lost, the process neither draining nor exiting. A signal during the threads'
+  // start stops the server here; threads that came up are drained once it has finished.
+  const stop = async (signal: string) => {
+    await Promise.all([server.stop(signal), threads?.drain(signal, drainMs + THREAD_STOP_MS)]);
+  };
+  const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];
+  const listeners = signals.map((s) => [s, () => void stop(s)] as const);
+  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
+
   if (threadCount > 1) {
     threads = new ServingThreads({
       entry: import.meta.url,
@@ -357,12 +368,6 @@ export async function main(args: string[]): Promise<number> {
     });
   }
 
-  const stop = async (signal: string) => {
-    await Promise.all([server.stop(signal), threads?.drain(signal, drainMs + THREAD_STOP_MS)]);
-  };
-  const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];
-  const listeners = signals.map((s) => [s, () => void stop(s)] as const);
-  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
   await server.finished;
   await threads?.drain("SIGTERM", drainMs + THREAD_STOP_MS);
   threads?.terminate();
