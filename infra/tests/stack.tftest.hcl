@@ -898,3 +898,23 @@ run "rejects_a_candidate_alias_that_is_the_production_alias" {
   }
   expect_failures = [var.release]
 }
+
+# The training-data container (issue 16, infra/data.tf).
+run "data_container_is_private_and_only_read_by_the_deployer" {
+  command = apply
+
+  assert {
+    condition     = azurerm_storage_container.data.name == "data" && azurerm_storage_container.data.container_access_type == "private"
+    error_message = "the data container must be named data and private"
+  }
+
+  assert {
+    condition     = azurerm_role_assignment.deployer_data_reader.role_definition_name == "Storage Blob Data Reader"
+    error_message = "the deployer only reads training data"
+  }
+
+  assert {
+    condition     = !contains(keys(module.artifacts.container_urls), "data")
+    error_message = "the data container is not one of the function's containers"
+  }
+}
