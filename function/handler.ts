@@ -477,9 +477,12 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     } catch (err) {
       const e = toErrorBody(err);
       errorCode = e.code;
-      // Refused rows count in the drift monitor's quality figures, by cause.
+      // Refused rows count in the drift monitor's quality figures, by cause: every row of a
+      // refused batch where the parser counted them, else the request as one.
       if (drift && err instanceof InvalidInput && ctx.served && ctx.served === holder.served) {
-        if (ctx.route === "/api/predict" || ctx.v2) drift.refuse(ctx.served.model, err.message);
+        if (ctx.route === "/api/predict" || ctx.v2) {
+          drift.refuse(ctx.served.model, err.message, err.rows ?? 1);
+        }
       }
       if (!(err instanceof FluxError)) {
         console.error(JSON.stringify({

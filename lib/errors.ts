@@ -34,9 +34,12 @@ export class FluxError extends Error {
 
 /** Input to an API or function was malformed: wrong shape, type or value. */
 export class InvalidInput extends FluxError {
-  constructor(message: string, options?: ErrorOptions) {
+  /** How many rows the refused input carried, where the parser got as far as counting them. */
+  rows: number | undefined;
+  constructor(message: string, options?: ErrorOptions & { rows?: number }) {
     super("invalid_input", message, options);
     this.name = "InvalidInput";
+    this.rows = options?.rows;
   }
 }
 

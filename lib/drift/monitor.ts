@@ -89,7 +89,10 @@ export interface OnlineQuality {
   readonly features: Readonly<
     Record<string, Pick<FeatureQuality, "out_of_range" | "share_out_of_range">>
   >;
-  /** Requests refused (400) since the model was loaded, per cause. */
+  /**
+   * Rows refused (400) since the model was loaded, per cause: every row of a refused batch (a
+   * batch is refused whole), or 1 for a request whose rows could not be counted (malformed JSON).
+   */
   readonly refused: RefusalCounts;
 }
 
@@ -227,7 +230,10 @@ export class DriftMonitor {
     if (t.sinceCheck >= this.checkEvery) this.#evaluate(t);
   }
 
-  /** Counts a request refused as invalid input, by the cause its `message` names. */
+  /**
+   * Counts the rows of a request refused as invalid input (`count`: all its rows where the parser
+   * counted them, else 1 for the request), by the cause its `message` names.
+   */
   refuse(model: LoadedModel, message: string, count = 1): void {
     const t = this.#track(model);
     t.refused[refusalCause(message)] += count;

@@ -68,7 +68,7 @@ export function refusalCause(message: string): RefusalCause {
   return "malformed";
 }
 
-/** Refused requests per cause. */
+/** Refused rows per cause (a request whose rows could not be counted counts as one). */
 export type RefusalCounts = Record<RefusalCause, number>;
 
 /** All causes at zero. */

@@ -99,10 +99,10 @@ export class DriftRowRelay implements DriftWatch {
     if (this.#used >= this.#maxValues) this.take();
   }
 
-  /** Queues a refused request's cause. */
-  refuse(model: LoadedModel, message: string): void {
+  /** Queues a refused request's rows (`count`, default the request as one) by cause. */
+  refuse(model: LoadedModel, message: string, count = 1): void {
     this.#switchTo(model);
-    this.#refused[refusalCause(message)]++;
+    this.#refused[refusalCause(message)] += count;
     this.#anyRefused = true;
   }
 

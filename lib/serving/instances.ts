@@ -125,7 +125,7 @@ export function parseInstances(body: unknown, opts: ParseInstancesOptions): Inst
   }
   if (hasF) {
     const x = new Float64Array(names.length);
-    fillRow(b.features, "features", names, index, x, 0);
+    withRows(1, () => fillRow(b.features, "features", names, index, x, 0));
     return { x, nRows: 1, single: true };
   }
   const rows = b.instances;
@@ -141,6 +141,20 @@ export function parseInstances(body: unknown, opts: ParseInstancesOptions): Inst
   }
   const p = names.length;
   const x = new Float64Array(rows.length * p);
-  for (let i = 0; i < rows.length; i++) fillRow(rows[i], `instances[${i}]`, names, index, x, i * p);
+  withRows(rows.length, () => {
+    for (let i = 0; i < rows.length; i++) {
+      fillRow(rows[i], `instances[${i}]`, names, index, x, i * p);
+    }
+  });
   return { x, nRows: rows.length, single: false };
+}
+
+/** Runs `fill`; a row it refuses makes the whole request's `n` rows refused (drift quality). */
+function withRows(n: number, fill: () => void): void {
+  try {
+    fill();
+  } catch (err) {
+    if (err instanceof InvalidInput) err.rows = n;
+    throw err;
+  }
 }

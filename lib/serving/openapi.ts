@@ -583,7 +583,9 @@ export function openApiDocument(
                 },
                 refused: {
                   type: "object",
-                  description: "Requests refused as invalid input since the model was loaded, " +
+                  description:
+                    "Rows refused as invalid input since the model was loaded (every row of a " +
+                    "refused batch; 1 for a body whose rows could not be counted), " +
                     "per cause.",
                   additionalProperties: { type: "integer", minimum: 0 },
                 },

@@ -282,14 +282,15 @@ Deno.test("GET /api/drift reports prediction drift against the model's training 
   assert.equal(p.drifted, p.chi2_p_value < 0.005);
 });
 
-Deno.test("GET /api/drift counts refused requests per cause and values outside the training range", async () => {
+Deno.test("GET /api/drift counts refused rows per cause (a refused batch counts every row) and values outside the training range", async () => {
   const { handler } = setup();
   const bad: [unknown, string][] = [
-    [{ instances: [[0, 0, 0, "x"]] }, "non_numeric"],
+    [{ instances: [[0, 0, 0, 0], [0, 0, 0, "x"], [0, 0, 0, 0]] }, "non_numeric"],
     [{ instances: [[0, 0, 0, null]] }, "missing"],
     [{ features: { f0: 1, f1: 1, f2: 1 } }, "missing"],
     [{ features: [1, 2] }, "wrong_shape"],
     [{ features: { f0: 1, f1: 1, f2: 1, f3: 1, f9: 1 } }, "unknown_feature"],
+    ["{not json", "malformed"],
   ];
   for (const [body] of bad) {
     const res = await handler(post("/api/predict", body));
@@ -303,11 +304,11 @@ Deno.test("GET /api/drift counts refused requests per cause and values outside t
   await ok.body?.cancel();
   const { body } = await drift(handler);
   assert.deepEqual(body.quality.refused, {
-    non_numeric: 1,
+    non_numeric: 3,
     missing: 2,
     wrong_shape: 1,
     unknown_feature: 1,
-    malformed: 0,
+    malformed: 1,
   });
   assert.deepEqual(body.quality.features.f0, { out_of_range: 1, share_out_of_range: 0.5 });
   assert.deepEqual(body.quality.features.f2, { out_of_range: 1, share_out_of_range: 0.5 });
