@@ -74,7 +74,7 @@ async function pipeline(dir: string, shards: string) {
       "-A",
       "--quiet",
       "--config",
-      join(ROOT, "deno.json"),
+      join(ROOT, "tools", "deno.json"),
       "gitlab-ci-local",
       "--home",
       home,
