@@ -119,7 +119,9 @@ Deno.test({
       }).output();
       assert.ok(trained.success, new TextDecoder().decode(trained.stderr));
       const t1 = performance.now();
-      const second = await deploy([...local, "--model", bad, "--json"]);
+      // --force: the 3-tree model is meant to fail the smoke step, which the promotion gate would
+      // otherwise refuse it before.
+      const second = await deploy([...local, "--model", bad, "--json", "--force"]);
       const secondSeconds = (performance.now() - t1) / 1000;
       assert.equal(second.code, 1, second.stderr);
       const failed = JSON.parse(second.stdout);
