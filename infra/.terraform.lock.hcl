@@ -5,6 +5,7 @@ provider "registry.opentofu.org/hashicorp/azurerm" {
   version     = "5.2.0"
   constraints = "~> 5.2"
   hashes = [
+    "h1:AsLcoJcQwRp3kc/Yz/tOa/UtsS2G7Sv717rpTxWCNAo=",
     "h1:zZuATSJshuI9VcJEUKoLgbb/aEHpEj6e48jzh9rnvdc=",
   ]
 }
