@@ -248,7 +248,11 @@ Deno.test("without a valid model every thread answers 503 with the reason the ma
 
 Deno.test("without --unstable-net the function says so and serves on one thread", async () => {
   await withModels(async ({ PRODUCTION: model }) => {
-    const port = 40_000 + Math.floor(Math.random() * 20_000);
+    // A port the kernel reports free (a random one in the ephemeral range collided with other
+    // tests' client sockets under --parallel, and the child exited with the port in use).
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (probe.addr as Deno.NetAddr).port;
+    probe.close();
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
