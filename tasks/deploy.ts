@@ -7,7 +7,7 @@
  *
  * On Flex Consumption (infra output `function_hosting.mode = "one_deploy"`, or `--env local
  * --hosting one_deploy`) the app has no package setting: "point" publishes the release's zip by
- * one-deploy (`lib/deploy/one_deploy.ts`), and a rollback re-publishes the previous release.
+ * one-deploy (`tasks/deploy/one_deploy.ts`), and a rollback re-publishes the previous release.
  * That path was rehearsed locally only (the SCM stand-in, `tasks/local/scm_server.ts`), never
  * run on Azure.
  *
@@ -20,8 +20,8 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type AppHost, armAppHost, oneDeployAppHost } from "../lib/deploy/app_host.ts";
-import { ArmClient } from "../lib/deploy/arm.ts";
+import { type AppHost, armAppHost, oneDeployAppHost } from "./deploy/app_host.ts";
+import { ArmClient } from "./deploy/arm.ts";
 import {
   type Before,
   type DeployJournal,
@@ -29,8 +29,8 @@ import {
   parseJournal,
   requestKey,
   startJournal,
-} from "../lib/deploy/journal.ts";
-import { dotenv } from "../lib/deploy/dotenv.ts";
+} from "./deploy/journal.ts";
+import { dotenv } from "./deploy/dotenv.ts";
 import {
   type DeployTarget,
   HOSTING_MODES,
@@ -38,11 +38,11 @@ import {
   type HostingMode,
   REQUIRED_OUTPUTS,
   targetFromOutputs,
-} from "../lib/deploy/outputs.ts";
-import { OneDeployClient, scmUrlOf } from "../lib/deploy/one_deploy.ts";
-import { blobOf, packageUrl, type Release, releaseOf, stamp } from "../lib/deploy/release.ts";
-import { type RunReport, runSteps, type Step } from "../lib/deploy/steps.ts";
-import { waitForVersion } from "../lib/deploy/wait_for_version.ts";
+} from "./deploy/outputs.ts";
+import { OneDeployClient, scmUrlOf } from "./deploy/one_deploy.ts";
+import { blobOf, packageUrl, type Release, releaseOf, stamp } from "./deploy/release.ts";
+import { type RunReport, runSteps, type Step } from "./deploy/steps.ts";
+import { waitForVersion } from "./deploy/wait_for_version.ts";
 import { ConflictError, describeError, FluxError, UsageError } from "../lib/errors.ts";
 import { parseModel } from "../lib/model/artifact.ts";
 import { sha256Hex } from "../lib/model/canonical.ts";
