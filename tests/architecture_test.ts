@@ -140,3 +140,43 @@ Deno.test("the repository's import graph keeps the layers and has no cycle", asy
   assert.deepEqual(checkImportGraph(real), []);
   console.log(`import graph: ${real.size} files in ${ms.toFixed(0)} ms`);
 });
+
+/** README.md's "## Architecture" section, up to the next heading of level 2. */
+async function architectureSection(): Promise<string> {
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const start = readme.indexOf("\n## Architecture\n");
+  assert.ok(start >= 0, 'README.md has no "## Architecture" section');
+  const body = readme.slice(start + 1);
+  const end = body.indexOf("\n## ", 1);
+  return end < 0 ? body : body.slice(0, end);
+}
+
+/** The cross-folder imports MAY_IMPORT allows, as "from -> to". */
+const allowedCrossEdges = () =>
+  LAYERS.flatMap((from) =>
+    MAY_IMPORT[from].filter((to) => to !== from).map((to) => `${from} -> ${to}`)
+  )
+    .sort();
+
+Deno.test("README's Architecture table lists each folder with exactly what the rules let it import", async () => {
+  const rows = new Map<string, string[]>();
+  for (const line of (await architectureSection()).split("\n")) {
+    const m = /^\|\s*`(\w+)\/`\s*\|([^|]*)\|\s*$/.exec(line);
+    if (!m) continue;
+    rows.set(m[1]!, [...m[2]!.matchAll(/`(\w+)\/`/g)].map((x) => x[1]!).sort());
+  }
+  assert.deepEqual(
+    Object.fromEntries(rows),
+    Object.fromEntries(LAYERS.map((l) => [l, [...MAY_IMPORT[l]].sort()])),
+  );
+});
+
+Deno.test("README's Architecture diagram draws exactly the cross-folder imports the rules allow", async () => {
+  const section = await architectureSection();
+  const diagram = /```mermaid\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(diagram, "no mermaid diagram in the Architecture section");
+  const edges = [...diagram.matchAll(/^\s*(\w+)(?:\[[^\]]*\])?\s*-->\s*(\w+)/gm)].map((m) =>
+    `${m[1]} -> ${m[2]}`
+  ).sort();
+  assert.deepEqual(edges, allowedCrossEdges());
+});
