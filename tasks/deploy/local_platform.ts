@@ -58,7 +58,9 @@ export function localPlatform(
     outputs: {
       title: "read the stand-ins' outputs",
       params: () => ({ store: "azblob://models", deployments: "azblob://deployments" }),
-      run: () => Promise.resolve({ target: started().target, hosting: started().hosting }),
+      // A rejection, not a throw, when the stand-ins are not started.
+      run: () =>
+        Promise.resolve().then(() => ({ target: started().target, hosting: started().hosting })),
     },
     registry: () => started().registry(),
     deployments: (target) => started().container(target.deployments),
