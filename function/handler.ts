@@ -9,14 +9,14 @@ import { driftLogLine, DriftMonitor, type DriftWatch } from "../lib/drift/monito
 import { formatRequestLog, isoNow, type RequestLog } from "../lib/log/request_line.ts";
 import { describeError, FluxError, InvalidInput } from "../lib/errors.ts";
 import { argmaxRows, predictProba } from "../lib/forest/predict.ts";
-import { HttpError, toErrorBody } from "../lib/serving/http_error.ts";
-import { parseInstances } from "../lib/serving/instances.ts";
-import { batchReply, singleReply } from "../lib/serving/predict_reply.ts";
-import type { ModelHolder, ServedModel } from "../lib/serving/model_holder.ts";
-import { openApiDocument } from "../lib/serving/openapi.ts";
-import type { Release, Scored, Scorer } from "../lib/serving/release.ts";
-import type { ReadDeadlines } from "../lib/serving/read_deadlines.ts";
-import { inferResponse, modelMetadata, parseInferRequest } from "../lib/serving/v2.ts";
+import { HttpError, toErrorBody } from "./serving/http_error.ts";
+import { parseInstances } from "./serving/instances.ts";
+import { batchReply, singleReply } from "./serving/predict_reply.ts";
+import type { ModelHolder, ServedModel } from "./serving/model_holder.ts";
+import { openApiDocument } from "./serving/openapi.ts";
+import type { Release, Scored, Scorer } from "./serving/release.ts";
+import type { ReadDeadlines } from "./serving/read_deadlines.ts";
+import { inferResponse, modelMetadata, parseInferRequest } from "./serving/v2.ts";
 
 /** One structured log line per request. Never holds feature values. */
 export type { RequestLog };

@@ -8,7 +8,7 @@ import {
   ROUTES,
 } from "../../function/azure_functions.ts";
 import { createHandler } from "../../function/handler.ts";
-import { ModelHolder } from "../../lib/serving/model_holder.ts";
+import { ModelHolder } from "../../function/serving/model_holder.ts";
 import { smallModel } from "../support/models.ts";
 
 const { HttpRequest, InvocationContext } = fns;
