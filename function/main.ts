@@ -41,7 +41,9 @@ Usage: deno task serve [--model PATH] [--port N]
   --port N             port (default: FUNCTIONS_CUSTOMHANDLER_PORT, else 7071)
   --hostname H         address to listen on (default 0.0.0.0; 127.0.0.1 for local only)
   --model-name NAME    model name in /v2/models/{name} (env FLUXOPS_MODEL_NAME, default fluxops)
-  --max-body BYTES     largest request body (env FLUXOPS_MAX_BODY_BYTES, default 1048576)
+  --max-body BYTES     largest request body (env FLUXOPS_MAX_BODY_BYTES; default: room for
+                       --max-instances rows of the served model, by feature name, each value
+                       in at most 25 characters, plus 64 KiB; at least 1048576)
   --max-instances N    most rows per request (env FLUXOPS_MAX_INSTANCES, default 10000)
   --body-timeout S     seconds a request body may take to arrive, else 408 and the connection
                        is closed (env FLUXOPS_BODY_TIMEOUT_SECONDS, default 15)
@@ -146,7 +148,7 @@ export async function main(args: string[]): Promise<number> {
   const { values } = cli;
   const env = (name: string) => Deno.env.get(name);
   let port: number;
-  let maxBodyBytes: number;
+  let maxBodyBytes: number | undefined;
   let maxInstances: number;
   let drift: DriftMonitor | null;
   let bodyTimeoutS: number;
@@ -154,11 +156,9 @@ export async function main(args: string[]): Promise<number> {
   try {
     threadCount = threadsWanted(values.threads ?? env("FLUXOPS_THREADS"));
     port = positiveInt("port", env("FUNCTIONS_CUSTOMHANDLER_PORT") ?? values.port, 7071);
-    maxBodyBytes = positiveInt(
-      "max-body",
-      values["max-body"] ?? env("FLUXOPS_MAX_BODY_BYTES"),
-      1 << 20,
-    );
+    const maxBody = values["max-body"] ?? env("FLUXOPS_MAX_BODY_BYTES");
+    // Unset, the handler derives the limit from --max-instances and the model's features.
+    maxBodyBytes = maxBody ? positiveInt("max-body", maxBody, 1) : undefined;
     maxInstances = positiveInt(
       "max-instances",
       values["max-instances"] ?? env("FLUXOPS_MAX_INSTANCES"),

@@ -16,7 +16,8 @@ export interface ThreadSettings {
   readonly port: number;
   readonly hostname: string;
   readonly modelName: string;
-  readonly maxBodyBytes: number;
+  /** Undefined: derived from `maxInstances` and the model (see function/serving/body_limit.ts). */
+  readonly maxBodyBytes: number | undefined;
   readonly maxInstances: number;
   readonly bodyTimeoutS: number;
   readonly drainMs: number;
