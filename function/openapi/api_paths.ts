@@ -39,13 +39,12 @@ export function healthPaths(): PathItems {
   };
 }
 
-/** How the size limit of a request body reads in a 413's description. */
+/** How the size limit of a request body reads in a 413's description (function/serving/body_limit.ts). */
 export function bodyLimitText(c: OpenApiContext): string {
-  return c.maxBodyBytes === undefined
-    ? ""
-    : ` The body limit for this model is ${c.maxBodyBytes} ` +
-      `bytes: room for ${c.maxInstances} rows with every value in JavaScript's shortest ` +
-      "round-trip form (at most 24 characters), by feature name, without whitespace.";
+  if (c.maxBodyBytes === undefined) return "";
+  return ` The body limit for this model is ${c.maxBodyBytes} bytes: room for ${c.maxInstances} ` +
+    "rows written by feature name, every value in at most 25 characters (the longest " +
+    "shortest round-trip form of a double), without whitespace, plus 64 KiB.";
 }
 
 /** `POST /api/predict`. */
