@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../../lib/errors.ts";
-import { parseReleaseConfig, type ReleaseContext } from "../../../lib/serving/release_config.ts";
+import {
+  parseReleaseConfig,
+  type ReleaseContext,
+} from "../../../function/serving/release_config.ts";
 
 const from = (vars: Record<string, string>) => (name: string) => vars[name];
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ReadDeadlines } from "../../../lib/serving/read_deadlines.ts";
+import { ReadDeadlines } from "../../../function/serving/read_deadlines.ts";
 
 Deno.test("ReadDeadlines marks a read expired at its deadline and cancels it one timeout later", () => {
   let now = 0;

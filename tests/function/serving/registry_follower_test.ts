@@ -5,8 +5,8 @@ import { encodeSignature, signModel, verifySignature } from "../../../lib/model/
 import type { PutCondition, StorageBackend, StoredObject } from "../../../lib/store/backend.ts";
 import { FsBackend } from "../../../lib/store/fs_backend.ts";
 import { ModelRegistry } from "../../../lib/store/registry.ts";
-import { ModelHolder } from "../../../lib/serving/model_holder.ts";
-import { RegistryFollower } from "../../../lib/serving/registry_follower.ts";
+import { ModelHolder } from "../../../function/serving/model_holder.ts";
+import { RegistryFollower } from "../../../function/serving/registry_follower.ts";
 import { withTempDir } from "../../support/fixtures.ts";
 import { smallModel } from "../../support/models.ts";
 import { waitUntil } from "../../support/wait.ts";

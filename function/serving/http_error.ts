@@ -2,7 +2,7 @@
  * The one place where FluxOps error codes become HTTP statuses and JSON error bodies.
  * @module
  */
-import { type ErrorCode, FluxError } from "../errors.ts";
+import { type ErrorCode, FluxError } from "../../lib/errors.ts";
 
 const STATUS: Record<ErrorCode, number> = {
   invalid_input: 400,

@@ -3,7 +3,7 @@
  * tensor extension that the standard Python clients use by default, and responses.
  * @module
  */
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../../lib/errors.ts";
 import type { ServedModel } from "./model_holder.ts";
 import { HttpError } from "./http_error.ts";
 

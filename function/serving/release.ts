@@ -18,8 +18,8 @@
  * move it.
  * @module
  */
-import { describeError, FluxError } from "../errors.ts";
-import type { Label } from "../data/dataset.ts";
+import { describeError, FluxError } from "../../lib/errors.ts";
+import type { Label } from "../../lib/data/dataset.ts";
 import { statusOf } from "./http_error.ts";
 import type { ModelHolder, ServedModel } from "./model_holder.ts";
 import type { ReleaseConfig, ReleaseMode } from "./release_config.ts";

@@ -5,7 +5,7 @@ import {
   bucketsFor,
   fnv1a32,
   inShare,
-} from "../../../lib/serving/sticky_bucket.ts";
+} from "../../../function/serving/sticky_bucket.ts";
 
 Deno.test("fnv1a32() gives the published FNV-1a 32-bit values", () => {
   const cases: [string, number][] = [

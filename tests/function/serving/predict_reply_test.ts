@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { ModelHolder } from "../../../lib/serving/model_holder.ts";
-import { batchReply, singleReply } from "../../../lib/serving/predict_reply.ts";
+import { ModelHolder } from "../../../function/serving/model_holder.ts";
+import { batchReply, singleReply } from "../../../function/serving/predict_reply.ts";
 import { smallModel } from "../../support/models.ts";
 
 Deno.test("the predict answers are the text JSON.stringify gives for them", async () => {

@@ -3,7 +3,7 @@
  * naming exactly where a bad one is: `instances[3][7]: expected a finite number, got "abc"`.
  * @module
  */
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../../lib/errors.ts";
 import { HttpError } from "./http_error.ts";
 
 /** Parsed rows ready for the forest. */

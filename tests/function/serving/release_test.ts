@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { InvalidInput } from "../../../lib/errors.ts";
 import { predictClass } from "../../../lib/forest/predict.ts";
-import { parseInstances } from "../../../lib/serving/instances.ts";
-import { ModelHolder, type ServedModel } from "../../../lib/serving/model_holder.ts";
-import { Release, type ReleaseLog, type Scored } from "../../../lib/serving/release.ts";
-import type { ReleaseConfig } from "../../../lib/serving/release_config.ts";
-import { bucketsFor, inShare } from "../../../lib/serving/sticky_bucket.ts";
+import { parseInstances } from "../../../function/serving/instances.ts";
+import { ModelHolder, type ServedModel } from "../../../function/serving/model_holder.ts";
+import { Release, type ReleaseLog, type Scored } from "../../../function/serving/release.ts";
+import type { ReleaseConfig } from "../../../function/serving/release_config.ts";
+import { bucketsFor, inShare } from "../../../function/serving/sticky_bucket.ts";
 import { smallModel } from "../../support/models.ts";
 
 const PRODUCTION = smallModel({ nFeatures: 3, seed: 1 });

@@ -3,7 +3,7 @@
  * replaces another after it has loaded and verified, so a bad model never replaces a good one.
  * @module
  */
-import type { LoadedModel } from "../model/artifact.ts";
+import type { LoadedModel } from "../../lib/model/artifact.ts";
 import { featureIndex } from "./instances.ts";
 
 /** A served model with what the hot path needs precomputed. */

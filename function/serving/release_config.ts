@@ -4,8 +4,8 @@
  * traffic) or in shadow (scored on live traffic, never answered), and when it gives up on it.
  * @module
  */
-import { UsageError } from "../errors.ts";
-import { checkAlias } from "../store/registry.ts";
+import { UsageError } from "../../lib/errors.ts";
+import { checkAlias } from "../../lib/store/registry.ts";
 
 /** How the candidate takes part: not at all, answering a share of traffic, or scored silently. */
 export type ReleaseMode = "off" | "canary" | "shadow";

@@ -5,9 +5,9 @@
  * the store goes away later, the current model keeps serving.
  * @module
  */
-import { describeError } from "../errors.ts";
-import { type LoadedModel, parseModel } from "../model/artifact.ts";
-import type { ModelRegistry } from "../store/registry.ts";
+import { describeError } from "../../lib/errors.ts";
+import { type LoadedModel, parseModel } from "../../lib/model/artifact.ts";
+import type { ModelRegistry } from "../../lib/store/registry.ts";
 import type { ModelHolder } from "./model_holder.ts";
 
 /** Checks a model's bytes and signature before it may be served; throws to refuse it. */

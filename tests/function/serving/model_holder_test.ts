@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ModelHolder } from "../../../lib/serving/model_holder.ts";
+import { ModelHolder } from "../../../function/serving/model_holder.ts";
 import { smallModel } from "../../support/models.ts";
 
 Deno.test("ModelHolder keeps the good model when a later load fails", async () => {
