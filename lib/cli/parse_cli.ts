@@ -228,6 +228,7 @@ export function describeBounds(
     max === undefined ? "" : `at most ${max}`,
     below === undefined ? "" : `less than ${below}`,
   ].filter(Boolean);
+  if (parts.length === 1 && parts[0]!.startsWith("at ")) return `${a} of ${parts[0]}`;
   return lower || upper ? `${a} ${parts.join(" and ")}` : a;
 }
 

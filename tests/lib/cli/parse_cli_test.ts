@@ -108,7 +108,9 @@ const described: [Parameters<typeof describeBounds>[0], string][] = [
   [{ type: "integer", min: 1, max: 65535 }, "an integer from 1 to 65535"],
   [{ type: "number", above: 0, below: 1 }, "a number between 0 and 1"],
   [{ type: "number", above: 0, max: 1 }, "a number greater than 0 and at most 1"],
-  [{ type: "integer", min: 5 }, "an integer at least 5"],
+  [{ type: "integer", min: 5 }, "an integer of at least 5"],
+  [{ type: "number", max: 9 }, "a number of at most 9"],
+  [{ type: "number", below: 9 }, "a number less than 9"],
   [{ type: "integer" }, "an integer"],
 ];
 for (const [bounds, words] of described) {
