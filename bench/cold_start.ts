@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCli } from "../lib/cli/parse_cli.ts";
 import { hostLaunch, platformEnv } from "../function/package/launch.ts";
 import { freePort } from "../lib/net/loopback.ts";
 import { buildFunction, ROOT } from "../tasks/build_function.ts";
@@ -110,27 +110,16 @@ async function coldStart(dir: string, model: string, denoDir: string, body: stri
 
 /** Runs the benchmark; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      runs: { type: "string", default: "20" },
-      trees: { type: "string", default: "100" },
-      model: { type: "string" },
-      warm: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const runs = Number(values.runs);
-  const trees = Number(values.trees);
-  if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(trees) || trees < 1) {
-    console.error("error: --runs and --trees take positive integers");
-    return 2;
-  }
+  const cli = parseCli(args, {
+    runs: { type: "integer", min: 1, default: 20 },
+    trees: { type: "integer", min: 1, default: 100 },
+    model: { type: "string" },
+    warm: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  }, HELP);
+  if (cli.exit !== undefined) return cli.exit;
+  const { values } = cli;
+  const { runs, trees } = values;
   const build = await buildFunction({ reuseIfFresh: true });
   const scratch = await Deno.makeTempDir({ prefix: "fluxops-cold-start-" });
   try {

@@ -14,7 +14,7 @@
  * Wilson upper bound; `--json` prints them as JSON.
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCli, parseNumber } from "../lib/cli/parse_cli.ts";
 import { Rng } from "../lib/data/random.ts";
 import { driftFigures } from "../lib/drift/figures.ts";
 import { driftReference } from "../lib/drift/reference.ts";
@@ -22,32 +22,31 @@ import { DriftWindow } from "../lib/drift/window.ts";
 import type { DriftSettings } from "../lib/drift/verdict.ts";
 import { featureStats } from "../lib/model/feature_stats.ts";
 
-const { values } = parseArgs({
-  options: {
-    trials: { type: "string", default: "4000" },
-    train: { type: "string", default: "800" },
-    alpha: { type: "string", default: "0.005" },
+const cli = parseCli(
+  Deno.args,
+  {
+    trials: { type: "integer", min: 1, default: 4000 },
+    train: { type: "integer", min: 1, default: 800 },
+    alpha: { type: "number", above: 0, below: 1, default: 0.005 },
     sizes: { type: "string", default: "30,50,100,150,200,300,500,1000" },
-    seed: { type: "string", default: "1" },
+    seed: { type: "integer", min: 0, default: 1 },
     json: { type: "boolean", default: false },
     "exact-fractions": { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
   },
-});
-if (values.help) {
-  console.log(
-    "deno run bench/drift_false_alarms.ts [--trials N] [--train ROWS] [--alpha A] " +
-      "[--sizes 50,100,...] [--seed S] [--exact-fractions] [--json]\n" +
-      "  --exact-fractions  test against the training fractions as exact (goodness of fit), as " +
-      "for a model without metrics.n_train",
-  );
-  Deno.exit(0);
-}
-const trials = Number(values.trials);
-const trainRows = Number(values.train);
-const alpha = Number(values.alpha);
-const sizes = values.sizes.split(",").map(Number);
-const rng = new Rng(Number(values.seed));
+  "deno run bench/drift_false_alarms.ts [--trials N] [--train ROWS] [--alpha A] " +
+    "[--sizes 50,100,...] [--seed S] [--exact-fractions] [--json]\n" +
+    "  --exact-fractions  test against the training fractions as exact (goodness of fit), as " +
+    "for a model without metrics.n_train",
+);
+if (cli.exit !== undefined) Deno.exit(cli.exit);
+const { values } = cli;
+const trials = values.trials;
+const trainRows = values.train;
+const alpha = values.alpha;
+const sizes = values.sizes.split(",").map((s) =>
+  parseNumber("--sizes", s, { type: "integer", min: 1 })
+);
+const rng = new Rng(values.seed);
 const P = 10;
 const names = Array.from({ length: P }, (_, i) => `f${i}`);
 

@@ -12,7 +12,8 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { invalidValue, parseCli, parseNumber } from "../lib/cli/parse_cli.ts";
+import { UsageError } from "../lib/errors.ts";
 import { SERVE_V8_FLAGS } from "../function/package/host_json.ts";
 import { predictProba } from "../lib/forest/predict.ts";
 import { loadModel } from "../lib/model/artifact.ts";
@@ -734,71 +735,44 @@ async function calibrate(modelFile: string, rows: number[][]): Promise<number> {
   return Math.round(times.sort((a, b) => a - b)[2]! * 10) / 10;
 }
 
-function numberFlag(name: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < min) throw new Error(`--${name}: expected a number >= ${min}`);
-  return n;
-}
-
 async function main(args: string[]): Promise<number> {
-  let values;
+  const cli = parseCli(args, {
+    model: { type: "string" },
+    duration: { type: "number", min: 1, default: 10 },
+    connections: { type: "integer", min: 1, default: 50 },
+    warmup: { type: "number", min: 0, default: 3 },
+    targets: { type: "string", default: "fluxops,python,onnx" },
+    "py-workers": { type: "string", default: "1,2" },
+    "py-no-access-log": { type: "boolean", default: false },
+    "py-sync": { type: "boolean", default: false },
+    "py-reuse-port": { type: "boolean", default: false },
+    python: { type: "string", default: join(HERE, ".venv", "bin", "python") },
+    "fluxops-entry": { type: "string", default: join(REPO, "function", "main.ts") },
+    "batch-rows": { type: "integer", min: 0, default: 1000 },
+    "load-generator": { type: "string", choices: ["wrk", "autocannon"], default: "wrk" },
+    "batch-requests": { type: "integer", min: 1, default: 50 },
+    timeout: { type: "number", min: 1, default: 600 },
+    json: { type: "boolean", default: false },
+  }, HELP);
+  if (cli.exit !== undefined) return cli.exit;
+  const { values } = cli;
+  const { duration, connections, warmup, timeout } = values;
+  const batchRows = values["batch-rows"];
+  const batchRequests = values["batch-requests"];
+  let pyWorkers: number[], targets: string[];
   try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        model: { type: "string" },
-        duration: { type: "string", default: "10" },
-        connections: { type: "string", default: "50" },
-        warmup: { type: "string", default: "3" },
-        targets: { type: "string", default: "fluxops,python,onnx" },
-        "py-workers": { type: "string", default: "1,2" },
-        "py-no-access-log": { type: "boolean", default: false },
-        "py-sync": { type: "boolean", default: false },
-        "py-reuse-port": { type: "boolean", default: false },
-        python: { type: "string", default: join(HERE, ".venv", "bin", "python") },
-        "fluxops-entry": { type: "string", default: join(REPO, "function", "main.ts") },
-        "batch-rows": { type: "string", default: "1000" },
-        "load-generator": { type: "string", default: "wrk" },
-        "batch-requests": { type: "string", default: "50" },
-        timeout: { type: "string", default: "600" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    console.error(`error: ${(err as Error).message} (see --help)`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  let duration: number, connections: number, warmup: number, batchRows: number;
-  let batchRequests: number, timeout: number, pyWorkers: number[], targets: string[];
-  try {
-    duration = numberFlag("duration", values.duration, 1);
-    connections = Math.floor(numberFlag("connections", values.connections, 1));
-    warmup = numberFlag("warmup", values.warmup, 0);
-    batchRows = Math.floor(numberFlag("batch-rows", values["batch-rows"], 0));
-    batchRequests = Math.floor(numberFlag("batch-requests", values["batch-requests"], 1));
-    timeout = numberFlag("timeout", values.timeout, 1);
     pyWorkers = values["py-workers"].split(",").map((s) =>
-      Math.floor(numberFlag("py-workers", s, 1))
+      parseNumber("--py-workers", s, { type: "integer", min: 1 })
     );
     targets = values.targets.split(",").map((s) => s.trim());
-    if (values["load-generator"] !== "wrk" && values["load-generator"] !== "autocannon") {
-      throw new Error(
-        `--load-generator: expected wrk or autocannon, got "${values["load-generator"]}"`,
-      );
-    }
     for (const t of targets) {
       if (t !== "fluxops" && t !== "python" && t !== "onnx") {
-        throw new Error(`--targets: unknown target "${t}" (fluxops, python, onnx)`);
+        throw new UsageError(invalidValue("--targets", "a list of fluxops, python, onnx", t));
       }
     }
   } catch (err) {
-    console.error(`error: ${(err as Error).message} (see --help)`);
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`error: ${err.message}`);
     return 2;
   }
   let wrkVersion = "";

@@ -19,7 +19,7 @@
  * Needs Python 3 (bench/setup_python.sh, then bench/requirements-predict.txt: done for you).
  * @module
  */
-import { parseArgs } from "node:util";
+import { invalidValue, parseCli } from "../lib/cli/parse_cli.ts";
 import { join } from "node:path";
 import { makeClassification, SEED_WORKLOAD } from "../lib/data/make_classification.ts";
 import { readDataset } from "../lib/data/csv.ts";
@@ -95,11 +95,11 @@ interface Results {
   };
 }
 
-function parseSize(text: string): number {
+/** A row count such as 200k or 1m, or undefined. */
+function parseSize(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
   const n = m ? Number(m[1]) * ({ "": 1, k: 1e3, m: 1e6 }[m[2]!.toLowerCase()] ?? NaN) : NaN;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`bad size "${text}"`);
-  return n;
+  return Number.isInteger(n) && n >= 1 ? n : undefined;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -423,28 +423,26 @@ function markdown(r: Results): string {
 }
 
 async function main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      rows: { type: "string", default: "1m" },
-      trees: { type: "string", default: "100" },
-      repeat: { type: "string", default: "3" },
-      workers: { type: "string" },
-      "skip-reader": { type: "boolean" },
-      "skip-cli": { type: "boolean" },
-      json: { type: "boolean" },
-      write: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const cli = parseCli(args, {
+    rows: { type: "string", default: "1m" },
+    trees: { type: "integer", min: 1, default: 100 },
+    repeat: { type: "integer", min: 1, default: 3 },
+    workers: { type: "integer", min: 0 },
+    "skip-reader": { type: "boolean" },
+    "skip-cli": { type: "boolean" },
+    json: { type: "boolean" },
+    write: { type: "boolean" },
+  }, HELP);
+  if (cli.exit !== undefined) return cli.exit;
+  const { values } = cli;
   const rows = parseSize(values.rows);
-  const trees = parseSize(values.trees);
-  const repeat = parseSize(values.repeat);
+  if (rows === undefined) {
+    console.error(
+      `error: ${invalidValue("--rows", "a row count such as 200k or 1m", values.rows)}`,
+    );
+    return 2;
+  }
+  const { trees, repeat } = values;
   const loadStart = loadAverage();
   if (loadStart > 1) log(`warning: 1-minute load average ${loadStart.toFixed(2)}`);
   await ensurePython();
@@ -482,7 +480,7 @@ async function main(args: string[]): Promise<number> {
         "--out",
         fxOut,
         "--json",
-        ...(values.workers ? ["--workers", values.workers] : []),
+        ...(values.workers === undefined ? [] : ["--workers", String(values.workers)]),
       ];
       const pyCmd = [
         PY,

@@ -7,35 +7,31 @@
  * average and a calibration loop's time beside the figures (this VM's speed varies ~2x).
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCli } from "../lib/cli/parse_cli.ts";
 import { join } from "node:path";
 import { makeClassification, SEED_WORKLOAD } from "../lib/data/make_classification.ts";
 
 const ROOT = join(import.meta.dirname!, "..");
 const DATA = join(import.meta.dirname!, "data");
 
-const { values } = parseArgs({
-  options: {
-    rows: { type: "string", default: "1000000" },
-    trees: { type: "string", default: "100" },
-    shards: { type: "string", default: "4" },
-    workers: { type: "string", default: "2" },
+const cli = parseCli(
+  Deno.args,
+  {
+    rows: { type: "integer", min: 1, default: 1_000_000 },
+    trees: { type: "integer", min: 1, default: 100 },
+    shards: { type: "integer", min: 1, default: 4 },
+    workers: { type: "integer", min: 0, default: 2 },
     "shards-first": { type: "boolean", default: false },
-    help: { type: "boolean", short: "h" },
   },
-});
-if (values.help) {
-  console.log(`deno task bench:shards [--rows N] [--trees N] [--shards N] [--workers N]
+  `deno task bench:shards [--rows N] [--trees N] [--shards N] [--workers N]
 
 One training job beside N shards run one after another plus their merge, each a fresh process
 (--shards-first: the shards and the merge first, then the one job):
-wall seconds and peak resident memory (/usr/bin/time). Data: bench/data/shards_<rows>.csv.`);
-  Deno.exit(0);
-}
-const rows = Number(values.rows);
-const trees = Number(values.trees);
-const shards = Number(values.shards);
-const workers = Number(values.workers);
+wall seconds and peak resident memory (/usr/bin/time). Data: bench/data/shards_<rows>.csv.`,
+);
+if (cli.exit !== undefined) Deno.exit(cli.exit);
+const { values } = cli;
+const { rows, trees, shards, workers } = values;
 
 /** A fixed CPU loop: its time says how fast this machine is right now. */
 function calibration(): number {

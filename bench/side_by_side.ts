@@ -8,7 +8,7 @@
  * from PyPI).
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCli } from "../lib/cli/parse_cli.ts";
 import { join } from "node:path";
 import { readDataset, readFeatureTable } from "../lib/data/csv.ts";
 import { seedWorkload } from "../lib/data/make_classification.ts";
@@ -251,18 +251,15 @@ async function writeSection(name: string, section: string): Promise<void> {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      seeds: { type: "string", default: "5" },
+  const cli = parseCli(
+    Deno.args,
+    {
+      seeds: { type: "integer", min: 1, default: 5 },
       "skip-ml": { type: "boolean" },
-      only: { type: "string" },
+      only: { type: "string", choices: ["training", "scoring"] },
       write: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
-  });
-  if (values.help) {
-    console.log(`deno task bench:compare [--seeds N] [--skip-ml] [--only training|scoring] [--write]
+    `deno task bench:compare [--seeds N] [--skip-ml] [--only training|scoring] [--write]
 
 Training: trains FluxOps' native engine and scikit-learn's RandomForestClassifier on the seed
 workload and the breast-cancer, wine and digits datasets (same CSV files), and prints accuracy,
@@ -274,16 +271,13 @@ Runtime (one thread each) on breast cancer, digits and a 16,000 x 10 synthetic s
 (one warm-up, median of three), ns per tree per row, and one row at a time over 10,000 rows,
 with a calibration figure and the machine's load.
 
---only runs one part. --write updates docs/benchmarks.md.`);
-    Deno.exit(0);
-  }
+--only runs one part. --write updates docs/benchmarks.md.`,
+  );
+  if (cli.exit !== undefined) Deno.exit(cli.exit);
+  const { values } = cli;
   const only = values.only;
-  if (only !== undefined && only !== "training" && only !== "scoring") {
-    console.error(`--only: expected training or scoring, got "${only}"`);
-    Deno.exit(2);
-  }
   if (only !== "scoring") {
-    const section = await compare(Number(values.seeds), !values["skip-ml"]);
+    const section = await compare(values.seeds, !values["skip-ml"]);
     console.log(section);
     if (values.write) await writeSection("compare", section);
   }

@@ -274,12 +274,6 @@ interface SlowResult {
   rss_after_kib: number;
 }
 
-function numberFlag(name: string, text: string | undefined, min: number): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < min) throw new Error(`--${name}: expected a number >= ${min}`);
-  return n;
-}
-
 function cpuModel(): string {
   try {
     const m = /model name\s*:\s*(.+)/.exec(Deno.readTextFileSync("/proc/cpuinfo"));
@@ -426,32 +420,23 @@ async function slowloris(
 export async function main(args: string[]): Promise<number> {
   const cli = parseCli(args, {
     model: { type: "string" },
-    duration: { type: "string", default: "60" },
-    warmup: { type: "string", default: "15" },
-    connections: { type: "string", default: "64" },
-    "batch-rows": { type: "string", default: "100" },
-    "rss-limit": { type: "string", default: "10" },
-    "slow-clients": { type: "string", default: "1000" },
-    "slow-seconds": { type: "string", default: "20" },
+    duration: { type: "number", min: 1, default: 60 },
+    warmup: { type: "number", min: 0, default: 15 },
+    connections: { type: "integer", min: 1, default: 64 },
+    "batch-rows": { type: "integer", min: 2, default: 100 },
+    "rss-limit": { type: "number", min: 0, default: 10 },
+    "slow-clients": { type: "integer", min: 0, default: 1000 },
+    "slow-seconds": { type: "number", min: 1, default: 20 },
     json: { type: "boolean", default: false },
     write: { type: "boolean", default: false },
   }, HELP);
   if (cli.exit !== undefined) return cli.exit;
   const { values } = cli;
-  let duration: number, warmup: number, connections: number, batchRows: number;
-  let rssLimit: number, slowClients: number, slowSeconds: number;
-  try {
-    duration = numberFlag("duration", values.duration, 1);
-    warmup = numberFlag("warmup", values.warmup, 0);
-    connections = Math.floor(numberFlag("connections", values.connections, 1));
-    batchRows = Math.floor(numberFlag("batch-rows", values["batch-rows"], 2));
-    rssLimit = numberFlag("rss-limit", values["rss-limit"], 0);
-    slowClients = Math.floor(numberFlag("slow-clients", values["slow-clients"], 0));
-    slowSeconds = numberFlag("slow-seconds", values["slow-seconds"], 1);
-  } catch (err) {
-    console.error(`error: ${(err as Error).message} (see --help)`);
-    return 2;
-  }
+  const { duration, warmup, connections } = values;
+  const batchRows = values["batch-rows"];
+  const rssLimit = values["rss-limit"];
+  const slowClients = values["slow-clients"];
+  const slowSeconds = values["slow-seconds"];
   const log = (msg: string) => console.error(`soak: ${msg}`);
   const loadAtStart = Deno.loadavg()[0] ?? 0;
   if (loadAtStart > 0.5) log(`warning: 1-minute load average ${loadAtStart.toFixed(2)}`);

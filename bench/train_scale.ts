@@ -10,7 +10,8 @@
  * Needs Python 3 (bench/setup_python.sh makes bench/.venv with scikit-learn from PyPI).
  * @module
  */
-import { parseArgs } from "node:util";
+import { invalidValue, parseCli } from "../lib/cli/parse_cli.ts";
+import { UsageError } from "../lib/errors.ts";
 import { join } from "node:path";
 import { makeClassification, SEED_WORKLOAD } from "../lib/data/make_classification.ts";
 
@@ -65,7 +66,11 @@ interface SizeResult {
 function parseSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
   const n = m ? Number(m[1]) * ({ "": 1, k: 1e3, m: 1e6 }[m[2]!.toLowerCase()] ?? NaN) : NaN;
-  if (!Number.isInteger(n) || n < 100) throw new Error(`--sizes: bad size "${text}"`);
+  if (!Number.isInteger(n) || n < 100) {
+    throw new UsageError(
+      invalidValue("--sizes", "row counts of at least 100, such as 1k,1m", text),
+    );
+  }
   return n;
 }
 
@@ -218,24 +223,25 @@ export function markdown(
 }
 
 async function main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      sizes: { type: "string" },
-      trees: { type: "string", default: "100" },
-      workers: { type: "string", default: "2" },
-      jobs: { type: "string", default: "2" },
-      repeat: { type: "string" },
-      json: { type: "boolean" },
-      write: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
+  const cli = parseCli(args, {
+    sizes: { type: "string" },
+    trees: { type: "integer", min: 1, default: 100 },
+    workers: { type: "integer", min: 0, default: 2 },
+    jobs: { type: "integer", min: 1, default: 2 },
+    repeat: { type: "integer", min: 1 },
+    json: { type: "boolean" },
+    write: { type: "boolean" },
+  }, HELP);
+  if (cli.exit !== undefined) return cli.exit;
+  const { values } = cli;
+  let sizes: readonly number[];
+  try {
+    sizes = values.sizes ? values.sizes.split(",").map(parseSize) : DEFAULT_SIZES;
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`error: ${err.message}`);
+    return 2;
   }
-  const sizes = values.sizes ? values.sizes.split(",").map(parseSize) : DEFAULT_SIZES;
   const load = Deno.loadavg()[0] ?? 0;
   if (load > 0.5) {
     console.error(`train_scale: warning: 1-minute load average ${load.toFixed(2)}`);
@@ -247,8 +253,11 @@ async function main(args: string[]): Promise<number> {
   const results: SizeResult[] = [];
   for (const rows of sizes) {
     const { train, test } = await dataFiles(rows);
-    const repeat = values.repeat ?? (rows <= 100_000 ? "3" : "1");
-    const common = ["--train", train, "--test", test, "--trees", values.trees, "--repeat", repeat];
+    const repeat = String(values.repeat ?? (rows <= 100_000 ? 3 : 1));
+    const common = [
+      ...["--train", train, "--test", test],
+      ...["--trees", String(values.trees), "--repeat", repeat],
+    ];
     console.error(`train_scale: ${label(rows)} rows, FluxOps`);
     const fluxops = JSON.parse(
       await run([
@@ -258,12 +267,15 @@ async function main(args: string[]): Promise<number> {
         join(HERE, "train_scale_fluxops.ts"),
         ...common,
         "--workers",
-        values.workers,
+        String(values.workers),
       ]),
     ) as SideResult;
     console.error(`train_scale: ${label(rows)} rows, scikit-learn`);
     const sklearn = JSON.parse(
-      await run([PY, join(HERE, "train_scale_peer.py"), ...common, "--jobs", values.jobs], env),
+      await run(
+        [PY, join(HERE, "train_scale_peer.py"), ...common, "--jobs", String(values.jobs)],
+        env,
+      ),
     ) as SideResult;
     results.push({
       rows,
@@ -276,9 +288,9 @@ async function main(args: string[]): Promise<number> {
   const meta = {
     machine: await machine(),
     time: new Date().toISOString(),
-    trees: Number(values.trees),
-    workers: Number(values.workers),
-    jobs: Number(values.jobs),
+    trees: values.trees,
+    workers: values.workers,
+    jobs: values.jobs,
     load,
     loadAtEnd: Deno.loadavg()[0] ?? 0,
   };

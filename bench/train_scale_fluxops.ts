@@ -8,7 +8,7 @@
  *      [--workers 2] [--repeat 1]
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCli } from "../lib/cli/parse_cli.ts";
 import { readDataset } from "../lib/data/csv.ts";
 import { trainForestParallel } from "../lib/forest/parallel_train.ts";
 import { predictClass } from "../lib/forest/predict.ts";
@@ -27,18 +27,23 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
+const cli = parseCli(
+  Deno.args,
+  {
     train: { type: "string" },
     test: { type: "string" },
-    trees: { type: "string", default: "100" },
-    workers: { type: "string", default: "2" },
-    repeat: { type: "string", default: "1" },
+    trees: { type: "integer", min: 1, default: 100 },
+    workers: { type: "integer", min: 0, default: 2 },
+    repeat: { type: "integer", min: 1, default: 1 },
   },
-});
+  "bench/train_scale_fluxops.ts --train FILE.csv --test FILE.csv [--trees N] [--workers N] " +
+    "[--repeat N]: one FluxOps run of bench:scale (its child process)",
+);
+if (cli.exit !== undefined) Deno.exit(cli.exit);
+const { values } = cli;
 if (values.train === undefined || values.test === undefined) {
-  throw new Error("--train and --test are required");
+  console.error("error: --train and --test are required (see --help)");
+  Deno.exit(2);
 }
 const t0 = performance.now();
 const train = await readDataset(values.train);
@@ -54,10 +59,10 @@ const data = { ...train, nClasses: train.classes.length };
 const times: number[] = [];
 let accuracy = 0;
 let nodes = 0;
-for (let seed = 0; seed < Number(values.repeat); seed++) {
+for (let seed = 0; seed < values.repeat; seed++) {
   const t1 = performance.now();
-  const forest = await trainForestParallel(data, { n_estimators: Number(values.trees), seed }, {
-    workers: Number(values.workers),
+  const forest = await trainForestParallel(data, { n_estimators: values.trees, seed }, {
+    workers: values.workers,
   });
   times.push((performance.now() - t1) / 1000);
   if (seed === 0) {

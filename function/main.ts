@@ -1,15 +1,17 @@
 /**
- * The prediction function's server: serves {@link createHandler} with `Deno.serve` on
- * `FUNCTIONS_CUSTOMHANDLER_PORT` (set by the Azure Functions host for a custom handler), else
- * `--port`, default 7071. On SIGTERM or SIGINT it tells keep-alive clients to close, finishes the
- * requests in flight, stops accepting connections and exits. A request body that does not arrive
- * within the body timeout is answered 408 and its connection closed.
+ * The prediction function's server: serves {@link createHandler} with `Deno.serve` on `--port`,
+ * else `FUNCTIONS_CUSTOMHANDLER_PORT` (set by the Azure Functions host for a custom handler),
+ * else 7071 (one rule for every entry point: lib/cli/serve_port.ts). On SIGTERM or SIGINT it
+ * tells keep-alive clients to close, finishes the requests in flight, stops accepting connections
+ * and exits. A request body that does not arrive within the body timeout is answered 408 and its
+ * connection closed.
  * @module
  */
-import { parseCli } from "../lib/cli/parse_cli.ts";
+import { type CliValues, invalidValue, parseCli, parseNumber } from "../lib/cli/parse_cli.ts";
+import { PORT_OPTION, servePort } from "../lib/cli/serve_port.ts";
 import { driftLogLine, type DriftMonitor } from "../lib/drift/monitor.ts";
 import { driftMonitorFromEnv } from "../lib/drift/settings.ts";
-import { describeError } from "../lib/errors.ts";
+import { describeError, UsageError } from "../lib/errors.ts";
 import { loadModel } from "../lib/model/artifact.ts";
 import { resolveModelPath } from "../lib/model/local_store.ts";
 import { modelVerifier } from "../lib/secrets/key_provider.ts";
@@ -26,7 +28,7 @@ import { type HttpServer, serveHttp } from "./http_server.ts";
 import { inServingThread, runServingThread } from "./serving_thread.ts";
 import { ServingThreads } from "./serving_threads.ts";
 
-const HELP = `fluxops function: serve predictions over HTTP
+export const HELP = `fluxops function: serve predictions over HTTP
 
 Usage: deno task serve [--model PATH] [--port N]
 
@@ -81,21 +83,26 @@ GET /api/openapi.json, and the Open Inference Protocol under /v2.`;
 /** Time a serving thread gets to stop after its drain, before it is terminated. */
 const THREAD_STOP_MS = 5000;
 
-function positiveInt(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined || text === "") return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1) {
-    throw new Error(`${name}: expected a positive integer, got "${text}"`);
-  }
-  return Number(text);
+/** A numeric variable `name` read with `env`, or undefined when it is unset or empty. */
+function optionalSetting(
+  env: Env,
+  name: string,
+  option: { readonly type: "integer" | "number"; readonly min?: number; readonly above?: number },
+): number | undefined {
+  const text = env(name);
+  return text === undefined || text === "" ? undefined : parseNumber(name, text, option);
 }
 
-function positiveSeconds(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined || text === "") return fallback;
-  const n = Number(text);
-  if (!(n > 0) || !Number.isFinite(n)) {
-    throw new Error(`${name}: expected a positive number of seconds, got "${text}"`);
-  }
-  return n;
+/** A numeric setting: the flag's value when given, else the variable `name`, else `fallback`. */
+function setting(
+  flag: number | undefined,
+  name: string,
+  option: { readonly type: "integer" | "number"; readonly min?: number; readonly above?: number },
+  fallback: number,
+): number {
+  if (flag !== undefined) return flag;
+  const text = Deno.env.get(name);
+  return text === undefined || text === "" ? fallback : parseNumber(name, text, option);
 }
 
 /**
@@ -103,11 +110,14 @@ function positiveSeconds(name: string, text: string | undefined, fallback: numbe
  * (each holds a V8 heap and a copy of the model), on Linux, where the kernel spreads connections
  * over listeners sharing a port; else one.
  */
-function threadsWanted(text: string | undefined): number {
+function threadsWanted(label: string, text: string | undefined): number {
   if (text === undefined || text === "" || text === "auto") {
     return Deno.build.os === "linux" ? Math.max(1, Math.min(4, navigator.hardwareConcurrency)) : 1;
   }
-  return positiveInt("threads", text, 1);
+  if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1) {
+    throw new UsageError(invalidValue(label, "auto or a positive integer", text));
+  }
+  return Number(text);
 }
 
 /**
@@ -130,20 +140,20 @@ function logLine(level: string, msg: string, fields: Record<string, unknown> = {
   out.line(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
 }
 
-/** The flags `main` takes. */
-const FLAGS = {
+/** The flags of `deno task serve` (and of `deno task start`, which passes them on). */
+export const SERVE_OPTIONS = {
   model: { type: "string" },
   store: { type: "string" },
-  port: { type: "string" },
+  port: PORT_OPTION,
   hostname: { type: "string" },
   "model-name": { type: "string" },
-  "max-body": { type: "string" },
-  "max-instances": { type: "string" },
-  "body-timeout": { type: "string" },
+  "max-body": { type: "integer", min: 1 },
+  "max-instances": { type: "integer", min: 1 },
+  "body-timeout": { type: "number", above: 0 },
   threads: { type: "string" },
 } as const;
 
-type Values = { readonly [K in keyof typeof FLAGS]?: string };
+type Values = CliValues<typeof SERVE_OPTIONS>;
 type Env = (name: string) => string | undefined;
 type Log = (level: string, msg: string, fields?: Record<string, unknown>) => void;
 
@@ -167,21 +177,23 @@ interface Settings {
 
 /** Reads and checks the settings; throws on a value out of range. */
 function readSettings(values: Values, env: Env): Settings {
-  const threadCount = threadsWanted(values.threads ?? env("FLUXOPS_THREADS"));
-  const port = positiveInt("port", env("FUNCTIONS_CUSTOMHANDLER_PORT") ?? values.port, 7071);
-  const maxBody = values["max-body"] ?? env("FLUXOPS_MAX_BODY_BYTES");
-  const maxBodyBytes = maxBody ? positiveInt("max-body", maxBody, 1) : undefined;
-  const maxInstances = positiveInt(
-    "max-instances",
-    values["max-instances"] ?? env("FLUXOPS_MAX_INSTANCES"),
-    10_000,
-  );
+  const threadCount = values.threads === undefined
+    ? threadsWanted("FLUXOPS_THREADS", env("FLUXOPS_THREADS"))
+    : threadsWanted("--threads", values.threads);
+  const port = servePort(values.port, env);
+  const maxBodyBytes = values["max-body"] ?? optionalSetting(env, "FLUXOPS_MAX_BODY_BYTES", {
+    type: "integer",
+    min: 1,
+  });
+  const maxInstances = setting(values["max-instances"], "FLUXOPS_MAX_INSTANCES", {
+    type: "integer",
+    min: 1,
+  }, 10_000);
   const drift = driftMonitorFromEnv(env, (e) => out.line(driftLogLine(e)));
-  const bodyTimeoutS = positiveSeconds(
-    "body-timeout",
-    values["body-timeout"] ?? env("FLUXOPS_BODY_TIMEOUT_SECONDS"),
-    15,
-  );
+  const bodyTimeoutS = setting(values["body-timeout"], "FLUXOPS_BODY_TIMEOUT_SECONDS", {
+    type: "number",
+    above: 0,
+  }, 15);
   const modelArg = values.model ?? env("FLUXOPS_MODEL");
   const alias = env("FLUXOPS_ALIAS") ?? "production";
   const releaseConfig = parseReleaseConfig(env, { productionAlias: alias, fileMode: !!modelArg });
@@ -375,7 +387,7 @@ function mainThreadHandler(
 /** Starts the server; resolves when it has shut down. */
 export async function main(args: string[]): Promise<number> {
   const startedAt = performance.now();
-  const cli = parseCli(args, FLAGS, HELP);
+  const cli = parseCli(args, SERVE_OPTIONS, HELP);
   if (cli.exit !== undefined) return cli.exit;
   const { values } = cli;
   const env: Env = (name) => Deno.env.get(name);

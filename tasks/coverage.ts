@@ -3,7 +3,7 @@
  * fails when it is below the floor (90% by default, `--min N` to change).
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCli } from "../lib/cli/parse_cli.ts";
 
 const HELP = `deno task coverage: line coverage of lib/ from the last test run
 
@@ -16,19 +16,13 @@ Usage: deno task coverage [--min PERCENT] [--dir .fluxops/coverage] [--lcov FILE
 
 /** Prints the coverage table and returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      min: { type: "string", default: "90" },
-      dir: { type: "string", default: ".fluxops/coverage" },
-      lcov: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const cli = parseCli(args, {
+    min: { type: "number", min: 0, max: 100, default: 90 },
+    dir: { type: "string", default: ".fluxops/coverage" },
+    lcov: { type: "string" },
+  }, HELP);
+  if (cli.exit !== undefined) return cli.exit;
+  const { values } = cli;
   const run = (extra: string[]) =>
     new Deno.Command(Deno.execPath(), {
       args: ["coverage", values.dir, "--include=/lib/", "--exclude=/tests/", ...extra],
@@ -47,7 +41,7 @@ export async function main(args: string[]): Promise<number> {
   // The table's last row: | All files | branch % | function % | line % |
   const row = text.split("\n").find((l) => l.includes("All files"));
   const line = row ? Number(row.split("|").map((c) => c.trim()).filter(Boolean).at(-1)) : NaN;
-  const min = Number(values.min);
+  const min = values.min;
   if (!Number.isFinite(line)) {
     console.error("error: no coverage data: run `deno task test` first");
     return 1;

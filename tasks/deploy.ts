@@ -18,7 +18,6 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { dotenv } from "./deploy/dotenv.ts";
 import { HOSTING_MODES, type HostingMode } from "./deploy/outputs.ts";
 import { azurePlatform } from "./deploy/azure_platform.ts";
@@ -26,6 +25,7 @@ import { type DeployState, deploySteps } from "./deploy/deploy_steps.ts";
 import { localPlatform } from "./deploy/local_platform.ts";
 import type { DeployPlatform } from "./deploy/platform.ts";
 import { type RunReport, runSteps } from "./deploy/steps.ts";
+import { invalidValue, parseFlags } from "../lib/cli/parse_cli.ts";
 import { describeError, FluxError, UsageError } from "../lib/errors.ts";
 import { checkAlias } from "../lib/store/registry.ts";
 import { ROOT } from "./build_function.ts";
@@ -132,39 +132,27 @@ export function parseDeployArgs(argv: readonly string[]): DeployConfig | "help" 
   const dash = argv.indexOf("--");
   const own = dash < 0 ? [...argv] : argv.slice(0, dash);
   const trainerArgs = dash < 0 ? [] : argv.slice(dash + 1);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: own,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        env: { type: "string" },
-        "dry-run": { type: "boolean", default: false },
-        "skip-infra": { type: "boolean", default: false },
-        plan: { type: "string" },
-        "skip-train": { type: "boolean", default: false },
-        model: { type: "string" },
-        alias: { type: "string", default: "production" },
-        force: { type: "boolean", default: false },
-        fresh: { type: "boolean", default: false },
-        "state-dir": { type: "string" },
-        hosting: { type: "string" },
-        "host-restart-ms": { type: "string" },
-        wait: { type: "string" },
-        dotenv: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(describeError(err));
-  }
-  const v = parsed.values;
+  const v = parseFlags(own, {
+    env: { type: "string", choices: ENVIRONMENTS },
+    "dry-run": { type: "boolean", default: false },
+    "skip-infra": { type: "boolean", default: false },
+    plan: { type: "string" },
+    "skip-train": { type: "boolean", default: false },
+    model: { type: "string" },
+    alias: { type: "string", default: "production" },
+    force: { type: "boolean", default: false },
+    fresh: { type: "boolean", default: false },
+    "state-dir": { type: "string" },
+    hosting: { type: "string" },
+    "host-restart-ms": { type: "integer", min: 0, max: 600_000 },
+    wait: { type: "integer", min: 1 },
+    dotenv: { type: "string" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  }).values;
   if (v.help) return "help";
-  if (v.env === undefined) throw new UsageError(`--env is required: ${ENVIRONMENTS.join(", ")}`);
-  const env = ENVIRONMENTS.find((e) => e === v.env);
-  if (!env) throw new UsageError(`--env: expected ${ENVIRONMENTS.join(", ")}, got "${v.env}"`);
+  const env = v.env;
+  if (env === undefined) throw new UsageError(`--env is required: ${ENVIRONMENTS.join(", ")}`);
   const local = env === "local";
   if (local && v["skip-infra"]) {
     throw new UsageError("--skip-infra: --env local has no infrastructure to skip");
@@ -185,20 +173,14 @@ export function parseDeployArgs(argv: readonly string[]): DeployConfig | "help" 
     }
     hosting = HOSTING_MODES.find((m) => m === v.hosting);
     if (!hosting) {
-      throw new UsageError(`--hosting: expected ${HOSTING_MODES.join(" or ")}, got "${v.hosting}"`);
+      throw new UsageError(invalidValue("--hosting", HOSTING_MODES.join(" or "), v.hosting));
     }
   }
-  let restartWindowMs = DEFAULT_RESTART_WINDOW_MS;
   const restart = v["host-restart-ms"];
-  if (restart !== undefined) {
-    if (!local) throw new UsageError("--host-restart-ms: only with --env local");
-    if (!/^\d+$/.test(restart) || Number(restart) > 600_000) {
-      throw new UsageError(
-        `--host-restart-ms: expected a whole number of milliseconds 0..600000, got "${restart}"`,
-      );
-    }
-    restartWindowMs = Number(restart);
+  if (restart !== undefined && !local) {
+    throw new UsageError("--host-restart-ms: only with --env local");
   }
+  const restartWindowMs = restart ?? DEFAULT_RESTART_WINDOW_MS;
   if (v.model !== undefined && v["skip-train"]) {
     throw new UsageError("--model and --skip-train: choose one (--model publishes that folder)");
   }
@@ -211,13 +193,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployConfig | "help" 
   } catch (err) {
     throw new UsageError(`--alias: ${describeError(err)}`);
   }
-  let waitSeconds = local ? 30 : 600;
-  if (v.wait !== undefined) {
-    if (!/^\d+$/.test(v.wait) || Number(v.wait) < 1) {
-      throw new UsageError(`--wait: expected a whole number of seconds >= 1, got "${v.wait}"`);
-    }
-    waitSeconds = Number(v.wait);
-  }
+  const waitSeconds = v.wait ?? (local ? 30 : 600);
   return {
     env,
     dryRun: v["dry-run"],
@@ -280,7 +256,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    console.error(`error: ${err.message} (see --help)`);
+    const hint = err.message.endsWith("(see --help)") ? "" : " (see --help)";
+    console.error(`error: ${err.message}${hint}`);
     return 2;
   }
   if (config === "help") {

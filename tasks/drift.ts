@@ -57,29 +57,19 @@ function exitCode(err: unknown): number {
   }
 }
 
-/** A number flag, or a usage error naming it. */
-function numberFlag(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const v = Number(text);
-  if (text.trim() === "" || !Number.isFinite(v)) {
-    throw new UsageError(`--${name}: expected a number, got "${text}"`);
-  }
-  return v;
-}
-
 /** Runs the drift task with command-line `args`; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
   const cli = parseCli(args, {
     model: { type: "string" },
     data: { type: "string" },
     reference: { type: "string" },
-    alpha: { type: "string" },
-    correction: { type: "string" },
-    share: { type: "string" },
+    alpha: { type: "number", above: 0, below: 1 },
+    correction: { type: "string", choices: CORRECTIONS },
+    share: { type: "number", above: 0, max: 1 },
     quality: { type: "boolean" },
     out: { type: "string" },
     json: { type: "boolean" },
-    "fail-on": { type: "string" },
+    "fail-on": { type: "string", choices: ["dataset", "feature"] },
   }, HELP);
   if (cli.exit !== undefined) return cli.exit;
   const { values } = cli;
@@ -87,26 +77,14 @@ export async function main(args: string[]): Promise<number> {
     if (!values.model) throw new UsageError("--model is required (see --help)");
     if (!values.data) throw new UsageError("--data is required (see --help)");
     const failOn = values["fail-on"];
-    if (failOn !== undefined && failOn !== "dataset" && failOn !== "feature") {
-      throw new UsageError(`--fail-on: expected dataset or feature, got "${failOn}"`);
-    }
-    const alpha = numberFlag("alpha", values.alpha, DEFAULT_DRIFT_SETTINGS.alpha);
-    if (!(alpha > 0 && alpha < 1)) {
-      throw new UsageError(`--alpha: expected a level between 0 and 1, got ${values.alpha}`);
-    }
-    const share = numberFlag("share", values.share, DEFAULT_DRIFT_SETTINGS.share);
-    if (!(share > 0 && share <= 1)) {
-      throw new UsageError(`--share: expected a share above 0 and at most 1, got ${values.share}`);
-    }
-    const correction = values.correction ?? DEFAULT_DRIFT_SETTINGS.correction;
-    if (!(CORRECTIONS as readonly string[]).includes(correction)) {
-      throw new UsageError(`--correction: expected bonferroni or fdr, got "${correction}"`);
-    }
+    const alpha = values.alpha ?? DEFAULT_DRIFT_SETTINGS.alpha;
+    const share = values.share ?? DEFAULT_DRIFT_SETTINGS.share;
+    const correction: Correction = values.correction ?? DEFAULT_DRIFT_SETTINGS.correction;
     const { report, json, html } = await runDrift({
       model: values.model,
       data: values.data,
       reference: values.reference,
-      settings: { alpha, correction: correction as Correction, share },
+      settings: { alpha, correction, share },
       quality: values.quality ?? false,
       out: values.out,
     });

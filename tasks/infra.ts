@@ -8,9 +8,9 @@
  * run and removed afterwards, so the committed root module has none.
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseFlags } from "../lib/cli/parse_cli.ts";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
-import { describeError, UsageError } from "../lib/errors.ts";
+import { UsageError } from "../lib/errors.ts";
 
 const COMMANDS = ["fmt", "validate", "plan", "apply", "destroy", "output", "lock"] as const;
 /** A subcommand of `deno task infra`. */
@@ -100,26 +100,16 @@ export const LOCK_FILE = ".terraform.lock.hcl";
 
 /** Parses `deno task infra` arguments; throws {@link UsageError} on anything unknown. */
 export function parseInvocation(args: string[]): Invocation | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        env: { type: "string", default: "dev" },
-        check: { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        "auto-approve": { type: "boolean", default: false },
-        plan: { type: "string" },
-        platform: { type: "string", multiple: true },
-        registry: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(describeError(err));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags(args, {
+    env: { type: "string", choices: ENVIRONMENTS, default: "dev" },
+    check: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    "auto-approve": { type: "boolean", default: false },
+    plan: { type: "string" },
+    platform: { type: "string", multiple: true },
+    registry: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  }, true);
   if (values.help) return "help";
   const [command, ...rest] = positionals;
   if (command === undefined) {
@@ -129,9 +119,6 @@ export function parseInvocation(args: string[]): Invocation | "help" {
     throw new UsageError(`unknown command "${command}": expected one of ${COMMANDS.join(", ")}`);
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-  if (!isOneOf(ENVIRONMENTS, values.env)) {
-    throw new UsageError(`--env: expected one of ${ENVIRONMENTS.join(", ")}, got "${values.env}"`);
-  }
   if (values.check && command !== "fmt") throw new UsageError("--check only goes with fmt");
   if (values.plan !== undefined && command !== "apply") {
     throw new UsageError("--plan only goes with apply");
@@ -257,7 +244,7 @@ export async function main(args: string[], options: InfraOptions = {}): Promise<
     invocation = parseInvocation(args);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    console.error(`error: ${err.message} (deno task infra --help)`);
+    console.error(`error: ${err.message.replace(/ \(see --help\)$/, "")} (deno task infra --help)`);
     return 2;
   }
   if (invocation === "help") {

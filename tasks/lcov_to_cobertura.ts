@@ -13,7 +13,7 @@
  * @module
  */
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCli } from "../lib/cli/parse_cli.ts";
 import { describeError, FluxError, InvalidInput } from "../lib/errors.ts";
 
 const HELP = `deno task lcov:cobertura: LCOV to Cobertura XML (GitLab coverage_report)
@@ -29,26 +29,17 @@ Exit status: 0 converted, 1 unreadable or malformed input, 2 usage error.`;
 
 /** Runs the converter; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        out: { type: "string" },
-        root: { type: "string", default: "." },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    console.error(`error: ${describeError(err)} (see --help)`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const cli = parseCli(
+    args,
+    {
+      out: { type: "string" },
+      root: { type: "string", default: "." },
+    },
+    HELP,
+    { allowPositionals: true },
+  );
+  if (cli.exit !== undefined) return cli.exit;
+  const { values, positionals } = cli;
   if (positionals.length !== 1) {
     console.error("error: expected exactly one LCOV file (see --help)");
     return 2;

@@ -170,10 +170,7 @@ async function run(
       return { result: p, text: `${p.alias} -> ${p.version} (rolled back from ${before})` };
     }
     case "prune": {
-      const keep = Number(values.keep ?? "5");
-      if (!Number.isInteger(keep) || keep < 0) {
-        throw new UsageError(`--keep: expected an integer >= 0, got "${values.keep}"`);
-      }
+      const keep = (values.keep as number | undefined) ?? 5;
       const deleted = await registry.prune(keep);
       return {
         result: { deleted },
@@ -196,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
       store: { type: "string" },
       alias: { type: "string" },
       promote: { type: "string" },
-      keep: { type: "string" },
+      keep: { type: "integer", min: 0 },
       json: { type: "boolean" },
       format: { type: "string" },
       out: { type: "string" },

@@ -6,12 +6,7 @@
 import { parseCli } from "../lib/cli/parse_cli.ts";
 import { describeError, FluxError, UsageError } from "../lib/errors.ts";
 import { openRegistry, storeLocation } from "../lib/store/open_store.ts";
-import {
-  DEFAULT_TOLERANCE,
-  GATE_METRICS,
-  type GateMetric,
-  type GateResult,
-} from "../lib/training/gate.ts";
+import { DEFAULT_TOLERANCE, GATE_METRICS, type GateResult } from "../lib/training/gate.ts";
 import { runPromotionGate } from "../lib/training/promotion_gate.ts";
 
 /** The exit status of a refused candidate. */
@@ -36,24 +31,6 @@ Both models are scored on the same rows. Exit status: 0 the candidate is at leas
 minus the tolerance, or there is no champion yet; ${REFUSED_EXIT} it is worse; 2 usage error; 1 the
 models have different features or classes, or the data cannot be read; 4 the store refused.`;
 
-/** Parses --tolerance. */
-function tolerance(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const t = Number(text);
-  if (text.trim() === "" || !(Number.isFinite(t) && t >= 0)) {
-    throw new UsageError(`--tolerance: expected a number >= 0, got "${text}"`);
-  }
-  return t;
-}
-
-/** Parses --metric. */
-function metric(text: string | undefined): GateMetric | undefined {
-  if (text === undefined) return undefined;
-  const m = GATE_METRICS.find((g) => g === text);
-  if (!m) throw new UsageError(`--metric: expected ${GATE_METRICS.join(", ")}, got "${text}"`);
-  return m;
-}
-
 /** Prints a gate's figures in the shape both compare and deploy use. */
 export function gateText(r: GateResult): string {
   return r.message;
@@ -66,8 +43,8 @@ export async function compareMain(args: string[]): Promise<number> {
     {
       against: { type: "string" },
       data: { type: "string" },
-      metric: { type: "string" },
-      tolerance: { type: "string" },
+      metric: { type: "string", choices: GATE_METRICS },
+      tolerance: { type: "number", min: 0 },
       store: { type: "string" },
       json: { type: "boolean" },
     },
@@ -86,8 +63,8 @@ export async function compareMain(args: string[]): Promise<number> {
       candidate: positionals[0]!,
       against: values.against,
       data: values.data,
-      metric: metric(values.metric),
-      tolerance: tolerance(values.tolerance),
+      metric: values.metric,
+      tolerance: values.tolerance,
     });
     if (values.json) console.log(JSON.stringify(result, null, 2));
     else console.log(gateText(result));

@@ -147,8 +147,8 @@ export async function main(args: string[]): Promise<number> {
   const cli = parseCli(args, {
     url: { type: "string" },
     key: { type: "string" },
-    timeout: { type: "string" },
-    retries: { type: "string" },
+    timeout: { type: "number", above: 0 },
+    retries: { type: "integer", min: 0 },
     json: { type: "boolean" },
   }, HELP);
   if (cli.exit !== undefined) return cli.exit;
@@ -164,8 +164,8 @@ export async function main(args: string[]): Promise<number> {
   const results = await smoke({
     url: values.url,
     key: values.key ?? Deno.env.get("FLUXOPS_FUNCTION_KEY"),
-    timeoutMs: 1000 * Number(values.timeout ?? 20),
-    retries: Number(values.retries ?? 10),
+    timeoutMs: 1000 * (values.timeout ?? 20),
+    retries: values.retries ?? 10,
   });
   if (values.json) {
     console.log(

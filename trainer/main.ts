@@ -68,14 +68,6 @@ FLUXOPS_SIGNING_KEY_FILE or FLUXOPS_SIGNING_KEY).
 Exit status: 0 success, 2 usage error, 1 data error, 3 publish conflict, 4 the store refused or
 could not be reached (read-only, full, permission denied, unreachable).`;
 
-function intFlag(name: string, text: string | undefined, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim()) || Number(text) < min) {
-    throw new UsageError(`--${name}: expected an integer >= ${min}, got "${text}"`);
-  }
-  return Number(text);
-}
-
 /** Trains one shard and writes its folder; returns the exit status. */
 async function writeShard(spec: ShardSpec, o: {
   data: string | undefined;
@@ -135,14 +127,14 @@ export async function main(args: string[]): Promise<number> {
     data: { type: "string" },
     target: { type: "string" },
     eval: { type: "string" },
-    "test-size": { type: "string" },
-    trees: { type: "string" },
-    "max-depth": { type: "string" },
+    "test-size": { type: "number", above: 0, below: 1 },
+    trees: { type: "integer", min: 1 },
+    "max-depth": { type: "integer", min: 1 },
     "max-features": { type: "string" },
-    "min-samples-leaf": { type: "string" },
-    seed: { type: "string" },
-    engine: { type: "string" },
-    workers: { type: "string" },
+    "min-samples-leaf": { type: "integer", min: 1 },
+    seed: { type: "integer", min: 0 },
+    engine: { type: "string", choices: ["native", "ml-random-forest"] },
+    workers: { type: "integer", min: 0 },
     out: { type: "string" },
     publish: { type: "boolean" },
     promote: { type: "string" },
@@ -154,27 +146,16 @@ export async function main(args: string[]): Promise<number> {
   if (cli.exit !== undefined) return cli.exit;
   const { values } = cli;
   try {
-    const engine = (values.engine ?? "native") as EngineName;
-    if (engine !== "native" && engine !== "ml-random-forest") {
-      throw new UsageError(`--engine: expected native or ml-random-forest, got "${values.engine}"`);
-    }
-    let testSize: number | undefined;
-    if (values["test-size"] !== undefined) {
-      testSize = Number(values["test-size"]);
-      if (!(testSize > 0 && testSize < 1)) {
-        throw new UsageError(
-          `--test-size: expected a number between 0 and 1, got "${values["test-size"]}"`,
-        );
-      }
-    }
+    const engine: EngineName = values.engine ?? "native";
+    const testSize = values["test-size"];
     const params: Partial<ForestParams> = {};
     const set = <K extends keyof ForestParams>(k: K, v: ForestParams[K] | undefined) => {
       if (v !== undefined) (params as Record<string, unknown>)[k] = v;
     };
-    set("n_estimators", intFlag("trees", values.trees, 1));
-    set("max_depth", intFlag("max-depth", values["max-depth"], 1));
-    set("min_samples_leaf", intFlag("min-samples-leaf", values["min-samples-leaf"], 1));
-    set("seed", intFlag("seed", values.seed, 0));
+    set("n_estimators", values.trees);
+    set("max_depth", values["max-depth"]);
+    set("min_samples_leaf", values["min-samples-leaf"]);
+    set("seed", values.seed);
     if (values["max-features"] !== undefined) {
       try {
         set("max_features", parseMaxFeatures(values["max-features"]));
@@ -183,7 +164,7 @@ export async function main(args: string[]): Promise<number> {
       }
     }
 
-    const workers = intFlag("workers", values.workers, 0);
+    const workers = values.workers;
     if (values.shard !== undefined) {
       let spec: ShardSpec;
       try {

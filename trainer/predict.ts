@@ -45,7 +45,7 @@ export async function main(args: string[]): Promise<number> {
     model: { type: "string" },
     data: { type: "string" },
     out: { type: "string" },
-    workers: { type: "string" },
+    workers: { type: "integer", min: 0, max: 256 },
     compiled: { type: "boolean" },
     json: { type: "boolean" },
   }, HELP);
@@ -54,7 +54,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     if (!values.model) throw new UsageError("--model is required (see --help)");
     if (!values.data) throw new UsageError("--data is required (see --help)");
-    const workers = parseWorkers(values.workers);
+    const workers = values.workers;
     const model = await loadModel(await resolveModelPath(values.model));
     const started = performance.now();
     const progress = values.json ? undefined : progressLine();
@@ -99,15 +99,6 @@ function exitCode(err: unknown): number {
   if (err instanceof UsageError) return 2;
   if (err instanceof FluxError && err.code === "store_error") return 4;
   return 1;
-}
-
-function parseWorkers(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n > 256) {
-    throw new UsageError(`--workers: expected a whole number from 0 to 256, got "${text}"`);
-  }
-  return n;
 }
 
 /** A one-line progress display on stderr, for terminals and large files only. */

@@ -77,7 +77,7 @@ Deno.test("the server takes its port from FUNCTIONS_CUSTOMHANDLER_PORT and refus
   assert.equal(out.code, 2);
   assert.match(
     new TextDecoder().decode(out.stderr),
-    /port: expected a positive integer, got "http"/,
+    /^error: FUNCTIONS_CUSTOMHANDLER_PORT must be an integer from 1 to 65535, got http$/m,
   );
   const help = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", join(import.meta.dirname!, "../../function/main.ts"), "--help"],

@@ -2,64 +2,17 @@
  * The sharded training's jobs run for real with gitlab-ci-local's shell executor: `train`
  * (parallel slots, FLUXOPS_TRAIN_SHARDS of them used) and `train:merge`. A 3-way pipeline must
  * produce the model a 1-way pipeline produces: the same forest, bit for bit, and the same
- * metrics. The small helpers repeat gitlab_ci_local_test.ts' on purpose, so the two files merge
- * independently.
+ * metrics. The gitlab-ci-local launcher, the throwaway git copy and the tool check are
+ * gitlab_ci_local.ts', shared with the other pipeline tests.
  * @module
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
-import { needsTool } from "../support/python.ts";
-
-const ROOT = join(import.meta.dirname!, "..", "..");
-
-function has(tool: string): boolean {
-  try {
-    return new Deno.Command(tool, { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
-const tools = needsTool(has("git") && has("rsync"), "git and rsync (.ci/setup_pipeline_tools.sh)");
-
-async function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  const out = await new Deno.Command(cmd, { args, cwd, env, stdin: "null" }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-/** A git repository (branch develop) holding the work tree's tracked and untracked files. */
-async function gitCopy(): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await Deno.makeTempDir({ prefix: "fluxops-shards-" });
-  const listed = await run("git", ["ls-files", "-z", "-co", "--exclude-standard"], ROOT);
-  assert.equal(listed.code, 0, listed.stderr);
-  for (const file of listed.stdout.split("\0").filter(Boolean)) {
-    try {
-      await Deno.mkdir(join(dir, dirname(file)), { recursive: true });
-      await Deno.copyFile(join(ROOT, file), join(dir, file));
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-    }
-  }
-  const git = (...args: string[]) =>
-    run("git", ["-c", "user.email=ci@fluxops.invalid", "-c", "user.name=ci", ...args], dir);
-  for (const args of [["init", "-q", "-b", "develop"], ["add", "-A"], ["commit", "-qm", "copy"]]) {
-    const r = await git(...args);
-    assert.equal(r.code, 0, r.stderr);
-  }
-  return { dir, remove: () => Deno.remove(dir, { recursive: true }) };
-}
-
-async function denoDir(): Promise<string> {
-  const r = await run(Deno.execPath(), ["info", "--json"], ROOT);
-  return (JSON.parse(r.stdout) as { denoDir: string }).denoDir;
-}
+import { join } from "node:path";
+import { denoDir, gcl, gitAndRsync, gitCopy, variables } from "./gitlab_ci_local.ts";
 
 /** Runs `train:merge` and the train slots it needs, with FLUXOPS_TRAIN_SHARDS = `shards`. */
 async function pipeline(dir: string, shards: string) {
   await Deno.remove(join(dir, ".fluxops"), { recursive: true }).catch(() => {});
-  const home = join(dir, ".gcl-home");
-  await Deno.mkdir(home, { recursive: true });
   const vars = {
     DENO_DIR: await denoDir(),
     // gitlab-ci-local's shell executor points CI_PROJECT_DIR at /builds/...; .azure writes here.
@@ -67,30 +20,12 @@ async function pipeline(dir: string, shards: string) {
     FLUXOPS_TRAIN_SHARDS: shards,
     FLUXOPS_TRAIN_ARGS: "--trees 7 --seed 3",
   };
-  const r = await run(
-    Deno.execPath(),
-    [
-      "run",
-      "-A",
-      "--quiet",
-      "--config",
-      join(ROOT, "tools", "deno.json"),
-      "gitlab-ci-local",
-      "--home",
-      home,
-      "--force-shell-executor",
-      ...Object.entries(vars).flatMap(([k, v]) => ["--variable", `${k}=${v}`]),
-      "--needs",
-      "train:merge",
-    ],
-    dir,
-    {
-      PATH: `${dirname(Deno.execPath())}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      GCL_IGNORE_PREDEFINED_VARS: "CI_PIPELINE_SOURCE",
-      NO_COLOR: "1",
-    },
-  );
+  const r = await gcl(dir, [
+    "--force-shell-executor",
+    ...variables(vars),
+    "--needs",
+    "train:merge",
+  ]);
   return { code: r.code, out: r.stdout + r.stderr };
 }
 
@@ -104,9 +39,9 @@ interface ModelJson {
 
 Deno.test({
   name: "a 3-way sharded training pipeline produces the model a 1-way pipeline produces",
-  ...tools,
+  ...gitAndRsync,
   async fn() {
-    const repo = await gitCopy();
+    const repo = await gitCopy("develop");
     try {
       const read = async () =>
         JSON.parse(
@@ -137,9 +72,9 @@ Deno.test({
 
 Deno.test({
   name: "the train job refuses more shards than it has parallel slots, saying how to get more",
-  ...tools,
+  ...gitAndRsync,
   async fn() {
-    const repo = await gitCopy();
+    const repo = await gitCopy("develop");
     try {
       for (const bad of ["9", "0", "two"]) {
         const r = await pipeline(repo.dir, bad);

@@ -33,8 +33,11 @@ async function deploy(args: string[]): Promise<Ran> {
 Deno.test("parseDeployArgs() takes --hosting only with --env local and only a known mode", () => {
   const rows: [string[], RegExp][] = [
     [["--env", "dev", "--hosting", "one_deploy"], /--hosting: only with --env local; dev and prod/],
-    [["--env", "local", "--hosting", "fc1"], /--hosting: expected run_from_package or one_deploy/],
-    [["--env", "local", "--hosting", ""], /--hosting: expected .*got ""/],
+    [
+      ["--env", "local", "--hosting", "fc1"],
+      /--hosting must be run_from_package or one_deploy, got fc1/,
+    ],
+    [["--env", "local", "--hosting", ""], /--hosting must be .*, got ""/],
   ];
   for (const [argv, message] of rows) {
     assert.throws(

@@ -180,15 +180,27 @@ Deno.test("deno task drift exits 2 on usage errors, 3 on data errors, 4 on model
       [
         ["--model", dir, "--data", "x.csv", "--fail-on", "panic"],
         2,
-        /--fail-on: expected dataset or feature, got "panic"/,
+        /^error: --fail-on must be dataset or feature, got panic$/m,
       ],
-      [["--model", dir, "--data", steady, "--alpha", "1"], 2, /--alpha: expected a level/],
-      [["--model", dir, "--data", steady, "--alpha", "x"], 2, /--alpha: expected a number/],
-      [["--model", dir, "--data", steady, "--share", "0"], 2, /--share: expected a share/],
+      [
+        ["--model", dir, "--data", steady, "--alpha", "1"],
+        2,
+        /^error: --alpha must be a number between 0 and 1, got 1$/m,
+      ],
+      [
+        ["--model", dir, "--data", steady, "--alpha", "x"],
+        2,
+        /^error: --alpha must be a number between 0 and 1, got x$/m,
+      ],
+      [
+        ["--model", dir, "--data", steady, "--share", "0"],
+        2,
+        /^error: --share must be a number greater than 0 and at most 1, got 0$/m,
+      ],
       [
         ["--model", dir, "--data", steady, "--correction", "holm"],
         2,
-        /--correction: expected bonferroni or fdr, got "holm"/,
+        /^error: --correction must be bonferroni or fdr, got holm$/m,
       ],
       [
         // Blob data (issue 16): azblob:// goes through AZURE_STORAGE_CONNECTION_STRING.
@@ -196,7 +208,7 @@ Deno.test("deno task drift exits 2 on usage errors, 3 on data errors, 4 on model
         2,
         /azblob:\/\/container.* needs AZURE_STORAGE_CONNECTION_STRING/,
       ],
-      [["--modle", dir], 2, /^error: .*modle.* \(see --help\)/],
+      [["--modle", dir], 2, /^error: unknown flag --modle \(see --help\)$/m],
       [
         ["--model", dir, "--data", join(dir, "bad.csv")],
         3,

@@ -81,9 +81,13 @@ Deno.test("model compare on Azurite: a worse candidate exits 5 with both figures
         [
           ["compare", weak, "--metric", "auc"],
           2,
-          /--metric: expected accuracy, f1, roc_auc, log_loss/,
+          /^error: --metric must be one of accuracy, f1, roc_auc or log_loss, got auc$/m,
         ],
-        [["compare", weak, "--tolerance=-1"], 2, /--tolerance: expected a number >= 0/],
+        [
+          ["compare", weak, "--tolerance=-1"],
+          2,
+          /^error: --tolerance must be a non-negative number, got -1$/m,
+        ],
         [["compare"], 2, /give exactly one CANDIDATE/],
         [["compare", join(dir, "nope")], 2, /neither a model folder or file nor a version/],
         [["compare", weak, "--data", join(dir, "missing.csv")], 1, /missing\.csv: not found/],

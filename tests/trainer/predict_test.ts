@@ -73,7 +73,7 @@ Deno.test("predict prints accuracy when the file has the target column", async (
 const bad: [string, (dir: string, model: string) => string[], number, RegExp][] = [
   ["no --model", (d) => ["--data", join(d, "x.csv")], 2, /--model is required/],
   ["no --data", (_d, m) => ["--model", m], 2, /--data is required/],
-  ["an unknown flag", (_d, m) => ["--model", m, "--fast"], 2, /Unknown option/],
+  ["an unknown flag", (_d, m) => ["--model", m, "--fast"], 2, /unknown flag --fast/],
   [
     "a missing model",
     (d) => ["--model", join(d, "none.json"), "--data", join(d, "x.csv")],
@@ -164,7 +164,7 @@ const badRuns: [string, (dir: string, model: string) => string[], number, RegExp
     "a bad --workers",
     (d, m) => ["--model", m, "--data", join(d, "x.csv"), "--workers", "two"],
     2,
-    /--workers: expected a whole number/,
+    /^error: --workers must be an integer from 0 to 256, got two$/m,
   ],
   [
     "a missing data file",
