@@ -23,9 +23,11 @@ export type CliArgs<O extends ParseArgsOptionsConfig> =
  *
  * @example
  * ```ts
- * const cli = parseCli(Deno.args, { out: { type: "string" } }, "usage: ...");
+ * import assert from "node:assert/strict";
+ * import { parseCli } from "./parse_cli.ts";
+ * const cli = parseCli(["--out", "model"], { out: { type: "string" } }, "usage: ...");
  * if (cli.exit !== undefined) Deno.exit(cli.exit);
- * cli.values.out;
+ * assert.equal(cli.values.out, "model");
  * ```
  */
 export function parseCli<O extends ParseArgsOptionsConfig>(
