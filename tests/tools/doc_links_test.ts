@@ -194,3 +194,25 @@ Deno.test("every relative link and anchor in the repository's Markdown files res
   const broken = files.flatMap((path) => brokenLinks(path, Deno.readTextFileSync(path)));
   assert.deepEqual(broken, [], `broken links:\n${broken.join("\n")}`);
 });
+
+Deno.test("every Markdown file a document names in backticks is in the repository", () => {
+  // Docs once cited the build machine's notes (`shared/ENVIRONMENT.md`), which readers do not have.
+  const missing: string[] = [];
+  for (const path of markdownFiles()) {
+    const text = Deno.readTextFileSync(path);
+    for (const [line, prose] of proseLines(text)) {
+      for (const m of prose.matchAll(/`([A-Za-z0-9_.-]+\/[A-Za-z0-9_./-]*\.md)`/g)) {
+        const named = m[1]!;
+        const found = [join(ROOT, named), join(dirname(path), named)].some((p) => {
+          try {
+            return Deno.statSync(p).isFile;
+          } catch {
+            return false;
+          }
+        });
+        if (!found) missing.push(`${relative(ROOT, path)}:${line}: ${named}`);
+      }
+    }
+  }
+  assert.deepEqual(missing, [], `files named but not in the repository:\n${missing.join("\n")}`);
+});
