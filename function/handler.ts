@@ -229,10 +229,17 @@ export function pathnameOf(url: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseModel, serializeModel } from "../lib/model/artifact.ts";
+ * import { ModelHolder } from "../lib/serving/model_holder.ts";
+ * import { trainModel } from "../lib/training/train_model.ts";
+ * import { createHandler } from "./handler.ts";
+ * const { artifact } = await trainModel({ params: { n_estimators: 10 }, workers: 0 });
  * const holder = new ModelHolder();
- * holder.set(await loadModel("model.json"));
- * const handler = createHandler({ holder });
+ * holder.set(parseModel(serializeModel(artifact)));
+ * const handler = createHandler({ holder, drift: null, log: () => {} });
  * const res = await handler(new Request("http://localhost/api/health"));
+ * assert.equal(res.status, 200);
  * ```
  */
 export function createHandler(options: HandlerOptions): (req: Request) => Promise<Response> {

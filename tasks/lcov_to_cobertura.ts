@@ -222,8 +222,12 @@ export interface CoberturaOptions {
  * Writes Cobertura XML (coverage-04 DTD) for `files`.
  * @example
  * ```ts
- * const xml = toCobertura(parseLcov(lcovText, { root: Deno.cwd() }), { root: Deno.cwd() });
- * await Deno.writeTextFile("coverage.xml", xml);
+ * import assert from "node:assert/strict";
+ * import { parseLcov, toCobertura } from "./lcov_to_cobertura.ts";
+ * const root = Deno.cwd();
+ * const lcovText = `SF:${root}/lib/a.ts\nDA:1,1\nDA:2,0\nend_of_record\n`;
+ * const xml = toCobertura(parseLcov(lcovText, { root }), { root });
+ * assert.match(xml, /<coverage line-rate="0.5000"/);
  * ```
  */
 export function toCobertura(

@@ -57,6 +57,7 @@ const FUNCTION_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
  * Builds a function's `function.json`.
  * @example
  * ```ts
+ * import { FUNCTIONS, functionJson } from "./function_json.ts";
  * const doc = functionJson(FUNCTIONS[0]!);
  * // {"bindings":[{"type":"httpTrigger",...,"route":"api/health"},{"type":"http",...}]}
  * ```

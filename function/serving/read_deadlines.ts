@@ -43,13 +43,21 @@ export interface ReadDeadlinesOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ReadDeadlines } from "./read_deadlines.ts";
  * const deadlines = new ReadDeadlines({ timeoutMs: 15_000 });
+ * const req = new Request("http://localhost/api/predict", { method: "POST", body: "{}" });
+ * const reader = req.body!.getReader();
  * const watch = deadlines.watch(() => void reader.cancel());
  * try {
- *   // read until done; if watch.expired, answer 408
+ *   while (!(await reader.read()).done) {
+ *     // read until done; if watch.expired, answer 408
+ *   }
  * } finally {
  *   watch.done();
  * }
+ * assert.equal(watch.expired, false);
+ * deadlines.close(); // when the server stops
  * ```
  */
 export class ReadDeadlines {

@@ -285,8 +285,32 @@ export class Release {
    *
    * @example
    * ```ts
-   * const out = release.score(req.headers.get(release.stickyHeader) || requestId, production,
+   * import { predictClass } from "../forest/predict.ts";
+   * import { parseModel, serializeModel } from "../model/artifact.ts";
+   * import { trainModel } from "../training/train_model.ts";
+   * import { ModelHolder } from "./model_holder.ts";
+   * import { Release } from "./release.ts";
+   * import { parseReleaseConfig } from "./release_config.ts";
+   * const holding = async (seed: number) => {
+   *   const { artifact } = await trainModel({ params: { n_estimators: 5, seed }, workers: 0 });
+   *   const holder = new ModelHolder();
+   *   holder.set(parseModel(serializeModel(artifact)));
+   *   return holder;
+   * };
+   * const [production, candidate] = [await holding(1), await holding(2)];
+   * const env: Record<string, string> = {
+   *   FLUXOPS_RELEASE_MODE: "canary",
+   *   FLUXOPS_CANARY_WEIGHT: "0.1",
+   * };
+   * const config = parseReleaseConfig((n) => env[n]);
+   * const release = new Release({ config, production, candidate });
+   * const headers = { "x-fluxops-subject": "u42" };
+   * const req = new Request("http://localhost/api/predict", { headers });
+   * const [x, nRows] = [new Float64Array(10), 1];
+   * const out = release.score(req.headers.get(release.stickyHeader) || crypto.randomUUID(),
+   *   production.served!,
    *   (served) => ({ served, predicted: predictClass(served.model.forest, x, nRows) }));
+   * out.served.model.artifact.version; // the candidate's for 10% of subjects, else production's
    * ```
    */
   score<S extends Scored>(key: string, production: ServedModel, scorer: Scorer<S>): S {

@@ -64,7 +64,13 @@ function fraction(name: string, text: string, example: string): number {
  *
  * @example
  * ```ts
- * const config = parseReleaseConfig((name) => Deno.env.get(name), { productionAlias: "production" });
+ * import { parseReleaseConfig } from "./release_config.ts";
+ * // Default: Deno.env.get.
+ * const env: Record<string, string> = {
+ *   FLUXOPS_RELEASE_MODE: "canary",
+ *   FLUXOPS_CANARY_WEIGHT: "0.1",
+ * };
+ * const config = parseReleaseConfig((name) => env[name], { productionAlias: "production" });
  * if (config.mode === "canary") console.log(`${config.weight * 100}% to ${config.candidateAlias}`);
  * ```
  */

@@ -18,7 +18,9 @@ const utf8 = new TextEncoder();
  *
  * @example
  * ```ts
- * fnv1a32("foobar"); // 0xbf9cf968
+ * import assert from "node:assert/strict";
+ * import { fnv1a32 } from "./sticky_bucket.ts";
+ * assert.equal(fnv1a32("foobar"), 0xbf9cf968);
  * ```
  */
 export function fnv1a32(key: string): number {

@@ -259,8 +259,30 @@ export interface DriftRun {
  * @throws {Error} a `ModelNotFound`, `InvalidModel` or `IntegrityError` for the model, a
  *   `DataError` for a file (naming file, line and column)
  * @example
- * ```ts ignore
- * const { report, html } = await runDrift({ model: "model.json", data: "recent.csv" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { join } from "node:path";
+ * import { seedWorkload } from "../data/make_classification.ts";
+ * import { serializeModel } from "../model/artifact.ts";
+ * import { trainModel } from "../training/train_model.ts";
+ * import { runDrift } from "./offline.ts";
+ * const dir = await Deno.makeTempDir();
+ * const { artifact } = await trainModel({ params: { n_estimators: 10 }, workers: 0 });
+ * await Deno.writeTextFile(join(dir, "model.json"), serializeModel(artifact));
+ * const ds = seedWorkload(); // the rows it was trained on: no drift
+ * const lines = [ds.featureNames.join(",")];
+ * for (let r = 0; r < ds.nRows; r++) {
+ *   lines.push(Array.from(ds.x.subarray(r * ds.nFeatures, (r + 1) * ds.nFeatures)).join(","));
+ * }
+ * await Deno.writeTextFile(join(dir, "recent.csv"), lines.join("\n") + "\n");
+ * const { report, html } = await runDrift({
+ *   model: join(dir, "model.json"),
+ *   data: join(dir, "recent.csv"),
+ *   out: dir,
+ * });
+ * assert.equal(report.dataset_drift, false);
+ * assert.equal(html, join(dir, "drift.html"));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function runDrift(

@@ -474,6 +474,7 @@ export type OnTree = (done: number, total: number) => void;
  *
  * @example
  * ```ts
+ * import { trainForest } from "./train.ts";
  * const forest = trainForest({ nRows: 4, nFeatures: 1, nClasses: 2,
  *   x: new Float64Array([0, 1, 2, 3]), y: new Int32Array([0, 0, 1, 1]) }, { n_estimators: 10 });
  * ```

@@ -12,8 +12,12 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Formats `vars` as dotenv text.
  * @example
  * ```ts
- * dotenv({ FLUXOPS_FUNCTION_URL: "https://func.example.net" });
- * // "FLUXOPS_FUNCTION_URL=https://func.example.net\n"
+ * import assert from "node:assert/strict";
+ * import { dotenv } from "./dotenv.ts";
+ * assert.equal(
+ *   dotenv({ FLUXOPS_FUNCTION_URL: "https://func.example.net" }),
+ *   "FLUXOPS_FUNCTION_URL=https://func.example.net\n",
+ * );
  * ```
  */
 export function dotenv(vars: Readonly<Record<string, string>>): string {

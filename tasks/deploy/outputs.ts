@@ -59,8 +59,20 @@ function text(outputs: Record<string, unknown>, name: string): string {
  * @throws {InvalidInput} naming the first missing or malformed output.
  * @example
  * ```ts
- * const target = targetFromOutputs(JSON.parse(await Deno.readTextFile("outputs.json")));
- * console.log(target.functionUrl);
+ * import assert from "node:assert/strict";
+ * import { targetFromOutputs } from "./outputs.ts";
+ * const out = (value: unknown) => ({ value, type: "string", sensitive: false });
+ * // The JSON object `tofu output -json` prints, trimmed to what is read.
+ * const target = targetFromOutputs({
+ *   function_app_url: out("https://func-fluxops.azurewebsites.net"),
+ *   function_app_name: out("func-fluxops"),
+ *   resource_group_name: out("rg-fluxops"),
+ *   model_store_url: out("https://stfluxops.blob.core.windows.net/models"),
+ *   containers: out({ deployments: "https://stfluxops.blob.core.windows.net/deployments" }),
+ *   key_vault_uri: out("https://kv-fluxops.vault.azure.net/"),
+ *   signing_secret_name: out("model-signing-key"),
+ * });
+ * assert.equal(target.functionUrl, "https://func-fluxops.azurewebsites.net");
  * ```
  */
 export function targetFromOutputs(outputs: unknown): DeployTarget {

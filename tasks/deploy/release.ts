@@ -29,8 +29,11 @@ export function stamp(at: Date): string {
  * The release name of a package's bytes at time `at`.
  * @example
  * ```ts
- * releaseOf(zipBytes, new Date("2026-11-25T18:30:00Z")).blob;
- * // "function/20261125T183000Z-<first 8 hex of sha256>.zip"
+ * import assert from "node:assert/strict";
+ * import { releaseOf } from "./release.ts";
+ * const zipBytes = new TextEncoder().encode("the bytes of function.zip");
+ * const { blob } = releaseOf(zipBytes, new Date("2026-11-25T18:30:00Z"));
+ * assert.match(blob, /^function\/20261125T183000Z-[0-9a-f]{8}\.zip$/);
  * ```
  */
 export function releaseOf(bytes: Uint8Array, at: Date = new Date()): Release {

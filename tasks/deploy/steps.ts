@@ -75,10 +75,13 @@ export interface RunOptions {
  * still run.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { runSteps } from "./steps.ts";
  * const report = await runSteps([
- *   { name: "hello", title: "say hello", params: () => ({}), run: async () => "hi" },
+ *   { name: "hello", title: "say hello", params: () => ({}), run: () => Promise.resolve("hi") },
  * ]);
- * // report.ok === true, report.steps[0].detail === "hi"
+ * assert.equal(report.ok, true);
+ * assert.equal(report.steps[0]?.detail, "hi");
  * ```
  */
 export async function runSteps(
