@@ -231,7 +231,7 @@ export function pathnameOf(url: string): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseModel, serializeModel } from "../lib/model/artifact.ts";
- * import { ModelHolder } from "../lib/serving/model_holder.ts";
+ * import { ModelHolder } from "./serving/model_holder.ts";
  * import { trainModel } from "../lib/training/train_model.ts";
  * import { createHandler } from "./handler.ts";
  * const { artifact } = await trainModel({ params: { n_estimators: 10 }, workers: 0 });

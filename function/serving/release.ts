@@ -285,9 +285,9 @@ export class Release {
    *
    * @example
    * ```ts
-   * import { predictClass } from "../forest/predict.ts";
-   * import { parseModel, serializeModel } from "../model/artifact.ts";
-   * import { trainModel } from "../training/train_model.ts";
+   * import { predictClass } from "../../lib/forest/predict.ts";
+   * import { parseModel, serializeModel } from "../../lib/model/artifact.ts";
+   * import { trainModel } from "../../lib/training/train_model.ts";
    * import { ModelHolder } from "./model_holder.ts";
    * import { Release } from "./release.ts";
    * import { parseReleaseConfig } from "./release_config.ts";
