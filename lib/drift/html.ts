@@ -11,7 +11,7 @@ import { escapeHtml as esc } from "../report/escape.ts";
 import { formatCount, formatTimestamp } from "../report/format.ts";
 import { pageStart } from "../report/styles.ts";
 import { driftHistogramSvg, RECENT_COLOR, TRAINING_COLOR } from "./histogram_svg.ts";
-import type { DriftReport, FeatureDriftDetail } from "./offline.ts";
+import type { DriftReport, FeatureDriftDetail } from "./drift_report.ts";
 import type { DriftStatus } from "./psi.ts";
 
 const DRIFT_CSS = `

@@ -4,7 +4,7 @@ import { saveModel } from "../../lib/model/artifact.ts";
 import { withTempDir } from "../support/fixtures.ts";
 import { smallModel } from "../support/models.ts";
 import { startServer } from "../support/server.ts";
-import { percentile, startSlowClients, timedGet } from "../support/slow_clients.ts";
+import { percentile, startSlowClients, timedGet } from "../../bench/slow_clients.ts";
 
 const HEADER_CLIENTS = 400;
 const BODY_CLIENTS = 150;

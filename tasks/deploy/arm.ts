@@ -17,7 +17,7 @@
  * @module
  */
 import type { TokenCredential } from "@azure/identity";
-import { FluxError } from "../errors.ts";
+import { FluxError } from "../../lib/errors.ts";
 
 /** Microsoft.Web's API version used for every call. */
 export const WEB_API_VERSION = "2023-12-01";

@@ -3,7 +3,7 @@
  * (`tofu output -json` of `infra/`), or the same facts about the local stand-ins.
  * @module
  */
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../../lib/errors.ts";
 
 /** The facts a deploy uses, whatever provisioned them. */
 export interface DeployTarget {

@@ -11,8 +11,8 @@
  * A journal is closed when its deploy ends: deployed, or failed and fully rolled back.
  * @module
  */
-import { InvalidInput } from "../errors.ts";
-import { canonicalJson, sha256Hex } from "../model/canonical.ts";
+import { InvalidInput } from "../../lib/errors.ts";
+import { canonicalJson, sha256Hex } from "../../lib/model/canonical.ts";
 
 /** The journal's format tag. */
 export const JOURNAL_FORMAT = "fluxops.deploy-journal/v1";

@@ -4,7 +4,7 @@
  * value may not hold a newline; names are what a shell variable allows.
  * @module
  */
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../../lib/errors.ts";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

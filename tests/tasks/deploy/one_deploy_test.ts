@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { zipSync } from "fflate";
 import { InvalidInput } from "../../../lib/errors.ts";
-import { OneDeployClient, OneDeployError, scmUrlOf } from "../../../lib/deploy/one_deploy.ts";
+import { OneDeployClient, OneDeployError, scmUrlOf } from "../../../tasks/deploy/one_deploy.ts";
 import { startScmServer } from "../../../tasks/local/scm_server.ts";
 
 const credential = {

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseLcov, toCobertura } from "../../../lib/coverage/lcov_to_cobertura.ts";
-import { InvalidInput } from "../../../lib/errors.ts";
-import { main } from "../../../tasks/lcov_to_cobertura.ts";
+import { InvalidInput } from "../../lib/errors.ts";
+import { main, parseLcov, toCobertura } from "../../tasks/lcov_to_cobertura.ts";
 
 const ROOT = "/repo";
 const LCOV = `TN:

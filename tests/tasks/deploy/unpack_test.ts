@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { zipSync } from "fflate";
 import { join } from "node:path";
-import { unpackZip, zipModes } from "../../../lib/deploy/unpack.ts";
+import { unpackZip, zipModes } from "../../../tasks/deploy/unpack.ts";
 import { InvalidInput } from "../../../lib/errors.ts";
 import { zipFolder } from "../../../function/package/zip.ts";
 

@@ -5,7 +5,7 @@
  */
 import { unzipSync } from "fflate";
 import { dirname, join, normalize, sep } from "node:path";
-import { InvalidInput } from "../errors.ts";
+import { InvalidInput } from "../../lib/errors.ts";
 
 /** The Unix modes a zip's central directory records, by entry name (Unix-made entries only). */
 export function zipModes(zip: Uint8Array): Map<string, number> {

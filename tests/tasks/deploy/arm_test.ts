@@ -6,7 +6,7 @@ import {
   retryAfterMs,
   siteId,
   WEB_API_VERSION,
-} from "../../../lib/deploy/arm.ts";
+} from "../../../tasks/deploy/arm.ts";
 
 const SITE = { subscriptionId: "0000-sub", resourceGroup: "rg-fluxops-dev", name: "func-x" };
 const TOKEN = "secret-bearer-token";

@@ -15,7 +15,7 @@
  * @module
  */
 import type { TokenCredential } from "@azure/identity";
-import { FluxError, InvalidInput } from "../errors.ts";
+import { FluxError, InvalidInput } from "../../lib/errors.ts";
 
 const SCOPE = "https://management.azure.com/.default";
 

@@ -5,7 +5,7 @@ import {
   parseJournal,
   requestKey,
   startJournal,
-} from "../../../lib/deploy/journal.ts";
+} from "../../../tasks/deploy/journal.ts";
 import { InvalidInput } from "../../../lib/errors.ts";
 
 const REQUEST = {

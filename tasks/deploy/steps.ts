@@ -5,7 +5,7 @@
  * step with its parameters. It knows nothing of Azure: steps are plain async functions.
  * @module
  */
-import { describeError } from "../errors.ts";
+import { describeError } from "../../lib/errors.ts";
 
 /** An action that puts back what a finished step changed. */
 export interface UndoAction {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { InvalidInput } from "../../../lib/errors.ts";
-import { targetFromOutputs } from "../../../lib/deploy/outputs.ts";
+import { targetFromOutputs } from "../../../tasks/deploy/outputs.ts";
 
 const out = (value: unknown) => ({ value, type: "string", sensitive: false });
 const OUTPUTS = {
@@ -49,7 +49,7 @@ Deno.test("targetFromOutputs() names the missing or malformed output", () => {
 });
 
 Deno.test("hostingFromOutputs() reads function_hosting.mode, and run_from_package without it", async () => {
-  const { hostingFromOutputs } = await import("../../../lib/deploy/outputs.ts");
+  const { hostingFromOutputs } = await import("../../../tasks/deploy/outputs.ts");
   assert.equal(hostingFromOutputs(OUTPUTS), "run_from_package");
   const hosting = (value: unknown) => ({ ...OUTPUTS, function_hosting: out(value) });
   assert.equal(

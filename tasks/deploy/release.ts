@@ -4,8 +4,8 @@
  * previous package setting always names a blob that still exists and a rollback is one setting.
  * @module
  */
-import { InvalidInput } from "../errors.ts";
-import { sha256Hex } from "../model/canonical.ts";
+import { InvalidInput } from "../../lib/errors.ts";
+import { sha256Hex } from "../../lib/model/canonical.ts";
 
 /** The folder of package releases in the `deployments` container. */
 export const RELEASE_PREFIX = "function/";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { waitForVersion } from "../../../lib/deploy/wait_for_version.ts";
+import { waitForVersion } from "../../../tasks/deploy/wait_for_version.ts";
 
 /** A health endpoint whose answers come from `answer` (a function of the request count). */
 async function withHealth(

@@ -4,8 +4,8 @@
  * a one-deploy publish of the package ({@link oneDeployAppHost}).
  * @module
  */
-import { InvalidInput } from "../errors.ts";
-import type { StorageBackend } from "../store/backend.ts";
+import { InvalidInput } from "../../lib/errors.ts";
+import type { StorageBackend } from "../../lib/store/backend.ts";
 import { blobOf } from "./release.ts";
 
 /** The function app as a deploy sees it. */

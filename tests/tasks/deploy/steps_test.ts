@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runSteps, type Step, type UndoAction } from "../../../lib/deploy/steps.ts";
+import { runSteps, type Step, type UndoAction } from "../../../tasks/deploy/steps.ts";
 
 /** A step that records its run, optionally fails, and registers an undo that records too. */
 function step(

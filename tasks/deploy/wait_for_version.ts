@@ -6,7 +6,7 @@
  * the expected version (a signature or integrity error names the version).
  * @module
  */
-import { describeError } from "../errors.ts";
+import { describeError } from "../../lib/errors.ts";
 
 /** Options of {@link waitForVersion}. */
 export interface WaitOptions {

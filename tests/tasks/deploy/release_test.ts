@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { dotenv } from "../../../lib/deploy/dotenv.ts";
-import { blobOf, isRelease, packageUrl, releaseOf, stamp } from "../../../lib/deploy/release.ts";
+import { dotenv } from "../../../tasks/deploy/dotenv.ts";
+import { blobOf, isRelease, packageUrl, releaseOf, stamp } from "../../../tasks/deploy/release.ts";
 import { InvalidInput } from "../../../lib/errors.ts";
 
 const AT = new Date("2026-11-25T18:30:05.123Z");
