@@ -194,10 +194,20 @@ export function matchRoutes(routes: readonly Route[]): RouteMatcher {
       if (!path.startsWith(c.fixed) || path.length === c.fixed.length) continue;
       const params = path.slice(c.fixed.length).split("/");
       if (c.params === "one" && params.length !== 1) continue;
-      return { route: c.route, params: params.map(decodeURIComponent) };
+      const decoded = decodeAll(params);
+      // A segment that is not valid percent-encoding names nothing: 404, not a URIError's 500.
+      return decoded && { route: c.route, params: decoded };
     }
     return undefined;
   };
+}
+
+function decodeAll(segments: readonly string[]): string[] | undefined {
+  try {
+    return segments.map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a route serves a method (HEAD wherever GET is). */

@@ -27,8 +27,8 @@ export interface EncodedForest {
   readonly importances: readonly number[];
 }
 
-// Uint8Array.fromBase64/toBase64 are native in Deno but not in Node.js 20 and 22, where the
-// Node.js-worker app (tasks/build_node_worker.ts) loads models: there, atob/btoa stand in.
+// Uint8Array.fromBase64/toBase64 are native in Deno but missing in Node.js 20 (checked on 20.20),
+// where the Node.js-worker app (tasks/build_node_worker.ts) loads models: atob/btoa stand in there.
 const NATIVE_BASE64 = typeof Uint8Array.fromBase64 === "function";
 
 function toBase64(bytes: Uint8Array): string {

@@ -12,10 +12,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildNodeWorker } from "../../tasks/build_node_worker.ts";
-import { functionJson, FUNCTIONS } from "../../function/package/function_json.ts";
+import { FUNCTIONS } from "../../function/package/function_json.ts";
 import { ROUTES } from "../../function/routes.ts";
 import { serializeModel } from "../../lib/model/artifact.ts";
 import { smallModel } from "../support/models.ts";
+import { ensurePackage } from "../support/package.ts";
 import { needsTool } from "../support/python.ts";
 
 const STAND_IN = new URL("../support/node_worker_stand_in.mjs", import.meta.url).pathname;
@@ -81,6 +82,14 @@ async function runApp(
   return JSON.parse(text.trim().split("\n").at(-1)!);
 }
 
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
 function bodyText(res: RpcHttp): string {
   if (res.body?.string !== undefined) return res.body.string;
   const bytes = Object.values(res.body?.bytes ?? {});
@@ -141,16 +150,25 @@ Deno.test({
         authLevel: trigger.authLevel,
       };
     });
-    // What the custom-handler package's function.json files declare.
-    const pkg = FUNCTIONS.map((f) => {
-      const [trigger] = functionJson(f).bindings;
-      return {
+    // What the built custom-handler package's function.json files declare.
+    const { out } = await ensurePackage();
+    const pkg = [];
+    const folders = [];
+    for await (const e of Deno.readDir(out)) {
+      if (e.isDirectory && await isFile(join(out, e.name, "function.json"))) folders.push(e.name);
+    }
+    // Every function folder of the package, in the route table's order.
+    assert.deepEqual(folders.sort(), FUNCTIONS.map((f) => f.name).sort());
+    for (const f of FUNCTIONS) {
+      const doc = JSON.parse(await Deno.readTextFile(join(out, f.name, "function.json")));
+      const trigger = doc.bindings.find((b: Binding) => b.direction === "in");
+      pkg.push({
         name: f.name,
         route: trigger.route,
-        methods: [...trigger.methods],
+        methods: trigger.methods,
         authLevel: trigger.authLevel,
-      };
-    });
+      });
+    }
     assert.deepEqual(worker, pkg);
     assert.deepEqual(worker.map((w) => w.name), ROUTES.map((r) => r.name));
     // Only the probes go without a key.

@@ -22,6 +22,7 @@ const paths: [string, string | undefined, string[]][] = [
   ["/v2/models", undefined, []],
   ["/api/nothing", undefined, []],
   ["/api/%70redict", undefined, []],
+  ["/v2/models/%zz/infer", undefined, []],
   ["/", undefined, []],
 ];
 for (const [path, name, params] of paths) {
@@ -95,4 +96,17 @@ Deno.test("every OpenAPI path and method is served by a route of the table that 
     }
   }
   assert.deepEqual([...covered], ROUTES.map((r) => r.name));
+});
+
+Deno.test("a path segment that is not valid percent-encoding is a 404, not a 500", async () => {
+  const holder = new ModelHolder();
+  holder.set(smallModel({ nFeatures: 2 }));
+  const logs: unknown[] = [];
+  const handler = createHandler({ holder, log: (e) => logs.push(e), drift: null });
+  const res = await handler(
+    new Request("http://fn/v2/models/%zz/infer", { method: "POST", body: "{}" }),
+  );
+  assert.equal(res.status, 404);
+  assert.match((await res.json()).error, /no route for POST \/v2\/models\/%zz\/infer/);
+  assert.equal(logs.length, 1);
 });
