@@ -17,7 +17,7 @@ import { classFrequencies } from "../lib/model/artifact.ts";
 import { trainForest } from "../lib/forest/train.ts";
 import { buildArtifact, parseModel, serializeModel } from "../lib/model/artifact.ts";
 import { featureStats } from "../lib/model/feature_stats.ts";
-import { ModelHolder } from "../lib/serving/model_holder.ts";
+import { ModelHolder } from "../function/serving/model_holder.ts";
 
 const ds = seedWorkload();
 const p = ds.nFeatures;

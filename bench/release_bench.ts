@@ -16,9 +16,9 @@ import {
   serializeModel,
 } from "../lib/model/artifact.ts";
 import { featureStats } from "../lib/model/feature_stats.ts";
-import { ModelHolder } from "../lib/serving/model_holder.ts";
-import { Release } from "../lib/serving/release.ts";
-import { parseReleaseConfig } from "../lib/serving/release_config.ts";
+import { ModelHolder } from "../function/serving/model_holder.ts";
+import { Release } from "../function/serving/release.ts";
+import { parseReleaseConfig } from "../function/serving/release_config.ts";
 
 const ds = seedWorkload();
 

@@ -16,12 +16,7 @@ import { hostLaunch, platformEnv } from "../function/package/launch.ts";
 import { parseCli } from "../lib/cli/parse_cli.ts";
 import { freePort } from "../lib/net/loopback.ts";
 import { buildFunction } from "../tasks/build_function.ts";
-import {
-  percentile,
-  type SlowClientResult,
-  startSlowClients,
-  timedGet,
-} from "../tests/support/slow_clients.ts";
+import { percentile, type SlowClientResult, startSlowClients, timedGet } from "./slow_clients.ts";
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 const REPO = dirname(HERE);

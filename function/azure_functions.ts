@@ -8,6 +8,7 @@
  */
 import fns from "@azure/functions";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { ROUTES } from "./routes.ts";
 
 /** A v4 HTTP function. */
 export type AzureHttpFunction = (
@@ -38,23 +39,6 @@ export function azureHandler(handler: (req: Request) => Promise<Response>): Azur
   return async (req) => toResponseInit(await handler(await toRequest(req)));
 }
 
-/** The routes the function serves, with their methods and auth levels. */
-export const ROUTES = [
-  { name: "health", route: "api/health", methods: ["GET"], authLevel: "anonymous" },
-  { name: "predict", route: "api/predict", methods: ["POST"], authLevel: "function" },
-  { name: "model-info", route: "api/model-info", methods: ["GET"], authLevel: "function" },
-  { name: "drift", route: "api/drift", methods: ["GET"], authLevel: "function" },
-  { name: "openapi", route: "api/openapi.json", methods: ["GET"], authLevel: "anonymous" },
-  { name: "v2-root", route: "v2", methods: ["GET"], authLevel: "anonymous" },
-  { name: "v2-health", route: "v2/health/{*rest}", methods: ["GET"], authLevel: "anonymous" },
-  {
-    name: "v2-models",
-    route: "v2/models/{*rest}",
-    methods: ["GET", "POST"],
-    authLevel: "function",
-  },
-] as const;
-
 /** The part of `app` this module uses, so tests can record registrations. */
 export interface HttpApp {
   http(name: string, options: {
@@ -66,7 +50,10 @@ export interface HttpApp {
 }
 
 /**
- * Registers every route with the worker. Under Deno `app.http` only prints that it is in test
+ * Registers every route of the route table with the worker: the same names, route templates,
+ * methods and auth levels the custom-handler package's `function.json` files declare. The host
+ * of a Node.js app must run with `routePrefix: ""` too (tasks/build_node_worker.ts writes it), so
+ * the handler sees the original path. Under Deno `app.http` only prints that it is in test
  * mode; on the Node.js worker it registers the functions.
  */
 export function registerFunctions(
@@ -76,7 +63,7 @@ export function registerFunctions(
   const fn = azureHandler(handler);
   for (const r of ROUTES) {
     app.http(r.name, {
-      route: r.route,
+      route: r.path,
       methods: [...r.methods],
       authLevel: r.authLevel,
       handler: fn,

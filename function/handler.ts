@@ -9,14 +9,16 @@ import { driftLogLine, DriftMonitor, type DriftWatch } from "../lib/drift/monito
 import { formatRequestLog, isoNow, type RequestLog } from "../lib/log/request_line.ts";
 import { describeError, FluxError, InvalidInput } from "../lib/errors.ts";
 import { argmaxRows, predictProba } from "../lib/forest/predict.ts";
-import { HttpError, toErrorBody } from "../lib/serving/http_error.ts";
-import { parseInstances } from "../lib/serving/instances.ts";
-import { batchReply, singleReply } from "../lib/serving/predict_reply.ts";
-import type { ModelHolder, ServedModel } from "../lib/serving/model_holder.ts";
-import { openApiDocument } from "../lib/serving/openapi.ts";
-import type { Release, Scored, Scorer } from "../lib/serving/release.ts";
-import type { ReadDeadlines } from "../lib/serving/read_deadlines.ts";
-import { inferResponse, modelMetadata, parseInferRequest } from "../lib/serving/v2.ts";
+import { HttpError, toErrorBody } from "./serving/http_error.ts";
+import { parseInstances } from "./serving/instances.ts";
+import { batchReply, singleReply } from "./serving/predict_reply.ts";
+import type { ModelHolder, ServedModel } from "./serving/model_holder.ts";
+import { openApiDocument } from "./openapi/document.ts";
+import { allowsMethod, type EndpointName, matchRoutes, type Method, ROUTES } from "./routes.ts";
+import { defaultBodyLimit } from "./serving/body_limit.ts";
+import type { Release, Scored, Scorer } from "./serving/release.ts";
+import type { ReadDeadlines } from "./serving/read_deadlines.ts";
+import { inferResponse, modelMetadata, parseInferRequest } from "./serving/v2.ts";
 
 /** One structured log line per request. Never holds feature values. */
 export type { RequestLog };
@@ -27,8 +29,11 @@ export interface HandlerOptions {
   readonly holder: ModelHolder;
   /** The model name in `/v2/models/{name}`. */
   readonly modelName?: string;
-  /** Largest request body, in bytes. */
-  readonly maxBodyBytes?: number;
+  /**
+   * Largest request body, in bytes. Default: derived from `maxInstances` and the served model's
+   * features (`defaultBodyLimit`), so the largest batch the OpenAPI document allows fits.
+   */
+  readonly maxBodyBytes?: number | undefined;
   /** Most rows in one request. */
   readonly maxInstances?: number;
   /** Receives one entry per request; default: a JSON line on stdout. */
@@ -63,6 +68,7 @@ interface Ctx {
 const JSON_HEADERS = { "content-type": "application/json" };
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const DECODER = new TextDecoder();
+const matchRoute = matchRoutes(ROUTES);
 
 /** Scores `nRows` rows of `x` with a model. */
 function runForest(served: ServedModel, x: Float64Array, nRows: number) {
@@ -105,19 +111,25 @@ function bodyTimeout(deadlines: ReadDeadlines): HttpError {
   );
 }
 
+/** The size limit of a request body, and how a 413 explains it. */
+interface BodyLimit {
+  readonly limit: number;
+  readonly why: string;
+}
+
 /**
  * Reads a body up to `limit` bytes, refusing more as early as it can, and within the read
  * deadline when there is one (a slow client gets a 408 and its connection is closed).
  */
 async function readBody(
   req: Request,
-  limit: number,
+  { limit, why }: BodyLimit,
   deadlines?: ReadDeadlines,
 ): Promise<Uint8Array> {
   const length = req.headers.get("content-length");
   const declared = length === null ? NaN : Number(length);
   const tooLarge = () =>
-    new HttpError("payload_too_large", `body: over the limit of ${limit} bytes`);
+    new HttpError("payload_too_large", `body: over the limit of ${limit} bytes${why}`);
   if (declared > limit) throw tooLarge();
   // Not `req.bytes()`, though it skips the stream for a body already received (~2 µs less a
   // request): a read given up that way stays pending, and Deno.serve 2.9.6 then keeps the
@@ -217,17 +229,24 @@ export function pathnameOf(url: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseModel, serializeModel } from "../lib/model/artifact.ts";
+ * import { ModelHolder } from "./serving/model_holder.ts";
+ * import { trainModel } from "../lib/training/train_model.ts";
+ * import { createHandler } from "./handler.ts";
+ * const { artifact } = await trainModel({ params: { n_estimators: 10 }, workers: 0 });
  * const holder = new ModelHolder();
- * holder.set(await loadModel("model.json"));
- * const handler = createHandler({ holder });
+ * holder.set(parseModel(serializeModel(artifact)));
+ * const handler = createHandler({ holder, drift: null, log: () => {} });
  * const res = await handler(new Request("http://localhost/api/health"));
+ * assert.equal(res.status, 200);
  * ```
  */
 export function createHandler(options: HandlerOptions): (req: Request) => Promise<Response> {
   const {
     holder,
     modelName = "fluxops",
-    maxBodyBytes = 1 << 20,
+    maxBodyBytes,
     maxInstances = 10_000,
     log = (entry: RequestLog) => console.log(formatRequestLog(entry)),
     healthDetails = () => ({}),
@@ -236,6 +255,25 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     drift = new DriftMonitor({ onEvent: (e) => console.log(driftLogLine(e)) }),
     readDeadlines,
   } = options;
+
+  const fixedLimit: BodyLimit | undefined = maxBodyBytes === undefined
+    ? undefined
+    : { limit: maxBodyBytes, why: "" };
+  let limitOf: ServedModel | undefined;
+  let derivedLimit: BodyLimit = { limit: 0, why: "" };
+  /** The body limit for a model: the one given, else derived once per model served. */
+  const bodyLimit = (served: ServedModel): BodyLimit => {
+    if (fixedLimit) return fixedLimit;
+    if (served !== limitOf) {
+      const names = served.model.featureNames;
+      derivedLimit = {
+        limit: defaultBodyLimit(names, maxInstances),
+        why: ` (room for ${maxInstances} rows of this model's ${names.length} features)`,
+      };
+      limitOf = served;
+    }
+    return derivedLimit;
+  };
 
   const need = (ctx: Ctx): ServedModel => {
     ctx.served ??= holder.served;
@@ -321,11 +359,11 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
 
   const predict = async (req: Request, ctx: Ctx): Promise<Reply> => {
     if (!isJson(req.headers.get("content-type"))) requireJson(req);
-    need(ctx);
+    const limit = bodyLimit(need(ctx));
     // JSON.parse, not a parser of our own: V8's reads these bodies faster than a JavaScript
     // reader could (measured: 1.2-2.5x faster than one on 17-digit numbers, as fast on short
     // ones), and names every syntax error.
-    const json = parseJsonText(DECODER.decode(await readBody(req, maxBodyBytes, readDeadlines)));
+    const json = parseJsonText(DECODER.decode(await readBody(req, limit, readDeadlines)));
     const { served, rows, proba, predicted } = scoreWith(req, ctx, (served) => {
       const { model, index } = served;
       const rows = parseInstances(json, { features: model.featureNames, maxInstances, index });
@@ -340,10 +378,10 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
   };
 
   const infer = async (req: Request, ctx: Ctx): Promise<Reply> => {
-    need(ctx);
+    const limit = bodyLimit(need(ctx));
     const headerLength = req.headers.get("inference-header-content-length");
     if (headerLength === null) requireJson(req, true);
-    const bytes = await readBody(req, maxBodyBytes, readDeadlines);
+    const bytes = await readBody(req, limit, readDeadlines);
     const { served, parsed, proba, predicted } = scoreWith(req, ctx, (served) => {
       const parsed = parseInferRequest(
         bytes,
@@ -369,94 +407,105 @@ export function createHandler(options: HandlerOptions): (req: Request) => Promis
     }
   };
 
+  /** What an endpoint is given: the request, its context, and its route's parameters. */
+  type Endpoint = (req: Request, ctx: Ctx, params: readonly string[]) => Reply | Promise<Reply>;
+
+  /** Refuses a method the operation does not serve (HEAD is served wherever GET is). */
+  const only = (m: string, allowed: Method, route: string, ctx: Ctx): void => {
+    ctx.route = route;
+    if (m !== allowed && !(allowed === "GET" && m === "HEAD")) throw methodNotAllowed([allowed]);
+  };
+
+  const noRoute = (req: Request, ctx: Ctx): never => {
+    ctx.route = "unknown";
+    throw new HttpError("not_found", `no route for ${req.method} ${pathnameOf(req.url)}`);
+  };
+
+  /** `/v2/models/{name}[/versions/{version}][/ready|/infer]`. */
+  const v2Models: Endpoint = (req, ctx, parts) => {
+    const m = req.method;
+    const name = parts[0]!;
+    let rest = parts.slice(1);
+    if (rest[0] === "versions" && rest.length >= 2) {
+      const version = rest[1]!;
+      rest = rest.slice(2);
+      checkName(name);
+      const served = need(ctx);
+      const pinned = version === served.model.artifact.version
+        ? served
+        : release?.candidateOfVersion(version);
+      if (!pinned) {
+        ctx.route = "/v2/models/{name}/versions/{version}";
+        throw new HttpError(
+          "not_found",
+          `model ${JSON.stringify(name)} has no version ${JSON.stringify(version)}`,
+        );
+      }
+      ctx.served = ctx.pinned = pinned;
+    }
+    if (rest.length === 0) {
+      only(m, "GET", "/v2/models/{name}", ctx);
+      checkName(name);
+      return json(modelMetadata(need(ctx), modelName));
+    }
+    if (rest.length === 1 && rest[0] === "ready") {
+      only(m, "GET", "/v2/models/{name}/ready", ctx);
+      checkName(name);
+      const ready = holder.served !== undefined;
+      return json({ name, ready }, ready ? 200 : 503);
+    }
+    if (rest.length === 1 && rest[0] === "infer") {
+      only(m, "POST", "/v2/models/{name}/infer", ctx);
+      checkName(name);
+      return infer(req, ctx);
+    }
+    return noRoute(req, ctx);
+  };
+
+  /** The endpoint of every route of the table; the compiler checks none is missing. */
+  const endpoints: Record<EndpointName, Endpoint> = {
+    health: () => health(),
+    predict: (req, ctx) => predict(req, ctx),
+    modelInfo: (_req, ctx) => modelInfo(ctx),
+    drift: (_req, ctx) => driftReport(ctx),
+    openapi: () =>
+      json(openApiDocument({
+        modelName,
+        served: holder.served,
+        maxInstances,
+        maxBodyBytes: holder.served ? bodyLimit(holder.served).limit : undefined,
+      })),
+    v2Server: () => json({ name: "fluxops", version: "1", extensions: ["binary_tensor_data"] }),
+    v2Health: (req, ctx, [probe]) => {
+      if (probe !== "live" && probe !== "ready") return noRoute(req, ctx);
+      only(req.method, "GET", `/v2/health/${probe}`, ctx);
+      if (probe === "live") return json({ live: true });
+      return holder.served ? json({ ready: true }) : json({ ready: false }, 503);
+    },
+    v2Models,
+  };
+
   /**
-   * Routes a request; returns the reply (a promise of it for the routes that read a body) or
-   * throws a FluxError. Not an async function: a report answers without a promise, and a
-   * prediction's promise is passed on, not wrapped in another.
+   * Routes a request by the route table; returns the reply (a promise of it for the routes that
+   * read a body) or throws a FluxError. Not an async function: a report answers without a
+   * promise, and a prediction's promise is passed on, not wrapped in another.
    */
   const route = (req: Request, ctx: Ctx): Reply | Promise<Reply> => {
     const pathname = pathnameOf(req.url);
     const path = pathname.length > 1 && pathname.endsWith("/")
       ? pathname.replace(/\/+$/, "")
       : pathname;
-    const m = req.method;
-    const only = (allowed: string, route: string) => {
-      ctx.route = route;
-      if (m !== allowed && !(allowed === "GET" && m === "HEAD")) throw methodNotAllowed([allowed]);
-    };
-    if (path.startsWith("/api/")) {
-      switch (path) {
-        case "/api/health":
-          only("GET", path);
-          return health();
-        case "/api/predict":
-          only("POST", path);
-          return predict(req, ctx);
-        case "/api/model-info":
-          only("GET", path);
-          return modelInfo(ctx);
-        case "/api/openapi.json":
-          only("GET", path);
-          return json(openApiDocument({ modelName, served: holder.served, maxInstances }));
-        case "/api/drift":
-          only("GET", path);
-          return driftReport(ctx);
-      }
-    } else if (path === "/v2" || path.startsWith("/v2/")) {
-      ctx.v2 = true;
-      const parts = path.split("/").slice(2).map(decodeURIComponent);
-      if (parts.length === 0) {
-        only("GET", "/v2");
-        return json({ name: "fluxops", version: "1", extensions: ["binary_tensor_data"] });
-      }
-      if (
-        parts[0] === "health" && parts.length === 2 && (parts[1] === "live" || parts[1] === "ready")
-      ) {
-        only("GET", `/v2/health/${parts[1]}`);
-        if (parts[1] === "live") return json({ live: true });
-        return holder.served ? json({ ready: true }) : json({ ready: false }, 503);
-      }
-      if (parts[0] === "models" && parts.length >= 2) {
-        // /v2/models/{name}[/versions/{version}][/ready|/infer]
-        const name = parts[1]!;
-        let rest = parts.slice(2);
-        if (rest[0] === "versions" && rest.length >= 2) {
-          const version = rest[1]!;
-          rest = rest.slice(2);
-          checkName(name);
-          const served = need(ctx);
-          const pinned = version === served.model.artifact.version
-            ? served
-            : release?.candidateOfVersion(version);
-          if (!pinned) {
-            ctx.route = "/v2/models/{name}/versions/{version}";
-            throw new HttpError(
-              "not_found",
-              `model ${JSON.stringify(name)} has no version ${JSON.stringify(version)}`,
-            );
-          }
-          ctx.served = ctx.pinned = pinned;
-        }
-        if (rest.length === 0) {
-          only("GET", "/v2/models/{name}");
-          checkName(name);
-          return json(modelMetadata(need(ctx), modelName));
-        }
-        if (rest.length === 1 && rest[0] === "ready") {
-          only("GET", "/v2/models/{name}/ready");
-          checkName(name);
-          const ready = holder.served !== undefined;
-          return json({ name, ready }, ready ? 200 : 503);
-        }
-        if (rest.length === 1 && rest[0] === "infer") {
-          only("POST", "/v2/models/{name}/infer");
-          checkName(name);
-          return infer(req, ctx);
-        }
-      }
+    // Open Inference Protocol errors are `{"error": "..."}`, unknown /v2 paths' included.
+    ctx.v2 = path.startsWith("/v2") && (path.length === 3 || path[3] === "/");
+    const match = matchRoute(path);
+    if (!match) return noRoute(req, ctx);
+    const { route, params } = match;
+    if (params.length === 0) {
+      // One operation per route without parameters: its path is the route's.
+      ctx.route = path;
+      if (!allowsMethod(route, req.method)) throw methodNotAllowed([...route.methods]);
     }
-    ctx.route = "unknown";
-    throw new HttpError("not_found", `no route for ${m} ${pathname}`);
+    return endpoints[route.handler](req, ctx, params);
   };
 
   return async (req: Request): Promise<Response> => {

@@ -6,7 +6,7 @@
 import process from "node:process";
 import { loadModel } from "../lib/model/artifact.ts";
 import { latestModelPath, resolveModelPath } from "../lib/model/local_store.ts";
-import { ModelHolder } from "../lib/serving/model_holder.ts";
+import { ModelHolder } from "./serving/model_holder.ts";
 import { registerFunctions } from "./azure_functions.ts";
 import { createHandler } from "./handler.ts";
 

@@ -14,8 +14,8 @@
  */
 import type { DriftMonitor } from "../lib/drift/monitor.ts";
 import { describeError } from "../lib/errors.ts";
-import type { ModelHolder } from "../lib/serving/model_holder.ts";
-import type { Release, RollbackEvent } from "../lib/serving/release.ts";
+import type { ModelHolder } from "./serving/model_holder.ts";
+import type { Release, RollbackEvent } from "./serving/release.ts";
 import type { ServerLog } from "./http_server.ts";
 import type { ForwardedResponse, FromThread, ThreadSettings, ToThread } from "./thread_messages.ts";
 

@@ -5,9 +5,9 @@
  */
 import type { RowBatch } from "../lib/drift/row_relay.ts";
 import type { LoadedModel } from "../lib/model/artifact.ts";
-import type { HolderChange } from "../lib/serving/model_holder.ts";
-import type { ReleaseCounts, RollbackEvent } from "../lib/serving/release.ts";
-import type { ReleaseConfig } from "../lib/serving/release_config.ts";
+import type { HolderChange } from "./serving/model_holder.ts";
+import type { ReleaseCounts, RollbackEvent } from "./serving/release.ts";
+import type { ReleaseConfig } from "./serving/release_config.ts";
 
 /** What a serving thread needs to serve as the main thread does. */
 export interface ThreadSettings {
@@ -16,7 +16,8 @@ export interface ThreadSettings {
   readonly port: number;
   readonly hostname: string;
   readonly modelName: string;
-  readonly maxBodyBytes: number;
+  /** Undefined: derived from `maxInstances` and the model (see function/serving/body_limit.ts). */
+  readonly maxBodyBytes: number | undefined;
   readonly maxInstances: number;
   readonly bodyTimeoutS: number;
   readonly drainMs: number;

@@ -267,7 +267,10 @@ async function measure(out: string): Promise<BundleSizes & { runtimeBytes: numbe
 /**
  * Builds the custom-handler package and its zip, replacing any previous build whole.
  * @example
- * ```ts
+ * ```ts ignore
+ * // Not run by `deno test --doc`: it downloads the Linux Deno from npm when not cached, bundles
+ * // for ~15 s and writes dist/ (tests/function/package_test.ts builds it into a temporary folder).
+ * import { buildFunction } from "./build_function.ts";
  * const { out, zip, zipBytes } = await buildFunction();
  * // out = ".../dist/function", zip = ".../dist/function.zip"
  * ```

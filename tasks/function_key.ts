@@ -6,7 +6,7 @@
  */
 import { parseCli } from "../lib/cli/parse_cli.ts";
 import { DefaultAzureCredential } from "@azure/identity";
-import { ArmClient } from "../lib/deploy/arm.ts";
+import { ArmClient } from "./deploy/arm.ts";
 import { describeError } from "../lib/errors.ts";
 
 const HELP = `deno task function-key: print a Function App's default function key

@@ -136,6 +136,7 @@ async function isRegularFile(path: string): Promise<boolean> {
  *
  * @example
  * ```ts
+ * import { scanSecrets } from "./scan_secrets.ts";
  * const { findings } = await scanSecrets({ root: "." });
  * for (const f of findings) console.log(`${f.file}:${f.line}: ${f.message}`);
  * ```

@@ -4,16 +4,13 @@
  * the Functions host only routes and authorizes; the handler sees the original request on the
  * original path, so these routes must match the handler's own (`routePrefix` is `""`).
  *
- * Probes are anonymous (load balancers and uptime checks carry no key); everything that serves
- * or describes the model needs a function key. `openapi` is keyed too: the document embeds the
- * served model's feature names and class labels, the same facts `model-info` guards; so is
- * `drift`, which tells how the clients' inputs are distributed.
+ * The functions, their routes, methods and auth levels come from the route table
+ * (function/routes.ts), which says why each route has its auth level.
  * On Azure a method a function does not list is answered by the host (404), not by the
  * handler's 405 with `Allow`: the host routes by method before the handler sees anything.
- * There is deliberately no catch-all function: an anonymous `{*path}` would forward, without a
- * key, any request the keyed routes do not match but the handler serves (HEAD for GET, say).
  * @module
  */
+import { ROUTES } from "../routes.ts";
 
 /** A function's HTTP authorization level, as `function.json` spells it. */
 export type AuthLevel = "anonymous" | "function" | "admin";
@@ -31,22 +28,13 @@ export interface FunctionDef {
   readonly authLevel: AuthLevel;
 }
 
-/** Every function of the package, in the order the README lists the routes. */
-export const FUNCTIONS: readonly FunctionDef[] = [
-  { name: "health", route: "api/health", methods: ["get"], authLevel: "anonymous" },
-  { name: "predict", route: "api/predict", methods: ["post"], authLevel: "function" },
-  { name: "model-info", route: "api/model-info", methods: ["get"], authLevel: "function" },
-  { name: "drift", route: "api/drift", methods: ["get"], authLevel: "function" },
-  { name: "openapi", route: "api/openapi.json", methods: ["get"], authLevel: "function" },
-  { name: "v2-server", route: "v2", methods: ["get"], authLevel: "function" },
-  { name: "v2-health", route: "v2/health/{probe}", methods: ["get"], authLevel: "anonymous" },
-  {
-    name: "v2-models",
-    route: "v2/models/{*rest}",
-    methods: ["get", "post"],
-    authLevel: "function",
-  },
-];
+/** Every function of the package: one per route of the route table, in its order. */
+export const FUNCTIONS: readonly FunctionDef[] = ROUTES.map((r) => ({
+  name: r.name,
+  route: r.path,
+  methods: r.methods.map((m) => m.toLowerCase() as HttpMethod),
+  authLevel: r.authLevel,
+}));
 
 /** The `function.json` document of one function. */
 export interface FunctionJson {
@@ -69,6 +57,7 @@ const FUNCTION_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
  * Builds a function's `function.json`.
  * @example
  * ```ts
+ * import { FUNCTIONS, functionJson } from "./function_json.ts";
  * const doc = functionJson(FUNCTIONS[0]!);
  * // {"bindings":[{"type":"httpTrigger",...,"route":"api/health"},{"type":"http",...}]}
  * ```

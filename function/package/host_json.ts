@@ -149,8 +149,10 @@ export interface HostJsonOptions {
  * Builds the package's `host.json`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { hostJson } from "./host_json.ts";
  * const host = hostJson();
- * // host.customHandler.description.defaultExecutablePath === "bin/launch"
+ * assert.equal(host.customHandler.description.defaultExecutablePath, "bin/launch");
  * ```
  */
 export function hostJson(

@@ -148,9 +148,13 @@ async function findInNpmCache(npmCache: string): Promise<string | undefined> {
  * @throws {RuntimeError} when the fetch fails, the tarball does not match the lock, or the
  *   binary is not a Linux x86-64 Deno of the pinned version.
  * @example
- * ```ts
+ * ```ts ignore
+ * // Not run by `deno test --doc`: it downloads @deno/linux-x64-glibc from npm when not cached.
+ * import { join } from "node:path";
+ * import { linuxRuntime } from "./runtime.ts";
  * const runtime = await linuxRuntime();
- * await Deno.copyFile(runtime.path, "dist/function/bin/deno");
+ * const dir = await Deno.makeTempDir();
+ * await Deno.copyFile(runtime.path, join(dir, "deno"));
  * ```
  */
 export async function linuxRuntime(

@@ -17,8 +17,15 @@ export const DATA_FLAGS = ["--data", "--eval", "--reference"] as const;
  * naming the URI and the cause.
  *
  * @example
- * ```ts ignore
- * if (import.meta.main) Deno.exit(await withBlobArgs(Deno.args, main));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withBlobArgs } from "./blob_args.ts";
+ * // A blob URI after --data would be copied to a local file first; a local path passes as is.
+ * const code = await withBlobArgs(["--data", "train.csv"], (args) => {
+ *   assert.deepEqual(args, ["--data", "train.csv"]);
+ *   return Promise.resolve(0);
+ * });
+ * assert.equal(code, 0);
  * ```
  */
 export async function withBlobArgs(

@@ -77,11 +77,12 @@ export interface ParseCliOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCli } from "./parse_cli.ts";
  *
  * const cli = parseCli(["--trees", "3"], { trees: { type: "integer", min: 1 } }, "usage: ...");
  * if (cli.exit !== undefined) throw new Error("refused");
- * console.assert(cli.values.trees === 3);
+ * assert.equal(cli.values.trees, 3);
  * ```
  */
 export function parseCli<const O extends CliOptions>(

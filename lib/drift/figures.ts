@@ -67,10 +67,19 @@ export function featurePsis(ref: DriftReference, counts: ArrayLike<number>, n: n
  * feature that decides drift in place of the bins' chi-square.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { seedWorkload } from "../data/make_classification.ts";
+ * import { parseModel, serializeModel } from "../model/artifact.ts";
+ * import { trainModel } from "../training/train_model.ts";
+ * const { artifact } = await trainModel({ params: { n_estimators: 10 }, workers: 0 });
+ * const model = parseModel(serializeModel(artifact));
+ * import { driftFigures } from "./figures.ts";
+ * import { driftReference } from "./reference.ts";
+ * import { DriftWindow } from "./window.ts";
+ * const rows = seedWorkload();
  * const window = new DriftWindow(driftReference(model.artifact.features), 1000);
  * window.add(rows.x, rows.nRows);
- * driftFigures(window.reference, window.counts, window.size).dataset_drift;
+ * driftFigures(window.reference, window.counts, window.size).dataset_drift; // false
  * ```
  */
 export function driftFigures(

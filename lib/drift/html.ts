@@ -11,7 +11,7 @@ import { escapeHtml as esc } from "../report/escape.ts";
 import { formatCount, formatTimestamp } from "../report/format.ts";
 import { pageStart } from "../report/styles.ts";
 import { driftHistogramSvg, RECENT_COLOR, TRAINING_COLOR } from "./histogram_svg.ts";
-import type { DriftReport, FeatureDriftDetail } from "./offline.ts";
+import type { DriftReport, FeatureDriftDetail } from "./drift_report.ts";
 import type { DriftStatus } from "./psi.ts";
 
 const DRIFT_CSS = `
@@ -58,8 +58,18 @@ function pct(v: number): string {
  * chart `svg.drift-chart`; prediction drift is `#prediction`, performance `#performance`.
  *
  * @example
- * ```ts ignore
- * await Deno.writeTextFile("drift.html", renderDriftReport(driftOfRows(model, x, n, { data })));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { seedWorkload } from "../data/make_classification.ts";
+ * import { parseModel, serializeModel } from "../model/artifact.ts";
+ * import { trainModel } from "../training/train_model.ts";
+ * const { artifact } = await trainModel({ params: { n_estimators: 10 }, workers: 0 });
+ * const model = parseModel(serializeModel(artifact));
+ * import { renderDriftReport } from "./html.ts";
+ * import { driftOfRows } from "./offline.ts";
+ * const rows = seedWorkload();
+ * const html = renderDriftReport(driftOfRows(model, rows.x, rows.nRows, { data: "seed" }));
+ * assert.ok(html.startsWith("<!doctype html>"));
  * ```
  */
 export function renderDriftReport(report: DriftReport): string {

@@ -136,7 +136,16 @@ export type DriftWatch = Pick<DriftMonitor, "observe" | "snapshot" | "refuse">;
  * Watches the rows a model is asked about and reports drift.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { seedWorkload } from "../data/make_classification.ts";
+ * import { predictClass } from "../forest/predict.ts";
+ * import { parseModel, serializeModel } from "../model/artifact.ts";
+ * import { trainModel } from "../training/train_model.ts";
+ * const { artifact } = await trainModel({ params: { n_estimators: 10 }, workers: 0 });
+ * const model = parseModel(serializeModel(artifact));
+ * import { DriftMonitor } from "./monitor.ts";
+ * const rows = seedWorkload();
+ * const predicted = predictClass(model.forest, rows.x, rows.nRows);
  * const monitor = new DriftMonitor({ onEvent: (e) => console.log(JSON.stringify(e)) });
  * monitor.observe(model, rows.x, rows.nRows, predicted); // on every request, after scoring
  * monitor.snapshot(model); // { window, dataset_drift, features: { f0: { psi, ... } }, ... }

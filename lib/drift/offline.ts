@@ -14,70 +14,28 @@ import { argmaxRows } from "../metrics/argmax.ts";
 import { precisionRecallF1 } from "../metrics/precision_recall_f1.ts";
 import { type LoadedModel, loadModel } from "../model/artifact.ts";
 import { resolveModelPath } from "../model/local_store.ts";
-import { driftFigures, type FeatureDrift } from "./figures.ts";
+import { driftFigures } from "./figures.ts";
 import { renderDriftReport } from "./html.ts";
-import { type PredictionDrift, predictionDrift } from "./prediction.ts";
-import type { DriftStatus } from "./psi.ts";
-import { type FeatureQuality, featureQuality } from "./quality.ts";
+import {
+  DRIFT_FORMAT,
+  type DriftReport,
+  type FeatureDriftDetail,
+  type Performance,
+} from "./drift_report.ts";
+import { predictionDrift } from "./prediction.ts";
+import { featureQuality } from "./quality.ts";
 import { binIndex, type DriftReference, driftReference, trainRowsOf } from "./reference.ts";
 import { ks2SampSorted } from "./stats/ks.ts";
 import { populationStd, wassersteinSorted } from "./stats/wasserstein.ts";
 import { type DriftTable, readDriftTable } from "./table_reader.ts";
 import { checkDriftSettings, DEFAULT_DRIFT_SETTINGS, type DriftSettings } from "./verdict.ts";
 
-/** The format tag of drift.json. */
-export const DRIFT_FORMAT = "fluxops.drift/v2" as const;
-
-/** One feature in drift.json: its tests, verdict, quality and the histograms. */
-export interface FeatureDriftDetail extends FeatureDrift {
-  /** With a reference: `scipy.stats.ks_2samp(reference, current)`. */
-  readonly ks_statistic?: number;
-  readonly ks_p_value?: number;
-  /** With a reference: Wasserstein distance over the reference's standard deviation. */
-  readonly wasserstein_norm?: number | null;
-  /** The training quantile edges, outer ones included (`bins + 1`). */
-  readonly bin_edges: readonly number[];
-  /** Fraction of training rows per bin. */
-  readonly training: readonly number[];
-  /** Fraction of recent rows per bin. */
-  readonly recent: readonly number[];
-  readonly quality: FeatureQuality;
-}
-
-/** Accuracy and F1 of the model on the recent rows, beside its training metrics. */
-export interface Performance {
-  /** Rows scored against their label (rows with an unknown label or unreadable cell left out). */
-  readonly rows: number;
-  /** Rows whose label is not one of the model's classes. */
-  readonly unknown_labels: number;
-  readonly accuracy: number;
-  readonly f1: number;
-  /** The model's held-out metrics at training. */
-  readonly training: { readonly accuracy: number | null; readonly f1: number | null };
-}
-
-/** drift.json. */
-export interface DriftReport {
-  readonly format: typeof DRIFT_FORMAT;
-  readonly model_version: string;
-  /** The rows compared. */
-  readonly data: string;
-  /** The training rows compared against, when given. */
-  readonly reference: string | null;
-  readonly created_at: string;
-  /** Rows the figures are computed on: every row of the file. */
-  readonly window: number;
-  readonly settings: DriftSettings;
-  /** The test that decides drift: `ks` with a reference, else `chi2` on the bins. */
-  readonly test: "ks" | "chi2";
-  readonly share_drifted: number;
-  readonly dataset_drift: boolean;
-  readonly overall_psi: number;
-  readonly status: DriftStatus;
-  readonly features: Readonly<Record<string, FeatureDriftDetail>>;
-  readonly prediction: PredictionDrift & { readonly unscored_rows?: number };
-  readonly performance: Performance | null;
-}
+export {
+  DRIFT_FORMAT,
+  type DriftReport,
+  type FeatureDriftDetail,
+  type Performance,
+} from "./drift_report.ts";
 
 /** Options of {@link driftOfTable}. */
 export interface DriftOfTableOptions {
@@ -301,8 +259,30 @@ export interface DriftRun {
  * @throws {Error} a `ModelNotFound`, `InvalidModel` or `IntegrityError` for the model, a
  *   `DataError` for a file (naming file, line and column)
  * @example
- * ```ts ignore
- * const { report, html } = await runDrift({ model: "model.json", data: "recent.csv" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { join } from "node:path";
+ * import { seedWorkload } from "../data/make_classification.ts";
+ * import { serializeModel } from "../model/artifact.ts";
+ * import { trainModel } from "../training/train_model.ts";
+ * import { runDrift } from "./offline.ts";
+ * const dir = await Deno.makeTempDir();
+ * const { artifact } = await trainModel({ params: { n_estimators: 10 }, workers: 0 });
+ * await Deno.writeTextFile(join(dir, "model.json"), serializeModel(artifact));
+ * const ds = seedWorkload(); // the rows it was trained on: no drift
+ * const lines = [ds.featureNames.join(",")];
+ * for (let r = 0; r < ds.nRows; r++) {
+ *   lines.push(Array.from(ds.x.subarray(r * ds.nFeatures, (r + 1) * ds.nFeatures)).join(","));
+ * }
+ * await Deno.writeTextFile(join(dir, "recent.csv"), lines.join("\n") + "\n");
+ * const { report, html } = await runDrift({
+ *   model: join(dir, "model.json"),
+ *   data: join(dir, "recent.csv"),
+ *   out: dir,
+ * });
+ * assert.equal(report.dataset_drift, false);
+ * assert.equal(html, join(dir, "drift.html"));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function runDrift(

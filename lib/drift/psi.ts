@@ -42,6 +42,7 @@ export function psiTerm(e: number, a: number): number {
  * @throws {RangeError} when the two have different lengths
  * @example
  * ```ts
+ * import { psi } from "./psi.ts";
  * psi([0.5, 0.5], [0.5, 0.5]); // 0
  * psi([0.5, 0.5], [0.25, 0.75]); // 0.2747 (= 0.25 · ln 3)
  * ```

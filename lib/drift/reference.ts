@@ -58,6 +58,11 @@ function finiteList(v: unknown): v is number[] {
  *   bins from the other features)
  * @example
  * ```ts
+ * import { parseModel, serializeModel } from "../model/artifact.ts";
+ * import { trainModel } from "../training/train_model.ts";
+ * const { artifact } = await trainModel({ params: { n_estimators: 10 }, workers: 0 });
+ * const model = parseModel(serializeModel(artifact));
+ * import { binIndex, driftReference } from "./reference.ts";
  * const ref = driftReference(model.artifact.features);
  * binIndex(ref, 0, 0.3); // the bin feature 0's value 0.3 falls in
  * ```

@@ -35,10 +35,21 @@ export interface DriftRowRelayOptions {
  * with the receiver.
  *
  * @example
- * ```ts ignore
- * const relay = new DriftRowRelay({ send: (b) => postMessage(b, [b.x.buffer]) });
- * relay.observe(model, x, nRows, predicted); // per request
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { seedWorkload } from "../data/make_classification.ts";
+ * import { parseModel, serializeModel } from "../model/artifact.ts";
+ * import { trainModel } from "../training/train_model.ts";
+ * const { artifact } = await trainModel({ params: { n_estimators: 10 }, workers: 0 });
+ * const model = parseModel(serializeModel(artifact));
+ * import { type RowBatch, DriftRowRelay } from "./row_relay.ts";
+ * const rows = seedWorkload();
+ * // On a serving thread `send` is `(b) => postMessage(b, [b.x.buffer])`.
+ * const sent: RowBatch[] = [];
+ * const relay = new DriftRowRelay({ send: (b) => sent.push(b) });
+ * relay.observe(model, rows.x.subarray(0, 10), 1); // per request
  * relay.take(); // every few ms, and before answering a flush
+ * assert.equal(sent.length, 1);
  * ```
  */
 export class DriftRowRelay implements DriftWatch {

@@ -29,7 +29,11 @@ function intSetting(name: string, text: string | undefined, fallback: number): n
  *   is 0 or over the window
  * @example
  * ```ts
- * const drift = driftMonitorFromEnv((name) => Deno.env.get(name), (e) => console.log(e));
+ * import assert from "node:assert/strict";
+ * import { driftMonitorFromEnv } from "./settings.ts";
+ * const env: Record<string, string> = { FLUXOPS_DRIFT_WINDOW: "500" }; // or Deno.env.get
+ * const drift = driftMonitorFromEnv((name) => env[name], (e) => console.log(e));
+ * assert.equal(drift?.capacity, 500);
  * ```
  */
 export function driftMonitorFromEnv(

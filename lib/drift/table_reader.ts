@@ -42,8 +42,20 @@ const readers = new Map<string, TableReader>();
  * Registers the reader of `scheme://` URIs (e.g. `azblob`), for sources other than local CSV.
  *
  * @example
- * ```ts ignore
- * registerTableReader("azblob", async (uri, options) => readBlobCsv(uri, options));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readDriftTable, registerTableReader } from "./table_reader.ts";
+ * // The data store registers "azblob" this way; here, a reader of a table held in memory.
+ * registerTableReader("memory", (_uri, options) =>
+ *   Promise.resolve({
+ *     x: new Float64Array(options.features.length),
+ *     nRows: 1,
+ *     missing: new Uint32Array(options.features.length),
+ *     nonNumeric: new Uint32Array(options.features.length),
+ *   }));
+ * const options = { features: ["f0", "f1"], target: "label", lenient: false };
+ * const table = await readDriftTable("memory://recent", options);
+ * assert.equal(table.nRows, 1);
  * ```
  */
 export function registerTableReader(scheme: string, reader: TableReader): void {

@@ -49,7 +49,11 @@ function kernelOf(forest: Forest): KernelScorer | null {
  *
  * @example
  * ```ts
- * const proba = predictProba(forest, new Float64Array([0.5, 1.2]), 1);
+ * import { predictProba } from "./predict.ts";
+ * import { trainForest } from "./train.ts";
+ * const forest = trainForest({ nRows: 4, nFeatures: 2, nClasses: 2,
+ *   x: new Float64Array([0, 0, 1, 1, 2, 2, 3, 3]), y: new Int32Array([0, 0, 1, 1]) });
+ * const proba = predictProba(forest, new Float64Array([0.5, 1.2]), 1); // [p(0), p(1)]
  * ```
  */
 export function predictProba(

@@ -5,12 +5,22 @@
  * @module
  */
 import { Rng } from "../data/random.ts";
-import { InvalidInput } from "../errors.ts";
 import type { Forest } from "./forest.ts";
-import { featuresPerSplit, type ForestParams, resolveParams } from "./params.ts";
+import { type ForestParams, resolveParams } from "./params.ts";
 import { prepare, type PreparedData, type TrainingData } from "./prepare.ts";
+import {
+  drawSample,
+  ID_MASK,
+  layOutRoot,
+  NEW_VALUE,
+  POS,
+  rootTotals,
+  type Workspace,
+  workspaceFor,
+} from "./tree_workspace.ts";
 
 export type { PreparedData, TrainingData };
+export { presortFrom } from "./tree_workspace.ts";
 
 /** One trained tree in pre-order arrays, before it joins a forest. */
 export interface TreeArrays {
@@ -23,98 +33,6 @@ export interface TreeArrays {
   /** Unnormalised weighted impurity decrease per feature. */
   readonly importances: Float64Array;
 }
-
-/** Sign bit of a segment entry: its value differs from the previous entry's in the segment. */
-const NEW_VALUE = -0x80000000;
-const ID_MASK = 0x7fffffff;
-/** Sort keys pack (rank, position in the node) as rank * POS + position. */
-const POS = 2097152; // 2^21
-/**
- * The fewest rows for which a node keeps every feature's rows in sorted order rather than
- * ordering the features it draws itself: a power of two up to 2^21 (2^21 meaning "never" when
- * it is above `nRows`). A presorted node scans `mtry` features and partitions all `nFeatures`
- * at its split: about nFeatures + mtry passes over its rows. A small node sorts each feature it
- * draws, about 1 + log2(rows) passes, or, for features with few distinct values, counts class
- * weights per value, about 2 + nClasses * distinct / rows passes. (The weights of the passes
- * were measured on 1,000,000 x 10 rows and on the digits data.)
- */
-export function presortFrom(
-  nRows: number,
-  nFeatures: number,
-  mtry: number,
-  nClasses: number,
-  meanDistinct: number,
-): number {
-  const presorted = nFeatures + mtry;
-  let top = 2;
-  while (top < nRows && top < POS) top *= 2;
-  let from = POS;
-  for (let rows = top; rows >= 2; rows /= 2) {
-    const sorting = 1 + Math.log2(rows);
-    const counting = 4 * meanDistinct <= rows ? 2 + nClasses * meanDistinct / rows : Infinity;
-    if (presorted >= mtry * Math.min(sorting, counting)) break;
-    from = rows;
-  }
-  return from;
-}
-
-/**
- * Scratch memory of one tree, reused by the next tree of the same data on the same thread.
- *
- * A tree works on its in-bag rows, renumbered 0..n-1 ("ids"). Large nodes use `seg`, which
- * holds per feature the ids in ascending order of that feature's value; a node owns the same
- * range [start, end) in every feature's part, so a split scans its candidates in order with no
- * sorting, and splitting the node partitions each part stably in place. An entry is `id`, with
- * the sign bit set when its value differs from the previous entry's. Small nodes (below
- * {@linkcode presortFrom} rows) keep their ids in feature 0's part only and sort the features
- * they draw, as sorting a few short lists is cheaper than partitioning every feature.
- */
-class Workspace {
-  readonly weight: Float64Array;
-  readonly local: Int32Array;
-  readonly rowOf: Int32Array;
-  readonly cls: Int32Array;
-  readonly wt: Float64Array;
-  readonly seg: Int32Array;
-  readonly tmp: Int32Array;
-  /** Bit set of the ids that go left at the current split. */
-  readonly goLeft: Int32Array;
-  readonly keys: Float64Array;
-  readonly hist: Float64Array;
-  readonly histCount: Int32Array;
-  readonly histId: Int32Array;
-  readonly left: Float64Array;
-  readonly total: Float64Array;
-  readonly perm: Int32Array;
-  constructor(
-    nRows: number,
-    nFeatures: number,
-    nClasses: number,
-    sortedBelow: number,
-    maxDistinct: number,
-  ) {
-    this.weight = new Float64Array(nRows);
-    this.local = new Int32Array(nRows);
-    this.rowOf = new Int32Array(nRows);
-    this.cls = new Int32Array(nRows);
-    this.wt = new Float64Array(nRows);
-    this.seg = new Int32Array(nRows * nFeatures);
-    this.tmp = new Int32Array(nRows);
-    this.goLeft = new Int32Array((nRows >>> 5) + 1);
-    const small = Math.min(nRows, sortedBelow);
-    this.keys = new Float64Array(small);
-    // Counting is used when a node's ranks span at most 4 per row.
-    const span = Math.min(maxDistinct, 4 * small);
-    this.hist = new Float64Array(span * nClasses);
-    this.histCount = new Int32Array(span);
-    this.histId = new Int32Array(span);
-    this.left = new Float64Array(nClasses);
-    this.total = new Float64Array(nClasses);
-    this.perm = new Int32Array(nFeatures);
-  }
-}
-
-const workspaces = new WeakMap<PreparedData, Workspace>();
 
 /** The best split found at a node. */
 interface Split {
@@ -156,64 +74,12 @@ export function trainTree(
   treeIndex: number,
   options: TrainTreeOptions = {},
 ): TreeArrays {
-  const { nRows: N, nFeatures: P, nClasses: K, y, order, starts, ranks, x } = data;
-  const mtry = featuresPerSplit(params.max_features, P);
-  let maxDistinct = 0;
-  let sumDistinct = 0;
-  for (const d of data.distinctCounts) {
-    maxDistinct = Math.max(maxDistinct, d);
-    sumDistinct += d;
-  }
-  const given = options.presortFrom;
-  if (given !== undefined && !(Number.isInteger(given) && given >= 2)) {
-    throw new InvalidInput(`presortFrom: expected an integer >= 2, got ${given}`);
-  }
-  const sortedBelow = Math.min(POS, given ?? presortFrom(N, P, mtry, K, sumDistinct / P));
-  let ws = workspaces.get(data);
-  if (ws === undefined || ws.keys.length < Math.min(N, sortedBelow)) {
-    ws = new Workspace(N, P, K, sortedBelow, maxDistinct);
-    workspaces.set(data, ws);
-  }
+  const { nRows: N, nFeatures: P, nClasses: K, ranks, x } = data;
+  const { ws, mtry, sortedBelow } = workspaceFor(data, params, options.presortFrom);
   const rng = Rng.derive(params.seed, treeIndex);
-  const weight = ws.weight;
-  if (params.bootstrap) {
-    weight.fill(0);
-    for (let i = 0; i < N; i++) weight[rng.int(N)]! += 1;
-  } else {
-    weight.fill(1);
-  }
-  const { local, rowOf, cls, wt, seg, goLeft, left } = ws;
-  let n = 0;
-  for (let i = 0; i < N; i++) {
-    if (weight[i]! > 0) {
-      local[i] = n;
-      rowOf[n] = i;
-      cls[n] = y[i]!;
-      wt[n] = weight[i]!;
-      n++;
-    } else {
-      local[i] = -1;
-    }
-  }
-  if (n < sortedBelow) {
-    for (let id = 0; id < n; id++) seg[id] = id;
-  } else {
-    for (let f = 0; f < P; f++) {
-      const from = f * N;
-      let to = f * n;
-      let fresh = 0;
-      for (let k = 0; k < N; k++) {
-        fresh |= starts[from + k]!;
-        const id = local[order[from + k]!]!;
-        // Branch-free: out-of-bag rows (id -1) are written over by the next in-bag one.
-        const inBag = (id >>> 31) ^ 1;
-        seg[to] = id | (fresh << 31);
-        to += inBag;
-        fresh &= inBag ^ 1;
-      }
-    }
-  }
-  for (let f = 0; f < P; f++) ws.perm[f] = f;
+  const n = drawSample(data, params, ws, rng);
+  layOutRoot(data, ws, n, sortedBelow);
+  const { rowOf, cls, wt, seg, goLeft, left } = ws;
 
   const maxDepth = params.max_depth ?? Number.MAX_SAFE_INTEGER;
   const minSplit = params.min_samples_split;
@@ -233,12 +99,7 @@ export function trainTree(
   // Stack of pending nodes: start, end, depth, parent whose right child this is (-1 if none);
   // beside it, each pending node's class weights, known from its parent's split.
   const stack: number[] = [0, n, 0, -1];
-  const totals: number[] = [];
-  {
-    const root = new Float64Array(K);
-    for (let id = 0; id < n; id++) root[cls[id]!]! += wt[id]!;
-    for (let c = 0; c < K; c++) totals.push(root[c]!);
-  }
+  const totals: number[] = rootTotals(ws, n, K);
   const total = ws.total;
   const split: Split = { feature: -1, pos: 0, loId: 0, hiId: 0, proxy: 0 };
   while (stack.length > 0) {
@@ -613,6 +474,7 @@ export type OnTree = (done: number, total: number) => void;
  *
  * @example
  * ```ts
+ * import { trainForest } from "./train.ts";
  * const forest = trainForest({ nRows: 4, nFeatures: 1, nClasses: 2,
  *   x: new Float64Array([0, 1, 2, 3]), y: new Int32Array([0, 0, 1, 1]) }, { n_estimators: 10 });
  * ```

@@ -41,6 +41,7 @@ function encodeText(text: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import { LineWriter, writeAllSync } from "./line_writer.ts";
  * const out = new LineWriter((b) => writeAllSync(Deno.stdout, b));
  * out.line(JSON.stringify({ msg: "request" }));
  * out.flush(); // before the process exits

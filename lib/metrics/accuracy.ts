@@ -12,6 +12,7 @@ import { InvalidInput } from "../errors.ts";
  *
  * @example
  * ```ts
+ * import { accuracy } from "./accuracy.ts";
  * accuracy(new Int32Array([0, 1, 1]), new Int32Array([0, 1, 0])); // 0.666...
  * ```
  */

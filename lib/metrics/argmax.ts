@@ -12,6 +12,7 @@ import { InvalidInput } from "../errors.ts";
  *
  * @example
  * ```ts
+ * import { argmaxRows } from "./argmax.ts";
  * argmaxRows(new Float64Array([0.2, 0.8, 0.5, 0.5]), 2); // Int32Array [1, 0]
  * ```
  */

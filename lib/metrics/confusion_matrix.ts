@@ -11,6 +11,7 @@ import { checkClassCount, checkClassIndices, checkSameLength } from "./inputs.ts
  *
  * @example
  * ```ts
+ * import { confusionMatrix } from "./confusion_matrix.ts";
  * confusionMatrix(new Int32Array([0, 1, 1]), new Int32Array([0, 1, 0]), 2); // [[1, 0], [1, 1]]
  * ```
  */

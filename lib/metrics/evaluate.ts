@@ -49,7 +49,9 @@ export interface ClassificationMetrics {
  * @param classes class labels in index order
  * @example
  * ```ts
- * const m = evaluate(new Int32Array([0, 1, 1]), new Float64Array([0.8, 0.2, 0.3, 0.7, 0.6, 0.4]), ["no", "yes"]);
+ * import { evaluate } from "./evaluate.ts";
+ * const proba = new Float64Array([0.8, 0.2, 0.3, 0.7, 0.6, 0.4]);
+ * const m = evaluate(new Int32Array([0, 1, 1]), proba, ["no", "yes"]);
  * m.accuracy; // 0.666...
  * m.confusion_matrix; // [[1, 0], [1, 1]]
  * ```

@@ -25,6 +25,7 @@ export interface LogLossOptions {
  * @param proba row-major `n x nClasses` class probabilities
  * @example
  * ```ts
+ * import { logLoss } from "./log_loss.ts";
  * logLoss(new Int32Array([0, 1]), new Float64Array([0.9, 0.1, 0.2, 0.8]), 2); // 0.164...
  * ```
  */

@@ -38,6 +38,7 @@ export interface PrecisionRecallF1 {
  * @param average defaults to `"binary"` for two classes, else `"macro"`.
  * @example
  * ```ts
+ * import { precisionRecallF1 } from "./precision_recall_f1.ts";
  * const s = precisionRecallF1(new Int32Array([0, 1, 1]), new Int32Array([0, 1, 0]), 2);
  * s.precision; // 1
  * s.recall; // 0.5

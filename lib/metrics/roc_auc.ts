@@ -16,6 +16,7 @@ import { thresholdCounts } from "./threshold_counts.ts";
  * @returns the AUC, or `null` when `yTrue` holds a single class and the AUC is undefined
  * @example
  * ```ts
+ * import { rocAuc } from "./roc_auc.ts";
  * rocAuc(new Int32Array([0, 1]), new Float64Array([0.7, 0.3, 0.4, 0.6]), 2); // 1
  * ```
  */

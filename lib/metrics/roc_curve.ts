@@ -34,6 +34,7 @@ export interface RocCurveOptions {
  * @param scores one score per row, e.g. the positive-class probability column
  * @example
  * ```ts
+ * import { rocCurve } from "./roc_curve.ts";
  * const roc = rocCurve(new Int32Array([0, 0, 1, 1]), new Float64Array([0.1, 0.4, 0.35, 0.8]));
  * roc?.tpr; // [0, 0.5, 0.5, 1, 1]
  * ```

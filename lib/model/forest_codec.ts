@@ -27,15 +27,36 @@ export interface EncodedForest {
   readonly importances: readonly number[];
 }
 
+// Uint8Array.fromBase64/toBase64 are native in Deno but not in Node.js 20 and 22, where the
+// Node.js-worker app (tasks/build_node_worker.ts) loads models: there, atob/btoa stand in.
+const NATIVE_BASE64 = typeof Uint8Array.fromBase64 === "function";
+
+function toBase64(bytes: Uint8Array): string {
+  if (NATIVE_BASE64) return bytes.toBase64();
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+function fromBase64(text: string): Uint8Array {
+  if (NATIVE_BASE64) return Uint8Array.fromBase64(text);
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
 function b64(a: Int32Array | Float64Array | Float32Array): string {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).toBase64();
+  return toBase64(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 }
 
 function unb64(name: string, text: unknown, bytesPer: number): ArrayBuffer {
   if (typeof text !== "string") throw new InvalidModel(`forest.${name}: expected a base64 string`);
   let bytes: Uint8Array;
   try {
-    bytes = Uint8Array.fromBase64(text);
+    bytes = fromBase64(text);
   } catch {
     throw new InvalidModel(`forest.${name}: not valid base64`);
   }

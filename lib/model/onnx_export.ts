@@ -189,8 +189,12 @@ function ensembleNode(input: OnnxExportInput, precision: OnnxPrecision): ProtoWr
  *
  * @example
  * ```ts
+ * import { trainForest } from "../forest/train.ts";
+ * import { exportOnnx } from "./onnx_export.ts";
+ * const forest = trainForest({ nRows: 4, nFeatures: 2, nClasses: 2,
+ *   x: new Float64Array([0, 0, 1, 1, 2, 2, 3, 3]), y: new Int32Array([0, 0, 1, 1]) });
  * const onnx = exportOnnx({ forest, classes: [0, 1], featureNames: ["a", "b"] });
- * await Deno.writeFile("model.onnx", onnx);
+ * // the bytes of model.onnx: await Deno.writeFile("model.onnx", onnx)
  * ```
  */
 export function exportOnnx(

@@ -48,8 +48,16 @@ const CREDENTIAL_ERRORS = new Set([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { azureErrorFacts } from "./azure_error.ts";
+ * // What the Storage SDK throws for a missing blob, reduced to the fields that are read.
+ * const err = Object.assign(new Error("The specified blob does not exist."), {
+ *   name: "RestError",
+ *   statusCode: 404,
+ *   code: "BlobNotFound",
+ * });
  * const facts = azureErrorFacts(err);
- * if (facts.status === 404 && facts.code === "BlobNotFound") return undefined;
+ * assert.ok(facts.status === 404 && facts.code === "BlobNotFound" && !facts.network);
  * ```
  */
 export function azureErrorFacts(err: unknown): AzureErrorFacts {

@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import { isLoopbackHost } from "./loopback.ts";
  * isLoopbackHost("127.0.0.1"); // true
  * isLoopbackHost("myaccount.blob.core.windows.net"); // false
  * ```

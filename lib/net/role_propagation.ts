@@ -121,7 +121,22 @@ export interface RoleWaitOptions {
  *   last error as `cause`) when the 403 outlasts the wait.
  * @example
  * ```ts
- * const secret = await waitForRole(() => client.getSecret(name), `Key Vault ${vault}`);
+ * import assert from "node:assert/strict";
+ * import { waitForRole } from "./role_propagation.ts";
+ * // A read that meets the 403 of a role assignment still propagating, then succeeds.
+ * let attempts = 0;
+ * const read = () =>
+ *   attempts++ === 0
+ *     ? Promise.reject(Object.assign(new Error("not authorized yet"), {
+ *       statusCode: 403,
+ *       code: "AuthorizationPermissionMismatch",
+ *     }))
+ *     : Promise.resolve("the secret");
+ * const secret = await waitForRole(read, "Key Vault https://kv.vault.azure.net", {
+ *   delayMs: 10,
+ *   log: (line) => console.error(line),
+ * });
+ * assert.equal(secret, "the secret");
  * ```
  */
 export async function waitForRole<T>(

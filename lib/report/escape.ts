@@ -17,6 +17,7 @@ const ENTITIES: Readonly<Record<string, string>> = {
  *
  * @example
  * ```ts
+ * import { escapeHtml } from "./escape.ts";
  * escapeHtml(`<script>alert("1")</script>`); // "&lt;script&gt;alert(&quot;1&quot;)&lt;/script&gt;"
  * ```
  */

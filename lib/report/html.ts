@@ -58,6 +58,7 @@ export interface ReportInput {
  * @example
  * ```ts
  * import { evaluate } from "../metrics/evaluate.ts";
+ * import { renderReport } from "./html.ts";
  * const metrics = evaluate(new Int32Array([0, 1]), new Float64Array([0.8, 0.2, 0.3, 0.7]), ["no", "yes"]);
  * const html = renderReport({
  *   title: "Churn", version: 1, createdAt: "2024-05-01T12:00:00Z", engine: "fluxops-forest",

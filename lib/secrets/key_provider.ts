@@ -64,8 +64,16 @@ function signedKeyId(sig: Uint8Array | undefined): string | undefined {
  *
  * @example
  * ```ts
- * const verify = modelVerifier();
+ * import assert from "node:assert/strict";
+ * import { encodeSignature, signModel } from "../model/signing.ts";
+ * import { modelVerifier } from "./key_provider.ts";
+ * const key = { key: new TextEncoder().encode("a key of at least 16 bytes"), keyId: "env" };
+ * // Default: the key ring from Key Vault or FLUXOPS_SIGNING_KEY(_FILE), as the function reads it.
+ * const verify = modelVerifier({ resolve: () => Promise.resolve([key]) });
+ * const modelBytes = new TextEncoder().encode('{"format":"fluxops.model/v1"}');
+ * const sigBytes = encodeSignature(signModel(modelBytes, key));
  * await verify(modelBytes, sigBytes, "models/v3"); // throws IntegrityError if not acceptable
+ * await assert.rejects(verify(new Uint8Array([1]), sigBytes, "models/v4"));
  * ```
  */
 export function modelVerifier(

@@ -82,8 +82,18 @@ export function parseVaultUrl(text: string): URL {
  *   `credential_failed`.
  * @example
  * ```ts
- * const secret = await readSecret("https://fluxops-kv.vault.azure.net", "model-signing-key");
- * console.log(secret.version); // never log secret.value
+ * import assert from "node:assert/strict";
+ * import { readSecret } from "./key_vault.ts";
+ * import { SecretError } from "./secret_error.ts";
+ * // On Azure: readSecret("https://fluxops-kv.vault.azure.net", "model-signing-key"), with the
+ * // managed identity. Here a vault nobody listens at, to show the typed error.
+ * const credential = {
+ *   getToken: () => Promise.resolve({ token: "t", expiresOnTimestamp: Date.now() + 60_000 }),
+ * };
+ * await assert.rejects(
+ *   readSecret("https://127.0.0.1:9", "model-signing-key", { credential, maxRetries: 0 }),
+ *   (e) => e instanceof SecretError && e.reason === "vault_unreachable",
+ * ); // and of a secret read, log secret.version, never secret.value
  * ```
  */
 export async function readSecret(
@@ -192,7 +202,15 @@ function toVaultSecret(
  * @throws {SecretError} as {@link readSecret}.
  * @example
  * ```ts
- * const [current, previous] = await readSecretVersions(vault, "model-signing-key", 2);
+ * import assert from "node:assert/strict";
+ * import { InvalidInput } from "../errors.ts";
+ * import { readSecretVersions } from "./key_vault.ts";
+ * // On Azure: const [current, previous] = await readSecretVersions(vault, "model-signing-key", 2);
+ * // here a count that is refused before any request.
+ * await assert.rejects(
+ *   readSecretVersions("https://kv.vault.azure.net", "model-signing-key", 0),
+ *   InvalidInput,
+ * );
  * ```
  */
 export async function readSecretVersions(

@@ -19,6 +19,7 @@ const PATTERNS: readonly [RegExp, string][] = [
  *
  * @example
  * ```ts
+ * import { redactSecrets } from "./redact.ts";
  * redactSecrets("https://a.blob.core.windows.net/c?sv=2024&sig=abc"); // "...?sv=[redacted]&sig=[redacted]"
  * ```
  */

@@ -65,8 +65,13 @@ function toKey(text: string, source: string): Uint8Array {
  * @throws {InvalidInput} for a malformed vault URL, or a secret name without a vault.
  * @example
  * ```ts
- * const signing = await resolveSigningKey();
+ * import assert from "node:assert/strict";
+ * import { resolveSigningKey } from "./signing_key.ts";
+ * // Default: Deno.env.get; FLUXOPS_KEY_VAULT_URI there reads the key from Key Vault.
+ * const env: Record<string, string> = { FLUXOPS_SIGNING_KEY: "a key of at least 16 bytes" };
+ * const signing = await resolveSigningKey({ env: (name) => env[name] });
  * if (signing) console.log(`signing with ${signing.keyId}`);
+ * assert.equal(signing?.keyId, "env");
  * ```
  */
 export async function resolveSigningKey(
@@ -84,7 +89,11 @@ export async function resolveSigningKey(
  * @throws {InvalidInput} for a malformed vault URL, or a secret name without a vault.
  * @example
  * ```ts
- * const ring = await resolveSigningKeys(); // [current, previous] from Key Vault
+ * import assert from "node:assert/strict";
+ * import { resolveSigningKeys } from "./signing_key.ts";
+ * // With FLUXOPS_KEY_VAULT_URI set: [current, previous] from Key Vault; nothing set: undefined.
+ * const ring = await resolveSigningKeys({ env: () => undefined });
+ * assert.equal(ring, undefined);
  * ```
  */
 export async function resolveSigningKeys(

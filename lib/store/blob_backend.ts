@@ -57,12 +57,19 @@ export class BlobBackend implements StorageBackend {
    *
    * @example
    * ```ts
-   * import { ContainerClient } from "@azure/storage-blob";
-   * import { DefaultAzureCredential } from "@azure/identity";
+   * import assert from "node:assert/strict";
+   * import { AnonymousCredential, ContainerClient } from "@azure/storage-blob";
+   * import { StoreError } from "../errors.ts";
+   * import { BlobBackend } from "./blob_backend.ts";
+   * // On Azure: new ContainerClient("https://acme.blob.core.windows.net/models",
+   * // new DefaultAzureCredential()). Here an account nobody listens at: a StoreError on first use.
+   * const url = "http://127.0.0.1:9/devstoreaccount1/models";
    * const backend = new BlobBackend(
-   *   new ContainerClient("https://acme.blob.core.windows.net/models", new DefaultAzureCredential()),
+   *   new ContainerClient(url, new AnonymousCredential(), { retryOptions: { maxTries: 1 } }),
    * );
-   * await backend.put("models/v1/model.json", bytes, { ifNoneMatch: "*" });
+   * const bytes = new TextEncoder().encode("{}");
+   * const put = backend.put("models/v1/model.json", bytes, { ifNoneMatch: "*" });
+   * await assert.rejects(put, StoreError);
    * ```
    */
   constructor(container: ContainerClient, options: BlobBackendOptions = {}) {

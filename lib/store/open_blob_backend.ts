@@ -54,8 +54,20 @@ export interface OpenBlobOptions {
  *   connection string points at a non-loopback host over plain HTTP.
  * @example
  * ```ts
- * const backend = openBlobBackend(parseStoreUrl("https://acme.blob.core.windows.net/models") as BlobLocation);
- * const pointer = await backend.get("aliases/production.json");
+ * import assert from "node:assert/strict";
+ * import { StoreError } from "../errors.ts";
+ * import { openBlobBackend } from "./open_blob_backend.ts";
+ * import { type BlobLocation, parseStoreUrl } from "./store_url.ts";
+ * // On Azure: parseStoreUrl("https://acme.blob.core.windows.net/models"), with the managed
+ * // identity. Here Azurite's well-known account on a port nobody listens at.
+ * const backend = openBlobBackend(parseStoreUrl("azblob://models") as BlobLocation, {
+ *   connectionString: "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+ *     "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/" +
+ *     "K1SZFPTOtr/KBHBeksoGMGw==;" +
+ *     "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;",
+ *   retry: { maxTries: 1 },
+ * });
+ * await assert.rejects(backend.get("aliases/production.json"), StoreError);
  * ```
  */
 export function openBlobBackend(

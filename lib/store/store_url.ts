@@ -125,6 +125,7 @@ function parseHttps(text: string, url: URL): BlobUrlLocation {
  * @throws {InvalidInput} with a message naming the location (without any query string).
  * @example
  * ```ts
+ * import { parseStoreUrl } from "./store_url.ts";
  * parseStoreUrl("https://acme.blob.core.windows.net/models");
  * // { kind: "blob", auth: "default-credential", url: "https://acme.blob.core.windows.net/models",
  * //   account: "acme", container: "models" }

@@ -54,9 +54,21 @@ export const CHUNK_BYTES = 4 << 20;
  *   its line and column; nothing is left at `out`.
  * @throws {StoreError} when `out` cannot be written (read-only, full, permission denied).
  * @example
- * ```ts ignore
- * const model = await loadModel("model.json");
- * const { rows } = await scoreFile({ model, data: "rows.csv", out: "scores.csv", workers: 2 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { join } from "node:path";
+ * import { parseModel, serializeModel } from "../model/artifact.ts";
+ * import { scoreFile } from "./score_file.ts";
+ * import { trainModel } from "./train_model.ts";
+ * const { artifact } = await trainModel({ params: { n_estimators: 10 }, workers: 0 });
+ * const model = parseModel(serializeModel(artifact)); // or: await loadModel("model.json")
+ * const dir = await Deno.makeTempDir();
+ * const row = model.featureNames.map(() => "0.5").join(",");
+ * await Deno.writeTextFile(join(dir, "rows.csv"), `${model.featureNames.join(",")}\n${row}\n`);
+ * const data = join(dir, "rows.csv");
+ * const { rows } = await scoreFile({ model, data, out: join(dir, "scores.csv"), workers: 2 });
+ * assert.equal(rows, 1);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileResult> {

@@ -183,6 +183,7 @@ export async function loadTrainingSets(
  *
  * @example
  * ```ts
+ * import { trainModel } from "./train_model.ts";
  * const { artifact, metrics } = await trainModel({ params: { n_estimators: 10 } });
  * ```
  */

@@ -1,6 +1,6 @@
 /**
  * A local stand-in for the few Azure Resource Manager calls a deploy makes on the Function App
- * (the same ones `lib/deploy/arm.ts` sends), so `deno task deploy --env local` drives the local
+ * (the same ones `tasks/deploy/arm.ts` sends), so `deno task deploy --env local` drives the local
  * app through the very client it uses on Azure:
  *
  * - `POST .../config/appsettings/list` and `PUT .../config/appsettings` (the whole set, as ARM
@@ -18,8 +18,8 @@
  * Only a bearer header is required; the token is not checked (no Entra ID here).
  * @module
  */
-import type { SiteRef } from "../../lib/deploy/arm.ts";
-import { siteId, WEB_API_VERSION } from "../../lib/deploy/arm.ts";
+import type { SiteRef } from "../deploy/arm.ts";
+import { siteId, WEB_API_VERSION } from "../deploy/arm.ts";
 
 /** Options of {@link startArmServer}. */
 export interface ArmServerOptions {

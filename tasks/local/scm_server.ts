@@ -1,7 +1,7 @@
 /**
  * A local stand-in for the one call a one-deploy makes on a Flex Consumption app's SCM (Kudu)
  * site, `POST /api/publish?RemoteBuild=false` with `Content-Type: application/zip` and a bearer
- * token (`lib/deploy/one_deploy.ts` sends it), so `deno task deploy --env local --hosting
+ * token (`tasks/deploy/one_deploy.ts` sends it), so `deno task deploy --env local --hosting
  * one_deploy` publishes through the very client it would use on Azure. As the FC1 host does, it
  * stores the zip in the app's deployment container and restarts the app on it; it answers once
  * the zip is stored, before the restart has finished (Flex answers while the deployment runs).
@@ -11,7 +11,7 @@
  * @module
  */
 import { describeError, InvalidInput } from "../../lib/errors.ts";
-import { zipModes } from "../../lib/deploy/unpack.ts";
+import { zipModes } from "../deploy/unpack.ts";
 
 /** Options of {@link startScmServer}. */
 export interface ScmServerOptions {

@@ -5,10 +5,10 @@ import {
   type AzureHttpFunction,
   type HttpApp,
   registerFunctions,
-  ROUTES,
 } from "../../function/azure_functions.ts";
+import { ROUTES } from "../../function/routes.ts";
 import { createHandler } from "../../function/handler.ts";
-import { ModelHolder } from "../../lib/serving/model_holder.ts";
+import { ModelHolder } from "../../function/serving/model_holder.ts";
 import { smallModel } from "../support/models.ts";
 
 const { HttpRequest, InvocationContext } = fns;
@@ -60,7 +60,7 @@ Deno.test("registerFunctions() registers every route with its methods and auth l
   const seen: { name: string; route: string; methods: string[]; authLevel: string }[] = [];
   const app: HttpApp = { http: (name, o) => seen.push({ name, ...o }) };
   registerFunctions(handler(), app);
-  assert.deepEqual(seen.map((s) => s.route), ROUTES.map((r) => r.route));
+  assert.deepEqual(seen.map((s) => s.route), ROUTES.map((r) => r.path));
   assert.equal(seen.find((s) => s.name === "health")!.authLevel, "anonymous");
   assert.equal(seen.find((s) => s.name === "predict")!.authLevel, "function");
   assert.deepEqual(seen.find((s) => s.name === "v2-models")!.methods, ["GET", "POST"]);

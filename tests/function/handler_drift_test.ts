@@ -8,7 +8,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { createHandler, type RequestLog } from "../../function/handler.ts";
 import { type DriftEvent, DriftMonitor } from "../../lib/drift/monitor.ts";
 import type { LoadedModel } from "../../lib/model/artifact.ts";
-import { ModelHolder } from "../../lib/serving/model_holder.ts";
+import { ModelHolder } from "../../function/serving/model_holder.ts";
 import { Rng, uniformModel, uniformRows, uniformStats } from "../support/drift.ts";
 
 const MODEL = uniformModel({ nFeatures: 4 });

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { createHandler } from "../../function/handler.ts";
 import type { LoadedModel } from "../../lib/model/artifact.ts";
-import { ModelHolder } from "../../lib/serving/model_holder.ts";
-import { Release } from "../../lib/serving/release.ts";
-import type { ReleaseConfig } from "../../lib/serving/release_config.ts";
+import { ModelHolder } from "../../function/serving/model_holder.ts";
+import { Release } from "../../function/serving/release.ts";
+import type { ReleaseConfig } from "../../function/serving/release_config.ts";
 import { smallModel } from "../support/models.ts";
 
 const PRODUCTION = smallModel({ nFeatures: 3, seed: 1, classes: ["cat", "dog"] });

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { createHandler, type RequestLog } from "../../function/handler.ts";
-import { ModelHolder } from "../../lib/serving/model_holder.ts";
-import { ReadDeadlines } from "../../lib/serving/read_deadlines.ts";
+import { ModelHolder } from "../../function/serving/model_holder.ts";
+import { ReadDeadlines } from "../../function/serving/read_deadlines.ts";
 import { smallModel } from "../support/models.ts";
 
 const model = smallModel({ nFeatures: 4, classes: ["cat", "dog"] });

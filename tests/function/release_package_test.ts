@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Label } from "../../lib/data/dataset.ts";
 import { buildArtifact, serializeModel } from "../../lib/model/artifact.ts";
-import { bucketsFor, inShare } from "../../lib/serving/sticky_bucket.ts";
+import { bucketsFor, inShare } from "../../function/serving/sticky_bucket.ts";
 import { FsBackend } from "../../lib/store/fs_backend.ts";
 import { ModelRegistry } from "../../lib/store/registry.ts";
 import { withTempDir } from "../support/fixtures.ts";

@@ -6,6 +6,7 @@
  * nor its base64, hex or URL-encoded form, nor a prefix of it, may appear in stdout, stderr, a
  * response body or a response header.
  */
+import { defaultBodyLimit } from "../../function/serving/body_limit.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -25,6 +26,9 @@ import { type RunningPackage, startPackage } from "../support/package.ts";
 import { WAIT_LIMIT_MS } from "../support/wait.ts";
 
 const N_FEATURES = 4;
+/** One byte over the body limit the function derives for a model of N_FEATURES features. */
+const OVER_BODY_LIMIT =
+  defaultBodyLimit(smallModel({ nFeatures: N_FEATURES }).featureNames, 10_000) + 1;
 const enc = new TextEncoder();
 
 /** A fresh random secret of `bytes` random bytes, base64: distinctive, never in the source. */
@@ -105,7 +109,8 @@ async function driveEveryRoute(pkg: RunningPackage, t: Transcript): Promise<Map<
     ["predict bad JSON", "/api/predict", json("{not json")],
     ["predict bad shape", "/api/predict", json({ features: [1] })],
     ["predict unknown field", "/api/predict", json({ features: row, token: "x" })],
-    ["predict 413", "/api/predict", json({ features: row, pad: " ".repeat(1_100_000) })],
+    // Over the body limit the handler derives for this model (function/serving/body_limit.ts).
+    ["predict 413", "/api/predict", json({ features: row, pad: " ".repeat(OVER_BODY_LIMIT) })],
     ["predict 415", "/api/predict", {
       method: "POST",
       body: "features=1",

@@ -4,7 +4,7 @@ import { saveModel } from "../../lib/model/artifact.ts";
 import { withTempDir } from "../support/fixtures.ts";
 import { smallModel } from "../support/models.ts";
 import { startServer } from "../support/server.ts";
-import { percentile, startSlowClients, timedGet } from "../support/slow_clients.ts";
+import { percentile, startSlowClients, timedGet } from "../../bench/slow_clients.ts";
 
 const HEADER_CLIENTS = 400;
 const BODY_CLIENTS = 150;
@@ -65,7 +65,7 @@ Deno.test(
           );
         }
         // A body that stops: 408 once the read is given up, after twice the timeout. Deno.serve
-        // keeps such a connection until the client closes it (see lib/serving/read_deadlines.ts).
+        // keeps such a connection until the client closes it (see function/serving/read_deadlines.ts).
         for (const r of results.filter((r) => r.phase === "stall")) {
           assert.match(r.statusLine ?? "", /^HTTP\/1\.1 408 /);
         }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHandler } from "../../function/handler.ts";
 import { predictProba } from "../../lib/forest/predict.ts";
-import { ModelHolder } from "../../lib/serving/model_holder.ts";
+import { ModelHolder } from "../../function/serving/model_holder.ts";
 import { smallModel } from "../support/models.ts";
 
 const intModel = smallModel({ nFeatures: 3, classes: [0, 1, 2] });

@@ -133,7 +133,7 @@ Deno.test({
       const junit = await Deno.readTextFile(join(repo.dir, "reports", "junit.xml"));
       assert.match(junit, /<testsuites[^>]* failures="0"/);
       const cobertura = await Deno.readTextFile(join(repo.dir, "reports", "cobertura.xml"));
-      assert.match(cobertura, /filename="lib\/coverage\/lcov_to_cobertura.ts"/);
+      assert.match(cobertura, /filename="tasks\/lcov_to_cobertura.ts"/);
       console.log(
         `validate:deno under gitlab-ci-local: ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );

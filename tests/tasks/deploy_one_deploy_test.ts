@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ONE_DEPLOY_CURRENT } from "../../lib/deploy/app_host.ts";
+import { ONE_DEPLOY_CURRENT } from "../../tasks/deploy/app_host.ts";
 import { sha256Hex } from "../../lib/model/canonical.ts";
 import { openBlobBackend } from "../../lib/store/open_blob_backend.ts";
 import { ModelRegistry } from "../../lib/store/registry.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { ArmClient, siteId, WEB_API_VERSION } from "../../../lib/deploy/arm.ts";
-import { armAppHost } from "../../../lib/deploy/app_host.ts";
+import { ArmClient, siteId, WEB_API_VERSION } from "../../../tasks/deploy/arm.ts";
+import { armAppHost } from "../../../tasks/deploy/app_host.ts";
 import { startArmServer } from "../../../tasks/local/arm_server.ts";
 
 const credential = {
