@@ -123,7 +123,7 @@ Deno.test("validate runs fmt, lint, check, the suite with JUnit and Cobertura re
   // The binary it ships publishes to Azurite with the permissions deno.json's train task has.
   assert.match(
     script("compile:trainer"),
-    /FLUXOPS_TRAINER_BINARY="\$CI_PROJECT_DIR\/dist\/fluxops-trainer" deno test .*tests\/tasks\/compile_test\.ts/,
+    /FLUXOPS_TRAINER_BINARY="\$PWD\/dist\/fluxops-trainer" deno test .*tests\/tasks\/compile_test\.ts/,
   );
   assert.deepEqual((resolved("compile:trainer").artifacts as { paths: string[] }).paths, [
     "dist/fluxops-trainer",

@@ -91,6 +91,7 @@ const refused: [string, string[], string][] = [
   ["tasks/coverage.ts", ["--min", "101"], "error: --min must be a number from 0 to 100, got 101"],
   ["tasks/compile.ts", ["--target"], "error: --target needs a value (see --help)"],
   ["tasks/build_function.ts", ["--out"], "error: --out needs a value (see --help)"],
+  ["tasks/build_node_worker.ts", ["--out"], "error: --out needs a value (see --help)"],
   ["tasks/lcov_to_cobertura.ts", ["--bogus"], "error: unknown flag --bogus (see --help)"],
   [
     "bench/http_load.ts",
