@@ -335,10 +335,11 @@ export async function startLocalStack(
       settings,
       restartWindowMs,
       log,
+      // Stored before the PUT answers. Atomic: a deploy SIGKILLed mid-write must not leave an
+      // unreadable settings file.
+      persist: (next) => writeFileAtomic(settingsFile, JSON.stringify(next, null, 2) + "\n"),
       // A settings change restarts the app, which then runs from the package the setting names.
       restart: async (next) => {
-        // Atomic: a deploy SIGKILLed mid-write must not leave an unreadable settings file.
-        await writeFileAtomic(settingsFile, JSON.stringify(next, null, 2) + "\n");
         // FC1 ignores the setting: it runs what was published last.
         if (oneDeploy) return await startApp(undefined);
         const url = next.WEBSITE_RUN_FROM_PACKAGE;

@@ -2,8 +2,8 @@
  * `deno task lcov:cobertura LCOV_FILE [--out FILE] [--root DIR]`: converts `deno coverage
  * --lcov` output to Cobertura XML for GitLab's coverage report, and prints the line coverage.
  *
- * Converts an LCOV report (what `deno coverage --lcov` writes) into Cobertura XML (what GitLab's
- * `artifacts:reports:coverage_report` reads to show covered lines in merge-request diffs).
+ * GitLab's `artifacts:reports:coverage_report` reads the Cobertura XML to show covered lines in
+ * merge-request diffs.
  *
  * LCOV records: `SF:<file>`, `FN:<line>,<name>`, `FNDA:<hits>,<name>`, `DA:<line>,<hits>`,
  * `BRDA:<line>,<block>,<branch>,<taken|->`, `end_of_record` (the LF/LH/BRF/BRH totals are

@@ -26,8 +26,13 @@ export interface ArmServerOptions {
   /** The app settings the app was left with. */
   readonly settings: Readonly<Record<string, string>>;
   /**
-   * Applies new settings: persists them and restarts the app; resolves once the new process
-   * answers (or has failed to start). Restarts never overlap.
+   * Stores new settings before the PUT answers, as Resource Manager has committed a change by
+   * its 200: a deploy killed right after the call still finds them. A failure answers 500.
+   */
+  readonly persist?: (settings: Readonly<Record<string, string>>) => Promise<void>;
+  /**
+   * Applies new settings: restarts the app; resolves once the new process answers (or has
+   * failed to start). Restarts never overlap.
    */
   readonly restart: (settings: Readonly<Record<string, string>>) => Promise<void>;
   /**
@@ -76,8 +81,14 @@ const HOST_RUNTIME_400 = {
 
 /** Starts the stand-in on 127.0.0.1 and a free port. */
 export function startArmServer(
-  { settings: initial, restart, restartWindowMs = 2_000, retryAfterSeconds = 1, log = () => {} }:
-    ArmServerOptions,
+  {
+    settings: initial,
+    persist = () => Promise.resolve(),
+    restart,
+    restartWindowMs = 2_000,
+    retryAfterSeconds = 1,
+    log = () => {},
+  }: ArmServerOptions,
 ): ArmServer {
   const site: SiteRef = { subscriptionId: "local", resourceGroup: "local", name: "local" };
   const prefix = siteId(site);
@@ -148,7 +159,14 @@ export function startArmServer(
           ) {
             return armError(400, "InvalidRequestContent", "properties: expected string values");
           }
-          applySettings({ ...(props as Record<string, string>) });
+          const next = { ...(props as Record<string, string>) };
+          try {
+            await persist(next);
+          } catch (err) {
+            const why = err instanceof Error ? err.message : String(err);
+            return armError(500, "InternalServerError", `the settings were not stored: ${why}`);
+          }
+          applySettings(next);
           return json(200, { name: "appsettings", properties: settings });
         }
         case "POST /syncfunctiontriggers":

@@ -116,3 +116,47 @@ Deno.test("the Resource Manager stand-in refuses bad calls the way ARM does", as
     await arm.stop();
   }
 });
+
+Deno.test("the Resource Manager stand-in stores new settings before its PUT answers, and answers 500 when it cannot", async () => {
+  const stored: Record<string, string>[] = [];
+  let fail = false;
+  let restarts = 0;
+  let finishRestart = () => {};
+  const arm = startArmServer({
+    settings: { WEBSITE_RUN_FROM_PACKAGE: "azblob://deployments/function/a.zip" },
+    restartWindowMs: 0,
+    persist: (s) => {
+      if (fail) return Promise.reject(new Error("disk full"));
+      stored.push({ ...s });
+      return Promise.resolve();
+    },
+    // A restart that lasts until the test ends: what was stored cannot depend on it.
+    restart: () => {
+      restarts++;
+      return new Promise<void>((resolve) => finishRestart = resolve);
+    },
+  });
+  try {
+    const client = new ArmClient(arm.site, {
+      credential,
+      endpoint: arm.endpoint,
+      retryDelayMs: 1,
+      maxDelayMs: 1,
+    });
+    await client.setAppSetting("WEBSITE_RUN_FROM_PACKAGE", "azblob://deployments/function/b.zip");
+    assert.deepEqual(stored, [{ WEBSITE_RUN_FROM_PACKAGE: "azblob://deployments/function/b.zip" }]);
+    assert.equal(restarts, 1);
+
+    fail = true;
+    await assert.rejects(
+      client.setAppSetting("WEBSITE_RUN_FROM_PACKAGE", "azblob://deployments/function/c.zip"),
+      /the settings were not stored: disk full/,
+    );
+    assert.equal(stored.length, 1, "nothing more was stored");
+    assert.equal(restarts, 1, "no restart for settings that were not stored");
+    assert.equal(arm.settings().WEBSITE_RUN_FROM_PACKAGE, "azblob://deployments/function/b.zip");
+  } finally {
+    finishRestart();
+    await arm.stop();
+  }
+});
