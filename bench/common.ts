@@ -46,6 +46,11 @@ export async function run(
   return new TextDecoder().decode(out.stdout);
 }
 
+/** {@link run} with `env` added to this process's environment rather than replacing it. */
+export function runAddingEnv(cmd: string[], env?: Record<string, string>): Promise<string> {
+  return run(cmd, env, { clearEnv: false });
+}
+
 type Dataset = ReturnType<typeof makeClassification>;
 
 /** A data set as CSV text: a header of its feature names and `target`, one line a row. */

@@ -19,7 +19,7 @@ import { buildArtifact, serializeModel } from "../lib/model/artifact.ts";
 import { featureStats } from "../lib/model/feature_stats.ts";
 import { argmaxRows } from "../lib/metrics/argmax.ts";
 import { compareScoring } from "./scoring_compare.ts";
-import { BENCH_PYTHON as PY, datasetCsv, exists, median, run } from "./common.ts";
+import { BENCH_PYTHON as PY, datasetCsv, exists, median, runAddingEnv as sh } from "./common.ts";
 
 const HERE = import.meta.dirname!;
 const DATA = join(HERE, "data");
@@ -48,9 +48,6 @@ interface OurResult {
   ml_fit_seconds?: number;
   ml_accuracy?: number;
 }
-
-/** Runs `cmd` for its stdout; `env` is added to this process's environment. */
-const sh = (cmd: string[], env?: Record<string, string>) => run(cmd, env, { clearEnv: false });
 
 /** Writes the seed workload (1,000 rows) as CSV so both sides split the same file. */
 async function writeSeedCsv(path: string): Promise<void> {
