@@ -18,7 +18,6 @@ import { freePort } from "../lib/net/loopback.ts";
 import { buildFunction } from "../tasks/build_function.ts";
 import { percentile, type SlowClientResult, startSlowClients, timedGet } from "./slow_clients.ts";
 import { gaussianRows } from "./common.ts";
-import type { ClientResult } from "./http_load_client.ts";
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 const REPO = dirname(HERE);
@@ -53,6 +52,23 @@ run failed, 2 usage error.`;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/**
+ * What http_load_client.ts prints for one run (the fields used here). Not imported from there:
+ * that script's autocannon import would enter the root config's lock.
+ */
+interface ClientResult {
+  elapsed_s: number;
+  requests: number;
+  responses_2xx: number;
+  non_2xx: number;
+  errors: number;
+  timeouts: number;
+  requests_per_s: number;
+  latency_ms: { p50: number; p90: number; p99: number; max: number; mean: number };
+  status_codes: Record<string, number>;
+  client_cpu_s: number;
+}
 
 /** Resident memory of a process, in KiB: now (VmRSS) and its peak so far (VmHWM). */
 interface Rss {
