@@ -10,6 +10,15 @@ import { csvField } from "../lib/training/batch_score.ts";
 /** The Python of bench/.venv (made by bench/setup_python.sh). */
 export const BENCH_PYTHON = join(import.meta.dirname!, ".venv", "bin", "python");
 
+/** The machine a figure was measured on: CPU model, cores, memory, OS and architecture (Linux). */
+export async function machine(): Promise<string> {
+  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ??
+    "unknown CPU";
+  const mem = (await Deno.readTextFile("/proc/meminfo")).match(/MemTotal:\s*(\d+)/)?.[1];
+  const gib = mem ? (Number(mem) / 1048576).toFixed(0) : "?";
+  return `${cpu}, ${navigator.hardwareConcurrency} cores, ${gib} GiB, ${Deno.build.os}/${Deno.build.arch}`;
+}
+
 /** Whether `path` exists. */
 export async function exists(path: string): Promise<boolean> {
   try {

@@ -19,7 +19,14 @@ import { buildArtifact, serializeModel } from "../lib/model/artifact.ts";
 import { featureStats } from "../lib/model/feature_stats.ts";
 import { argmaxRows } from "../lib/metrics/argmax.ts";
 import { compareScoring } from "./scoring_compare.ts";
-import { BENCH_PYTHON as PY, datasetCsv, exists, median, runAddingEnv as sh } from "./common.ts";
+import {
+  BENCH_PYTHON as PY,
+  datasetCsv,
+  exists,
+  machine,
+  median,
+  runAddingEnv as sh,
+} from "./common.ts";
 
 const HERE = import.meta.dirname!;
 const DATA = join(HERE, "data");
@@ -133,14 +140,6 @@ async function runOurs(name: string, seeds: number, withMl: boolean): Promise<Ou
     result.ml_accuracy = accuracyOf(predictProba(ml, test.x, test.nRows));
   }
   return result;
-}
-
-async function machine(): Promise<string> {
-  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ??
-    "unknown CPU";
-  const mem = (await Deno.readTextFile("/proc/meminfo")).match(/MemTotal:\s*(\d+)/)?.[1];
-  const gib = mem ? (Number(mem) / 1048576).toFixed(0) : "?";
-  return `${cpu}, ${navigator.hardwareConcurrency} cores, ${gib} GiB, ${Deno.build.os}/${Deno.build.arch}`;
 }
 
 const f3 = (v: number) => v.toFixed(3);

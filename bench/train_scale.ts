@@ -14,7 +14,7 @@ import { invalidValue, parseCli } from "../lib/cli/parse_cli.ts";
 import { UsageError } from "../lib/errors.ts";
 import { join } from "node:path";
 import { makeClassification, SEED_WORKLOAD } from "../lib/data/make_classification.ts";
-import { BENCH_PYTHON as PY, exists, run, writeDatasetCsv } from "./common.ts";
+import { BENCH_PYTHON as PY, exists, machine, run, writeDatasetCsv } from "./common.ts";
 
 const HERE = import.meta.dirname!;
 const DATA = join(HERE, "data");
@@ -94,14 +94,6 @@ async function dataFiles(rows: number): Promise<{ train: string; test: string }>
   await writeDatasetCsv(test, ds, rows, rows + testRows);
   await writeDatasetCsv(train, ds, 0, rows);
   return { train, test };
-}
-
-async function machine(): Promise<string> {
-  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ??
-    "unknown CPU";
-  const mem = (await Deno.readTextFile("/proc/meminfo")).match(/MemTotal:\s*(\d+)/)?.[1];
-  const gib = mem ? (Number(mem) / 1048576).toFixed(0) : "?";
-  return `${cpu}, ${navigator.hardwareConcurrency} cores, ${gib} GiB, ${Deno.build.os}/${Deno.build.arch}`;
 }
 
 const mib = (bytes: number) => (bytes / 1048576).toFixed(0);
