@@ -17,6 +17,7 @@ import { UsageError } from "../lib/errors.ts";
 import { SERVE_V8_FLAGS } from "../function/package/host_json.ts";
 import { predictProba } from "../lib/forest/predict.ts";
 import { loadModel } from "../lib/model/artifact.ts";
+import { gaussianRows } from "./common.ts";
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 const REPO = dirname(HERE);
@@ -259,22 +260,6 @@ interface FeatureStat {
   name: string;
   mean: number;
   std: number;
-}
-
-/** Deterministic rows around the training distribution (mulberry32 + Box-Muller). */
-function makeRows(features: FeatureStat[], n: number, seed = 12345): number[][] {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  const rows: number[][] = [];
-  for (let i = 0; i < n; i++) rows.push(features.map((f) => f.mean + f.std * gauss()));
-  return rows;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -860,7 +845,7 @@ async function main(args: string[]): Promise<number> {
       classes: unknown[];
       features: FeatureStat[];
     };
-    const rows = makeRows(model.features, Math.max(batchRows, 200));
+    const rows = gaussianRows(model.features, Math.max(batchRows, 200), 12345);
     const calibrationMs = await calibrate(modelFile, rows);
     log(`calibration: the forest scores 20,000 rows on one thread in ${calibrationMs} ms`);
     const bodiesFile = join(tmp, "bodies.json");

@@ -23,6 +23,7 @@ import { invalidValue, parseCli } from "../lib/cli/parse_cli.ts";
 import { join } from "node:path";
 import { makeClassification, SEED_WORKLOAD } from "../lib/data/make_classification.ts";
 import { readDataset } from "../lib/data/csv.ts";
+import { exists, runAddingEnv as run, writeDatasetCsv } from "./common.ts";
 
 const HERE = import.meta.dirname!;
 const ROOT = join(HERE, "..");
@@ -102,15 +103,6 @@ function parseSize(text: string): number | undefined {
   return Number.isInteger(n) && n >= 1 ? n : undefined;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const log = (s: string) => console.error(`bench:predict: ${s}`);
 
@@ -131,17 +123,6 @@ function loadAverage(): number {
   } catch {
     return NaN;
   }
-}
-
-async function run(cmd: string[], env?: Record<string, string>): Promise<string> {
-  const out = await new Deno.Command(cmd[0]!, {
-    args: cmd.slice(1),
-    stdout: "piped",
-    stderr: "inherit",
-    ...(env ? { env } : {}),
-  }).output();
-  if (!out.success) throw new Error(`${cmd.join(" ")} failed with exit ${out.code}`);
-  return new TextDecoder().decode(out.stdout);
 }
 
 /** Runs a process under /usr/bin/time -v when there is one: wall seconds and peak RSS. */
@@ -201,39 +182,6 @@ async function ensurePython(): Promise<void> {
   }
 }
 
-/** Writes rows [from, to) of a generated dataset as CSV (`String(number)` cells, `target` last). */
-async function writeRows(
-  path: string,
-  ds: ReturnType<typeof makeClassification>,
-  from: number,
-  to: number,
-): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-  const enc = new TextEncoder();
-  const p = ds.nFeatures;
-  const write = async (text: string) => {
-    const bytes = enc.encode(text);
-    for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
-  };
-  try {
-    let chunk = [...ds.featureNames, "target"].join(",") + "\n";
-    for (let i = from; i < to; i++) {
-      // String(number): the shortest text that reads back to the same float64, as pandas writes.
-      for (let j = 0; j < p; j++) chunk += `${ds.x[i * p + j]},`;
-      chunk += `${ds.classes[ds.y[i]!]}\n`;
-      if (chunk.length > 1 << 20) {
-        await write(chunk);
-        chunk = "";
-      }
-    }
-    await write(chunk);
-  } finally {
-    file.close();
-  }
-  await Deno.rename(tmp, path);
-}
-
 /**
  * The rows to score and a 1,000-row training file from the same generated data (the seed
  * workload's parameters, seed 42, N + 1,000 rows: the generator shuffles, so the first 1,000 are
@@ -246,8 +194,8 @@ async function dataFiles(rows: number): Promise<{ data: string; train: string }>
   await Deno.mkdir(DATA, { recursive: true });
   log(`writing ${rows} rows to ${data}`);
   const ds = makeClassification({ ...SEED_WORKLOAD, nSamples: rows + TRAIN_ROWS });
-  await writeRows(train, ds, 0, TRAIN_ROWS);
-  await writeRows(data, ds, TRAIN_ROWS, TRAIN_ROWS + rows);
+  await writeDatasetCsv(train, ds, 0, TRAIN_ROWS);
+  await writeDatasetCsv(data, ds, TRAIN_ROWS, TRAIN_ROWS + rows);
   return { data, train };
 }
 

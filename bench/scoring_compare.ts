@@ -17,11 +17,10 @@ import { trainForest } from "../lib/forest/train.ts";
 import { buildArtifact, parseModel, serializeModel } from "../lib/model/artifact.ts";
 import { featureStats } from "../lib/model/feature_stats.ts";
 import { exportOnnx } from "../lib/model/onnx_export.ts";
-import { csvField } from "../lib/training/batch_score.ts";
+import { BENCH_PYTHON as PY, datasetCsv, exists, median, run } from "./common.ts";
 
 const HERE = import.meta.dirname!;
 const DATA = join(HERE, "data");
-const PY = join(HERE, ".venv", "bin", "python");
 
 /** The three shapes of issue 15's table. */
 export const SCORING_CASES = ["breast_cancer", "digits", "synthetic"] as const;
@@ -58,43 +57,12 @@ interface OurCase {
   oneRows: number;
 }
 
-async function run(cmd: string[], env?: Record<string, string>): Promise<string> {
-  const out = await new Deno.Command(cmd[0]!, {
-    args: cmd.slice(1),
-    stdout: "piped",
-    stderr: "inherit",
-    ...(env ? { env, clearEnv: true } : {}),
-  }).output();
-  if (!out.success) throw new Error(`${cmd.join(" ")} failed with exit ${out.code}`);
-  return new TextDecoder().decode(out.stdout);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /** The 20,000-row synthetic set (the seed workload's recipe), split 80/20 like the others. */
 async function prepareSynthetic(): Promise<void> {
   if (await exists(join(DATA, "synthetic_score100k.csv"))) return;
   const ds = makeClassification({ ...SEED_WORKLOAD, nSamples: 20_000 });
   const path = join(DATA, "synthetic_full.csv");
-  const lines = [[...ds.featureNames, "target"].map(csvField).join(",")];
-  for (let i = 0; i < ds.nRows; i++) {
-    const row = Array.from(ds.x.subarray(i * ds.nFeatures, (i + 1) * ds.nFeatures), String);
-    lines.push([...row, String(ds.classes[ds.y[i]!])].join(","));
-  }
-  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  await Deno.writeTextFile(path, datasetCsv(ds));
   await run([
     PY,
     join(HERE, "export_datasets.py"),

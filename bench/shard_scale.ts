@@ -10,6 +10,7 @@
 import { parseCli } from "../lib/cli/parse_cli.ts";
 import { join } from "node:path";
 import { makeClassification, SEED_WORKLOAD } from "../lib/data/make_classification.ts";
+import { writeDatasetCsv } from "./common.ts";
 
 const ROOT = join(import.meta.dirname!, "..");
 const DATA = join(import.meta.dirname!, "data");
@@ -50,21 +51,7 @@ async function dataFile(): Promise<string> {
   } catch { /* write it */ }
   await Deno.mkdir(DATA, { recursive: true });
   const ds = makeClassification({ ...SEED_WORKLOAD, nSamples: rows });
-  const file = await Deno.open(`${path}.tmp`, { write: true, create: true, truncate: true });
-  const enc = new TextEncoder();
-  let chunk = [...ds.featureNames, "target"].join(",") + "\n";
-  const p = ds.nFeatures;
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < p; j++) chunk += `${ds.x[i * p + j]},`;
-    chunk += `${ds.classes[ds.y[i]!]}\n`;
-    if (chunk.length > 1 << 20 || i === rows - 1) {
-      const bytes = enc.encode(chunk);
-      for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
-      chunk = "";
-    }
-  }
-  file.close();
-  await Deno.rename(`${path}.tmp`, path);
+  await writeDatasetCsv(path, ds, 0, rows);
   return path;
 }
 

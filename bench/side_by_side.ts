@@ -17,13 +17,20 @@ import { trainMlRandomForest } from "../lib/forest/ml_random_forest.ts";
 import { trainForest } from "../lib/forest/train.ts";
 import { buildArtifact, serializeModel } from "../lib/model/artifact.ts";
 import { featureStats } from "../lib/model/feature_stats.ts";
-import { csvField } from "../lib/training/batch_score.ts";
 import { argmaxRows } from "../lib/metrics/argmax.ts";
 import { compareScoring } from "./scoring_compare.ts";
+import {
+  BENCH_PYTHON as PY,
+  datasetCsv,
+  exists,
+  machine,
+  median,
+  runAddingEnv as sh,
+} from "./common.ts";
 
 const HERE = import.meta.dirname!;
 const DATA = join(HERE, "data");
-const PY = join(HERE, ".venv", "bin", "python");
+
 const DATASETS = ["seed", "breast_cancer", "wine", "digits"] as const;
 
 interface PeerResult {
@@ -49,41 +56,9 @@ interface OurResult {
   ml_accuracy?: number;
 }
 
-async function sh(cmd: string[], env?: Record<string, string>): Promise<string> {
-  const out = await new Deno.Command(cmd[0]!, {
-    args: cmd.slice(1),
-    stdout: "piped",
-    stderr: "inherit",
-    ...(env ? { env } : {}),
-  }).output();
-  if (!out.success) throw new Error(`${cmd.join(" ")} failed with exit ${out.code}`);
-  return new TextDecoder().decode(out.stdout);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /** Writes the seed workload (1,000 rows) as CSV so both sides split the same file. */
 async function writeSeedCsv(path: string): Promise<void> {
-  const ds = seedWorkload();
-  const lines = [[...ds.featureNames, "target"].map(csvField).join(",")];
-  for (let i = 0; i < ds.nRows; i++) {
-    const row = Array.from(ds.x.subarray(i * ds.nFeatures, (i + 1) * ds.nFeatures), String);
-    lines.push([...row, String(ds.classes[ds.y[i]!])].join(","));
-  }
-  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  await Deno.writeTextFile(path, datasetCsv(seedWorkload()));
 }
 
 async function prepareData(): Promise<void> {
@@ -165,14 +140,6 @@ async function runOurs(name: string, seeds: number, withMl: boolean): Promise<Ou
     result.ml_accuracy = accuracyOf(predictProba(ml, test.x, test.nRows));
   }
   return result;
-}
-
-async function machine(): Promise<string> {
-  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ??
-    "unknown CPU";
-  const mem = (await Deno.readTextFile("/proc/meminfo")).match(/MemTotal:\s*(\d+)/)?.[1];
-  const gib = mem ? (Number(mem) / 1048576).toFixed(0) : "?";
-  return `${cpu}, ${navigator.hardwareConcurrency} cores, ${gib} GiB, ${Deno.build.os}/${Deno.build.arch}`;
 }
 
 const f3 = (v: number) => v.toFixed(3);

@@ -17,6 +17,7 @@ import { parseCli } from "../lib/cli/parse_cli.ts";
 import { freePort } from "../lib/net/loopback.ts";
 import { buildFunction } from "../tasks/build_function.ts";
 import { percentile, type SlowClientResult, startSlowClients, timedGet } from "./slow_clients.ts";
+import { gaussianRows } from "./common.ts";
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 const REPO = dirname(HERE);
@@ -52,7 +53,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/** What http_load_client.ts prints for one run (the fields used here). */
+/**
+ * What http_load_client.ts prints for one run (the fields used here). Not imported from there:
+ * that script's autocannon import would enter the root config's lock.
+ */
 interface ClientResult {
   elapsed_s: number;
   requests: number;
@@ -90,20 +94,6 @@ function cpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
-}
-
-/** Deterministic rows around the training distribution (mulberry32 + Box-Muller). */
-function makeRows(features: { mean: number; std: number }[], n: number, seed = 7): number[][] {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  return Array.from({ length: n }, () => features.map((f) => f.mean + f.std * gauss()));
 }
 
 /** The packaged handler, started as the Functions host starts it. */
@@ -480,7 +470,7 @@ export async function main(args: string[]): Promise<number> {
       version: string;
       features: { mean: number; std: number }[];
     };
-    const rows = makeRows(model.features, 2000);
+    const rows = gaussianRows(model.features, 2000, 7);
     const oneRow = join(tmp, "one_row.json");
     const batch = join(tmp, "batch.json");
     await Deno.writeTextFile(

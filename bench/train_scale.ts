@@ -14,10 +14,11 @@ import { invalidValue, parseCli } from "../lib/cli/parse_cli.ts";
 import { UsageError } from "../lib/errors.ts";
 import { join } from "node:path";
 import { makeClassification, SEED_WORKLOAD } from "../lib/data/make_classification.ts";
+import { BENCH_PYTHON as PY, exists, machine, run, writeDatasetCsv } from "./common.ts";
 
 const HERE = import.meta.dirname!;
 const DATA = join(HERE, "data");
-const PY = join(HERE, ".venv", "bin", "python");
+
 const DOC = join(HERE, "..", "docs", "benchmarks.md");
 const MARKERS = ["<!-- scale:start -->", "<!-- scale:end -->"] as const;
 const DEFAULT_SIZES = [1_000, 10_000, 100_000, 1_000_000];
@@ -80,59 +81,6 @@ function label(rows: number): string {
   return String(rows);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function run(cmd: string[], env?: Record<string, string>): Promise<string> {
-  const out = await new Deno.Command(cmd[0]!, {
-    args: cmd.slice(1),
-    stdout: "piped",
-    stderr: "inherit",
-    ...(env ? { env, clearEnv: true } : {}),
-  }).output();
-  if (!out.success) throw new Error(`${cmd.join(" ")} failed with exit ${out.code}`);
-  return new TextDecoder().decode(out.stdout);
-}
-
-/** Writes rows [from, to) of a generated dataset as CSV, in chunks, then renames it in place. */
-async function writeCsv(
-  path: string,
-  ds: ReturnType<typeof makeClassification>,
-  from: number,
-  to: number,
-): Promise<void> {
-  const p = ds.nFeatures;
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-  const enc = new TextEncoder();
-  const write = async (text: string) => {
-    const bytes = enc.encode(text);
-    for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
-  };
-  try {
-    let chunk = [...ds.featureNames, "target"].join(",") + "\n";
-    for (let i = from; i < to; i++) {
-      // String(number) is the shortest text that reads back to the same float64, in Python too.
-      for (let j = 0; j < p; j++) chunk += `${ds.x[i * p + j]},`;
-      chunk += `${ds.classes[ds.y[i]!]}\n`;
-      if (chunk.length > 1 << 20) {
-        await write(chunk);
-        chunk = "";
-      }
-    }
-    await write(chunk);
-  } finally {
-    file.close();
-  }
-  await Deno.rename(tmp, path);
-}
-
 /** The training and test files for `rows`, generated once. */
 async function dataFiles(rows: number): Promise<{ train: string; test: string }> {
   const train = join(DATA, `scale_${rows}_train.csv`);
@@ -143,17 +91,9 @@ async function dataFiles(rows: number): Promise<{ train: string; test: string }>
   console.error(`train_scale: writing ${label(rows)} + ${label(testRows)} rows to ${DATA}`);
   // The generator shuffles its rows, so the first N are a random training set.
   const ds = makeClassification({ ...SEED_WORKLOAD, nSamples: rows + testRows });
-  await writeCsv(test, ds, rows, rows + testRows);
-  await writeCsv(train, ds, 0, rows);
+  await writeDatasetCsv(test, ds, rows, rows + testRows);
+  await writeDatasetCsv(train, ds, 0, rows);
   return { train, test };
-}
-
-async function machine(): Promise<string> {
-  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ??
-    "unknown CPU";
-  const mem = (await Deno.readTextFile("/proc/meminfo")).match(/MemTotal:\s*(\d+)/)?.[1];
-  const gib = mem ? (Number(mem) / 1048576).toFixed(0) : "?";
-  return `${cpu}, ${navigator.hardwareConcurrency} cores, ${gib} GiB, ${Deno.build.os}/${Deno.build.arch}`;
 }
 
 const mib = (bytes: number) => (bytes / 1048576).toFixed(0);

@@ -22,16 +22,35 @@ import { FluxError } from "../../lib/errors.ts";
 /** Microsoft.Web's API version used for every call. */
 export const WEB_API_VERSION = "2023-12-01";
 const ARM = "https://management.azure.com";
-const SCOPE = "https://management.azure.com/.default";
+/** Resource Manager's token scope, which ARM and the app's SCM site (one-deploy) both take. */
+export const MANAGEMENT_SCOPE = "https://management.azure.com/.default";
 
-/** An ARM call failed: the status and Azure's error code are in the message. */
-export class ArmError extends FluxError {
+/** A call to one of Azure's management endpoints failed with HTTP `status`. */
+export class AzureCallError extends FluxError {
   readonly status: number;
-  constructor(message: string, status: number) {
+  constructor(name: string, message: string, status: number) {
     super("unavailable", message);
-    this.name = "ArmError";
+    this.name = name;
     this.status = status;
   }
+}
+
+/** An ARM call failed: the status and Azure's error code are in the message. */
+export class ArmError extends AzureCallError {
+  constructor(message: string, status: number) {
+    super("ArmError", message, status);
+  }
+}
+
+/** How a client of Azure's management endpoints gets its token and retries 429 and 5xx. */
+export interface AzureCallOptions {
+  readonly credential: TokenCredential;
+  /** The fetch to use (tests pass a fake). */
+  readonly fetch?: typeof fetch;
+  /** Attempts for 429 and 5xx answers, the first included. Default 4. */
+  readonly attempts?: number;
+  /** Base delay between attempts, ms. Default 2 000. */
+  readonly retryDelayMs?: number;
 }
 
 /** Where the Function App is. */
@@ -49,16 +68,9 @@ export function siteId({ subscriptionId, resourceGroup, name }: SiteRef): string
 }
 
 /** Options of {@link ArmClient}. */
-export interface ArmOptions {
-  readonly credential: TokenCredential;
-  /** The fetch to use (tests pass a fake). */
-  readonly fetch?: typeof fetch;
+export interface ArmOptions extends AzureCallOptions {
   /** ARM's base URL. */
   readonly endpoint?: string;
-  /** Attempts for 429 and 5xx answers, the first included. Default 4. */
-  readonly attempts?: number;
-  /** Base delay between attempts, ms. Default 2 000. */
-  readonly retryDelayMs?: number;
   /** Longest delay between two attempts, ms (a longer `Retry-After` is cut to it). Default 30 000. */
   readonly maxDelayMs?: number;
   /**
@@ -142,7 +154,7 @@ export class ArmClient {
     const started = Date.now();
     let restartWaits = 0;
     for (let attempt = 1;; attempt++) {
-      const token = await o.credential.getToken(SCOPE);
+      const token = await o.credential.getToken(MANAGEMENT_SCOPE);
       if (!token) throw new ArmError(`${what}: the credential returned no token`, 401);
       const res = await o.fetch(url, {
         method,

@@ -14,31 +14,18 @@
  * first label. The deployment-status endpoint (`/api/deployments/<id>`) is not polled.
  * @module
  */
-import type { TokenCredential } from "@azure/identity";
-import { FluxError, InvalidInput } from "../../lib/errors.ts";
-
-const SCOPE = "https://management.azure.com/.default";
+import { InvalidInput } from "../../lib/errors.ts";
+import { AzureCallError, type AzureCallOptions, MANAGEMENT_SCOPE } from "./arm.ts";
 
 /** A one-deploy call failed: the status and the SCM site's message are in the message. */
-export class OneDeployError extends FluxError {
-  readonly status: number;
+export class OneDeployError extends AzureCallError {
   constructor(message: string, status: number) {
-    super("unavailable", message);
-    this.name = "OneDeployError";
-    this.status = status;
+    super("OneDeployError", message, status);
   }
 }
 
 /** Options of {@link OneDeployClient}. */
-export interface OneDeployOptions {
-  readonly credential: TokenCredential;
-  /** The fetch to use. */
-  readonly fetch?: typeof fetch;
-  /** Attempts for 429 and 5xx answers, the first included. Default 4. */
-  readonly attempts?: number;
-  /** Base delay between attempts, ms. Default 2 000. */
-  readonly retryDelayMs?: number;
-}
+export type OneDeployOptions = AzureCallOptions;
 
 /**
  * The SCM (Kudu) site of an app, from its default URL: `.scm` after the host's first label
@@ -86,7 +73,7 @@ export class OneDeployClient {
     if (zip.length === 0) throw new InvalidInput("one-deploy: the package is empty");
     const o = this.#o;
     for (let attempt = 1;; attempt++) {
-      const token = await o.credential.getToken(SCOPE);
+      const token = await o.credential.getToken(MANAGEMENT_SCOPE);
       if (!token) throw new OneDeployError("one-deploy: the credential returned no token", 401);
       const res = await o.fetch(this.publishUrl, {
         method: "POST",

@@ -6,15 +6,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { buildArtifact, serializeModel } from "../../lib/model/artifact.ts";
-import { encodeSignature, signModel } from "../../lib/model/signing.ts";
-import { openBlobBackend } from "../../lib/store/open_blob_backend.ts";
-import { ModelRegistry } from "../../lib/store/registry.ts";
 import { startAzurite } from "../../tasks/local/azurite.ts";
 import { startKeyVaultServer } from "../../tasks/local/key_vault_server.ts";
 import { hasOpenssl, makeTls } from "../../tasks/local/tls.ts";
 import { startTokenServer } from "../../tasks/local/token_server.ts";
-import { smallModel } from "../support/models.ts";
+import { modelFolder, smallModelJson } from "../support/models.ts";
+import { azuriteRegistry } from "../support/registry.ts";
 import { needsTool } from "../support/python.ts";
 import { listDir, withTempDir } from "../support/fixtures.ts";
 import {
@@ -341,26 +338,13 @@ Deno.test({
       const key = "package-identity-test-key-0123456789";
       const keyVersion = vault.setSecret("model-signing-key", key);
       const conn = azurite.connectionString;
-      const backend = openBlobBackend(
-        { kind: "blob", auth: "connection-string", container: "models" },
-        { connectionString: conn },
-      );
-      await backend.ensureContainer();
-      const registry = new ModelRegistry(backend);
-      const m = smallModel({ nFeatures: 4 });
-      const bytes = new TextEncoder().encode(serializeModel(buildArtifact({
-        target: "y",
-        classes: m.artifact.classes,
-        features: m.artifact.features,
-        forest: m.forest,
-        params: {},
-        metrics: {},
-        engine: { name: "native", version: "1.0.0" },
-      })));
+      const registry = await azuriteRegistry(conn);
       const keyId = `keyvault:${new URL(vault.url).host}/model-signing-key/${keyVersion}`;
-      const sig = signModel(bytes, { key: new TextEncoder().encode(key), keyId });
       const { version } = await registry.publish(
-        new Map([["model.json", bytes], ["model.sig", encodeSignature(sig)]]),
+        modelFolder(smallModelJson({ nFeatures: 4 }), {
+          key: new TextEncoder().encode(key),
+          keyId,
+        }),
       );
       await registry.promote(version);
       const pkg = await startPackage({
@@ -400,16 +384,7 @@ Deno.test({
 
 /** A small model's model.json bytes; `seed` makes a different model (and version). */
 function modelBytes(seed: number): Uint8Array {
-  const m = smallModel({ nFeatures: 4, seed });
-  return new TextEncoder().encode(serializeModel(buildArtifact({
-    target: "y",
-    classes: m.artifact.classes,
-    features: m.artifact.features,
-    forest: m.forest,
-    params: { seed },
-    metrics: {},
-    engine: { name: "native", version: "1.0.0" },
-  })));
+  return smallModelJson({ nFeatures: 4, seed, params: { seed } });
 }
 
 Deno.test({
@@ -427,22 +402,12 @@ Deno.test({
       // Three versions: v1 (two rotations ago), v2 (previous), v3 (current).
       const keys = ["one", "two", "three"].map((k) => `rotation-${k}-0123456789abcdef`);
       const versions = keys.map((k) => vault.setSecret(secret, k));
-      const backend = openBlobBackend(
-        { kind: "blob", auth: "connection-string", container: "models" },
-        { connectionString: azurite.connectionString },
-      );
-      await backend.ensureContainer();
-      const registry = new ModelRegistry(backend);
-      const publish = async (seed: number, keyIndex: number) => {
-        const bytes = modelBytes(seed);
-        const sig = signModel(bytes, {
+      const registry = await azuriteRegistry(azurite.connectionString);
+      const publish = async (seed: number, keyIndex: number) =>
+        (await registry.publish(modelFolder(modelBytes(seed), {
           key: new TextEncoder().encode(keys[keyIndex]!),
           keyId: `keyvault:${host}/${secret}/${versions[keyIndex]}`,
-        });
-        return (await registry.publish(
-          new Map([["model.json", bytes], ["model.sig", encodeSignature(sig)]]),
-        )).version;
-      };
+        }))).version;
       const byPrevious = await publish(1, 1);
       const byCurrent = await publish(2, 2);
       const byOldest = await publish(3, 0);

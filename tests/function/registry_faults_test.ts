@@ -3,45 +3,24 @@
  * store down at start-up then back, store gone mid-flight, a corrupted blob.
  */
 import assert from "node:assert/strict";
-import { buildArtifact, serializeModel } from "../../lib/model/artifact.ts";
-import { openBlobBackend } from "../../lib/store/open_blob_backend.ts";
-import { ModelRegistry } from "../../lib/store/registry.ts";
+import type { ModelRegistry } from "../../lib/store/registry.ts";
 import { startAzurite } from "../../tasks/local/azurite.ts";
 import { withTempDir } from "../support/fixtures.ts";
-import { smallModel } from "../support/models.ts";
+import { modelFolder, smallModelJson } from "../support/models.ts";
+import { azuriteRegistry } from "../support/registry.ts";
 import { freePort, startServer } from "../support/server.ts";
-import { WAIT_LIMIT_MS } from "../support/wait.ts";
+import { pollUntil, WAIT_LIMIT_MS } from "../support/wait.ts";
 
 const enc = new TextEncoder();
 
 function files(seed: number): Map<string, Uint8Array> {
-  const m = smallModel({ seed, nFeatures: 3 });
-  return new Map([[
-    "model.json",
-    enc.encode(serializeModel(buildArtifact({
-      target: "y",
-      classes: m.artifact.classes,
-      features: m.artifact.features,
-      forest: m.forest,
-      params: {},
-      metrics: {},
-      engine: { name: "native", version: "1.0.0" },
-      createdAt: new Date(Date.UTC(2026, 2, seed)),
-    }))),
-  ]]);
+  return modelFolder(
+    smallModelJson({ seed, nFeatures: 3, createdAt: new Date(Date.UTC(2026, 2, seed)) }),
+  );
 }
 
-async function registryAt(connectionString: string): Promise<ModelRegistry> {
-  const backend = openBlobBackend(
-    { kind: "blob", auth: "connection-string", container: "models" },
-    {
-      connectionString,
-      retry: { maxTries: 1 },
-      timeoutMs: 5000,
-    },
-  );
-  await backend.ensureContainer();
-  return new ModelRegistry(backend);
+function registryAt(connectionString: string): Promise<ModelRegistry> {
+  return azuriteRegistry(connectionString, { retry: { maxTries: 1 }, timeoutMs: 5000 });
 }
 
 async function getJson(url: string) {
@@ -53,19 +32,9 @@ async function getJson(url: string) {
   }
 }
 
-/** Polls `fn` until `ok`; the limit is a hang guard (a busy machine is slow), not a claim. */
-async function until<T>(
-  fn: () => Promise<T>,
-  ok: (v: T) => boolean,
-  ms = WAIT_LIMIT_MS,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** {@link pollUntil}, every 100 ms. */
+const until = <T>(fn: () => Promise<T>, ok: (v: T) => boolean, limitMs = WAIT_LIMIT_MS) =>
+  pollUntil(fn, ok, { limitMs, everyMs: 100 });
 
 const predict = (url: string) =>
   fetch(`${url}/api/predict`, {

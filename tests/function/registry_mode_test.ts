@@ -1,56 +1,28 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildArtifact, serializeModel } from "../../lib/model/artifact.ts";
-import { encodeSignature, signModel } from "../../lib/model/signing.ts";
 import { FsBackend } from "../../lib/store/fs_backend.ts";
 import { ModelRegistry } from "../../lib/store/registry.ts";
 import { withTempDir } from "../support/fixtures.ts";
-import { smallModel } from "../support/models.ts";
+import { modelFolder, smallModelJson } from "../support/models.ts";
 import { startServer } from "../support/server.ts";
-import { WAIT_LIMIT_MS } from "../support/wait.ts";
+import { pollUntil as until } from "../support/wait.ts";
 
 const enc = new TextEncoder();
 const SECRET = "a-test-signing-key-0123456789abcdef";
 
 function files(seed: number, signWith?: string): Map<string, Uint8Array> {
-  const m = smallModel({ seed, nFeatures: 3 });
-  const model = enc.encode(serializeModel(buildArtifact({
-    target: "y",
-    classes: m.artifact.classes,
-    features: m.artifact.features,
-    forest: m.forest,
-    params: {},
+  const model = smallModelJson({
+    seed,
+    nFeatures: 3,
     metrics: { accuracy: 0.5 },
-    engine: { name: "native", version: "1.0.0" },
     createdAt: new Date(Date.UTC(2026, 1, seed)),
-  })));
-  const out = new Map<string, Uint8Array>([["model.json", model]]);
-  if (signWith) {
-    out.set(
-      "model.sig",
-      encodeSignature(signModel(model, { key: enc.encode(signWith), keyId: "env" })),
-    );
-  }
-  return out;
+  });
+  return modelFolder(model, signWith ? { key: enc.encode(signWith), keyId: "env" } : undefined);
 }
 
 async function health(url: string) {
   const res = await fetch(`${url}/api/health`);
   return { status: res.status, body: await res.json() };
-}
-
-/** Polls `fn` until `ok`; the limit is a hang guard (a busy machine is slow), not a claim. */
-async function until<T>(
-  fn: () => Promise<T>,
-  ok: (v: T) => boolean,
-  ms = WAIT_LIMIT_MS,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 Deno.test("the function follows the production alias and hot-swaps when it moves", async () => {

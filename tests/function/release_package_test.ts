@@ -5,30 +5,26 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Label } from "../../lib/data/dataset.ts";
-import { buildArtifact, serializeModel } from "../../lib/model/artifact.ts";
 import { bucketsFor, inShare } from "../../function/serving/sticky_bucket.ts";
 import { FsBackend } from "../../lib/store/fs_backend.ts";
 import { ModelRegistry } from "../../lib/store/registry.ts";
 import { withTempDir } from "../support/fixtures.ts";
-import { smallModel } from "../support/models.ts";
+import { smallModelJson } from "../support/models.ts";
 import { type RunningPackage, startPackage } from "../support/package.ts";
-import { WAIT_LIMIT_MS } from "../support/wait.ts";
+import { pollUntil as until } from "../support/wait.ts";
 
 const enc = new TextEncoder();
 
 /** A model.json on `nFeatures` features, its version fixed by `seed`. */
 function modelJson(seed: number, nFeatures = 3, classes: Label[] = [0, 1]): Uint8Array {
-  const m = smallModel({ seed, nFeatures, classes, trees: 7 });
-  return enc.encode(serializeModel(buildArtifact({
-    target: "y",
-    classes: m.artifact.classes,
-    features: m.artifact.features,
-    forest: m.forest,
-    params: {},
+  return smallModelJson({
+    seed,
+    nFeatures,
+    classes,
+    trees: 7,
     metrics: { accuracy: 0.9 },
-    engine: { name: "native", version: "1.0.0" },
     createdAt: new Date(Date.UTC(2026, 2, seed)),
-  })));
+  });
 }
 
 /** Publishes a model and points `alias` at it; returns its version. */
@@ -80,20 +76,6 @@ async function pool<T>(count: number, width: number, job: (i: number) => Promise
     }
   }));
   return out;
-}
-
-/** Polls `fn` until `ok`; the limit is a hang guard (a busy machine is slow), not a claim. */
-async function until<T>(
-  fn: () => Promise<T>,
-  ok: (v: T) => boolean,
-  ms = WAIT_LIMIT_MS,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const info = async (pkg: RunningPackage) => json(await send(pkg, "/api/model-info", undefined));

@@ -10,18 +10,14 @@ import { defaultBodyLimit } from "../../function/serving/body_limit.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  BlobServiceClient,
   ContainerSASPermissions,
   generateBlobSASQueryParameters,
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
-import { buildArtifact, serializeModel } from "../../lib/model/artifact.ts";
-import { encodeSignature, signModel } from "../../lib/model/signing.ts";
-import { openBlobBackend } from "../../lib/store/open_blob_backend.ts";
-import { ModelRegistry } from "../../lib/store/registry.ts";
 import { DEV_ACCOUNT, type RunningAzurite, startAzurite } from "../../tasks/local/azurite.ts";
 import { withTempDir } from "../support/fixtures.ts";
-import { smallModel } from "../support/models.ts";
+import { modelFolder, smallModel, smallModelJson } from "../support/models.ts";
+import { azuriteRegistry } from "../support/registry.ts";
 import { type RunningPackage, startPackage } from "../support/package.ts";
 import { WAIT_LIMIT_MS } from "../support/wait.ts";
 
@@ -166,27 +162,12 @@ async function healthWhen(
 
 /** Publishes a model signed with `key` to the `models` container and promotes it. */
 async function publishSigned(azurite: RunningAzurite, key: string): Promise<string> {
-  await BlobServiceClient.fromConnectionString(azurite.connectionString)
-    .getContainerClient("models").createIfNotExists();
-  const m = smallModel({ nFeatures: N_FEATURES });
-  const model = enc.encode(serializeModel(buildArtifact({
-    target: "y",
-    classes: m.artifact.classes,
-    features: m.artifact.features,
-    forest: m.forest,
-    params: {},
-    metrics: {},
-    engine: { name: "native", version: "1.0.0" },
-  })));
-  const sig = encodeSignature(signModel(model, { key: enc.encode(key), keyId: "env" }));
-  const registry = new ModelRegistry(
-    openBlobBackend({ kind: "blob", auth: "connection-string", container: "models" }, {
-      connectionString: azurite.connectionString,
-    }),
-  );
-  const { version } = await registry.publish(
-    new Map([["model.json", model], ["model.sig", sig]]),
-  );
+  const registry = await azuriteRegistry(azurite.connectionString);
+  const files = modelFolder(smallModelJson({ nFeatures: N_FEATURES }), {
+    key: enc.encode(key),
+    keyId: "env",
+  });
+  const { version } = await registry.publish(files);
   await registry.promote(version);
   return version;
 }

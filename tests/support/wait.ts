@@ -26,3 +26,21 @@ export async function waitUntil<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * Polls `fn` every `everyMs` until `ok` holds of its value or `limitMs` has passed, and resolves
+ * with the last value either way, for the caller to assert on: the limit is a hang guard (a busy
+ * machine is slow), not a claim.
+ */
+export async function pollUntil<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  { limitMs = WAIT_LIMIT_MS, everyMs = 50 }: { limitMs?: number; everyMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -1,24 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { openBlobBackend } from "../../lib/store/open_blob_backend.ts";
-import { ModelRegistry } from "../../lib/store/registry.ts";
-import { type BlobLocation, parseStoreUrl } from "../../lib/store/store_url.ts";
-import { startAzurite } from "../../tasks/local/azurite.ts";
 import { hasOpenssl } from "../../tasks/local/tls.ts";
+import { runScript as run, withLocalStores } from "../support/deploy.ts";
 import { needsTool } from "../support/python.ts";
-
-const ROOT = join(import.meta.dirname!, "..", "..");
-
-async function run(script: string, args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", script, ...args],
-    cwd: ROOT,
-    env,
-    stdin: "null",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 Deno.test({
   name: "deploy --env local refuses to promote a worse model: it stays published, the alias stays",
@@ -75,18 +59,10 @@ Deno.test({
       );
       assert.deepEqual(report.rollback, []);
 
-      const azurite = await startAzurite({ location: join(state, "azurite") });
-      try {
-        const registry = new ModelRegistry(
-          openBlobBackend(parseStoreUrl("azblob://models") as BlobLocation, {
-            connectionString: azurite.connectionString,
-          }),
-        );
+      await withLocalStores(state, async ({ registry }) => {
         assert.equal((await registry.alias("production"))?.pointer.version, v1);
         assert.deepEqual((await registry.versions()).sort(), [v1, v2].sort());
-      } finally {
-        await azurite.stop();
-      }
+      });
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }

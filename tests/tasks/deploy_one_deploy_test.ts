@@ -2,32 +2,15 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ONE_DEPLOY_CURRENT } from "../../tasks/deploy/app_host.ts";
 import { sha256Hex } from "../../lib/model/canonical.ts";
-import { openBlobBackend } from "../../lib/store/open_blob_backend.ts";
-import { ModelRegistry } from "../../lib/store/registry.ts";
-import { type BlobLocation, parseStoreUrl } from "../../lib/store/store_url.ts";
 import { parseDeployArgs } from "../../tasks/deploy.ts";
 import { APP_PACKAGE, RELEASED_PACKAGE } from "../../tasks/deploy_local.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { startAzurite } from "../../tasks/local/azurite.ts";
 import { needsTool } from "../support/python.ts";
 import { hasOpenssl } from "../../tasks/local/tls.ts";
+import { type Ran, runScript, trainForeignSigned, withLocalStores } from "../support/deploy.ts";
 
-const ROOT = join(import.meta.dirname!, "..", "..");
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function deploy(args: string[]): Promise<Ran> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "tasks/deploy.ts", ...args],
-    cwd: ROOT,
-    stdin: "null",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function deploy(args: string[]): Promise<Ran> {
+  return runScript("tasks/deploy.ts", args);
 }
 
 Deno.test("parseDeployArgs() takes --hosting only with --env local and only a known mode", () => {
@@ -102,25 +85,7 @@ Deno.test({
       // 2. A model signed with another key: the smoke test fails, the alias goes back and the
       //    previous release's zip is published again.
       const bad = join(tmp, "bad-model");
-      const trained = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "trainer/main.ts",
-          "--trees",
-          "3",
-          "--seed",
-          "9",
-          "--out",
-          bad,
-          "--json",
-        ],
-        cwd: ROOT,
-        env: { FLUXOPS_SIGNING_KEY: "a-key-that-is-not-the-vaults-0123456789" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.ok(trained.success, new TextDecoder().decode(trained.stderr));
+      await trainForeignSigned(bad, ["--trees", "3", "--seed", "9"]);
       const t1 = performance.now();
       // --force: the 3-tree model is meant to fail the smoke step, which the promotion gate would
       // otherwise refuse it before.
@@ -146,12 +111,7 @@ Deno.test({
       );
 
       // 3. What runs is the first release again, and the record says so.
-      const azurite = await startAzurite({ location: join(state, "azurite") });
-      try {
-        const open = (c: string) =>
-          openBlobBackend(parseStoreUrl(c) as BlobLocation, {
-            connectionString: azurite.connectionString,
-          });
+      await withLocalStores(state, async ({ registry, open }) => {
         const current = await open("azblob://deployments").get(ONE_DEPLOY_CURRENT);
         assert.deepEqual(JSON.parse(new TextDecoder().decode(current!.bytes)), {
           package: `azblob://deployments/${pkg1}`,
@@ -159,16 +119,13 @@ Deno.test({
         const running = await open(APP_PACKAGE).get(RELEASED_PACKAGE);
         const release1 = await open("azblob://deployments").get(pkg1);
         assert.equal(sha256Hex(running!.bytes), sha256Hex(release1!.bytes));
-        const registry = new ModelRegistry(open("azblob://models"));
         assert.equal((await registry.alias("production"))?.pointer.version, v1);
         console.log(
           `one-deploy rehearsal: package ${(release1!.bytes.length / 2 ** 20).toFixed(1)} MiB; ` +
             `first deploy ${firstSeconds.toFixed(1)} s, failed deploy with rollback ` +
             `${secondSeconds.toFixed(1)} s`,
         );
-      } finally {
-        await azurite.stop();
-      }
+      });
 
       // 4. The state folder is a one-deploy environment: a run-from-package deploy refuses it.
       const other = await deploy(["--env", "local", "--state-dir", state, "--skip-train"]);

@@ -4,22 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { openBlobBackend } from "../../lib/store/open_blob_backend.ts";
-import { ModelRegistry } from "../../lib/store/registry.ts";
-import { type BlobLocation, parseStoreUrl } from "../../lib/store/store_url.ts";
-import { startAzurite } from "../../tasks/local/azurite.ts";
 import { hasOpenssl } from "../../tasks/local/tls.ts";
+import { type Ran, trainForeignSigned, withLocalStores } from "../support/deploy.ts";
 import { needsTool } from "../support/python.ts";
 
 const ROOT = join(import.meta.dirname!, "..", "..");
 const TRAINER = ["--", "--trees", "10"];
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
 
 function spawnDeploy(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
@@ -32,7 +22,7 @@ function spawnDeploy(args: string[]): Deno.ChildProcess {
   }).spawn();
 }
 
-async function deploy(args: string[]): Promise<Ran> {
+async function deploy(args: string[]): Promise<Ran & { ms: number }> {
   const t0 = performance.now();
   const out = await spawnDeploy(args).output();
   const dec = new TextDecoder();
@@ -78,14 +68,8 @@ async function environmentProcesses(state: string): Promise<number[]> {
 }
 
 /** What an environment holds: versions, alias, releases, the app's setting, the journal. */
-async function inspect(state: string) {
-  const azurite = await startAzurite({ location: join(state, "azurite") });
-  try {
-    const open = (c: string) =>
-      openBlobBackend(parseStoreUrl(c) as BlobLocation, {
-        connectionString: azurite.connectionString,
-      });
-    const registry = new ModelRegistry(open("azblob://models"));
+function inspect(state: string) {
+  return withLocalStores(state, async ({ registry, open }) => {
     const deployments = open("azblob://deployments");
     const alias = await registry.alias("production");
     const journal = await deployments.get("journal/production.json");
@@ -101,9 +85,7 @@ async function inspect(state: string) {
       settingExists: (await deployments.etag(blob)) !== undefined,
       journal: journal && JSON.parse(new TextDecoder().decode(journal.bytes)),
     };
-  } finally {
-    await azurite.stop();
-  }
+  });
 }
 
 /** The content hash part of a model version or release name. */
@@ -192,14 +174,7 @@ Deno.test({
     try {
       // A model signed with a key that is not the vault's: the function refuses it.
       const bad = join(tmp, "bad-model");
-      const trained = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "trainer/main.ts", "--trees", "3", "--out", bad, "--json"],
-        cwd: ROOT,
-        env: { FLUXOPS_SIGNING_KEY: "a-key-that-is-not-the-vaults-0123456789" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.ok(trained.success, new TextDecoder().decode(trained.stderr));
+      await trainForeignSigned(bad, ["--trees", "3"]);
 
       const first = await deploy(["--state-dir", state, "--model", bad, "--json"]);
       assert.equal(first.code, 1, first.stderr);

@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { openBlobBackend } from "../../lib/store/open_blob_backend.ts";
-import { ModelRegistry } from "../../lib/store/registry.ts";
-import { type BlobLocation, parseStoreUrl } from "../../lib/store/store_url.ts";
 import { parseDeployArgs } from "../../tasks/deploy.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { startAzurite } from "../../tasks/local/azurite.ts";
 import { needsTool } from "../support/python.ts";
 import { hasOpenssl } from "../../tasks/local/tls.ts";
+import {
+  DEPLOY_STEPS as STEPS,
+  type Ran,
+  runScript,
+  trainForeignSigned,
+  withLocalStores,
+} from "../support/deploy.ts";
 
 /**
  * The smoke step's wait for the new version (`--wait`, 30 s locally by default) is a hang guard
@@ -15,34 +18,8 @@ import { hasOpenssl } from "../../tasks/local/tls.ts";
  */
 const BUSY_WAIT = ["--wait", "300"];
 
-const ROOT = join(import.meta.dirname!, "..", "..");
-const STEPS = [
-  "infra",
-  "outputs",
-  "train",
-  "publish",
-  "promote",
-  "build",
-  "upload",
-  "point",
-  "smoke",
-];
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function deploy(args: string[], env: Record<string, string> = {}): Promise<Ran> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "tasks/deploy.ts", ...args],
-    cwd: ROOT,
-    env,
-    stdin: "null",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function deploy(args: string[], env: Record<string, string> = {}): Promise<Ran> {
+  return runScript("tasks/deploy.ts", args, env);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -211,26 +188,7 @@ Deno.test({
       // 2. A model signed with another key: the function refuses it, the smoke test fails,
       //    and the deploy puts back the alias and the package.
       const bad = join(tmp, "bad-model");
-      const trained = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "trainer/main.ts",
-          "--trees",
-          "3",
-          "--seed",
-          "9",
-          "--out",
-          bad,
-          "--json",
-        ],
-        cwd: ROOT,
-        env: { FLUXOPS_SIGNING_KEY: "a-key-that-is-not-the-vaults-0123456789" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.ok(trained.success, new TextDecoder().decode(trained.stderr));
-      const badVersion = JSON.parse(new TextDecoder().decode(trained.stdout)).version;
+      const badVersion = await trainForeignSigned(bad, ["--trees", "3", "--seed", "9"]);
 
       const second = await deploy([
         "--env",
@@ -262,18 +220,10 @@ Deno.test({
       // 3. The environment is as the first deploy left it.
       const settings = JSON.parse(await Deno.readTextFile(join(state, "app_settings.json")));
       assert.equal(settings.WEBSITE_RUN_FROM_PACKAGE, `azblob://deployments/${pkg1}`);
-      const azurite = await startAzurite({ location: join(state, "azurite") });
-      try {
-        const registry = new ModelRegistry(
-          openBlobBackend(parseStoreUrl("azblob://models") as BlobLocation, {
-            connectionString: azurite.connectionString,
-          }),
-        );
+      await withLocalStores(state, async ({ registry }) => {
         assert.equal((await registry.alias("production"))?.pointer.version, v1);
         assert.deepEqual((await registry.versions()).sort(), [v1, badVersion].sort());
-      } finally {
-        await azurite.stop();
-      }
+      });
       console.log(
         `local rehearsal: two deploys in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );

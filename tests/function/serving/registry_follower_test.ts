@@ -1,34 +1,21 @@
 import assert from "node:assert/strict";
 import { ConflictError, StoreError } from "../../../lib/errors.ts";
-import { buildArtifact, serializeModel } from "../../../lib/model/artifact.ts";
-import { encodeSignature, signModel, verifySignature } from "../../../lib/model/signing.ts";
+import { verifySignature } from "../../../lib/model/signing.ts";
 import type { PutCondition, StorageBackend, StoredObject } from "../../../lib/store/backend.ts";
 import { FsBackend } from "../../../lib/store/fs_backend.ts";
 import { ModelRegistry } from "../../../lib/store/registry.ts";
 import { ModelHolder } from "../../../function/serving/model_holder.ts";
 import { RegistryFollower } from "../../../function/serving/registry_follower.ts";
 import { withTempDir } from "../../support/fixtures.ts";
-import { smallModel } from "../../support/models.ts";
+import { modelFolder, smallModelJson } from "../../support/models.ts";
 import { waitUntil } from "../../support/wait.ts";
 
 const enc = new TextEncoder();
 const KEY = { key: enc.encode("s".repeat(32)), keyId: "test" };
 
 function files(seed: number, signed = false): Map<string, Uint8Array> {
-  const m = smallModel({ seed });
-  const model = enc.encode(serializeModel(buildArtifact({
-    target: "y",
-    classes: m.artifact.classes,
-    features: m.artifact.features,
-    forest: m.forest,
-    params: {},
-    metrics: {},
-    engine: { name: "native", version: "1.0.0" },
-    createdAt: new Date(Date.UTC(2026, 0, seed)),
-  })));
-  const out = new Map<string, Uint8Array>([["model.json", model]]);
-  if (signed) out.set("model.sig", encodeSignature(signModel(model, KEY)));
-  return out;
+  const model = smallModelJson({ seed, createdAt: new Date(Date.UTC(2026, 0, seed)) });
+  return modelFolder(model, signed ? KEY : undefined);
 }
 
 /** A backend that can be switched off, as a store that goes away. */

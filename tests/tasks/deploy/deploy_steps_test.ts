@@ -3,18 +3,7 @@ import { azurePlatform } from "../../../tasks/deploy/azure_platform.ts";
 import { deploySteps, type StepsConfig } from "../../../tasks/deploy/deploy_steps.ts";
 import { localPlatform } from "../../../tasks/deploy/local_platform.ts";
 import type { DeployPlatform } from "../../../tasks/deploy/platform.ts";
-
-const STEPS = [
-  "infra",
-  "outputs",
-  "train",
-  "publish",
-  "promote",
-  "build",
-  "upload",
-  "point",
-  "smoke",
-];
+import { DEPLOY_STEPS as STEPS } from "../../support/deploy.ts";
 
 const config: StepsConfig = {
   env: "dev",
