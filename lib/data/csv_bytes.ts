@@ -1,7 +1,7 @@
 /**
  * The byte-level CSV record reader behind the file readers and batch scoring. Records are read
  * from UTF-8 bytes: a plain row of numbers (and one label) goes through a fast path that reads
- * every number straight from the bytes ({@linkcode scanDecimal}) with no string per field; any
+ * every number straight from the bytes ({@linkcode parseDecimal}) with no string per field; any
  * other row (quotes, spaces, a bad or odd cell, a ragged row) is read again by the full RFC 4180
  * path, which gives exactly the fields, errors, lines and columns csv-parse with the reader's
  * options gives, and checks them as the collectors always have. A row's outcome never depends
@@ -9,7 +9,7 @@
  * @module
  */
 import { DataError } from "../errors.ts";
-import { decimalEnd, scanDecimal } from "./decimal.ts";
+import { decimalStop, parseDecimal } from "./fast_float.ts";
 
 const COMMA = 0x2c;
 const LF = 0x0a;
@@ -518,13 +518,14 @@ export class CsvRecordReader {
       for (let c = 0; c < width; c++) {
         const j = columns[c]!;
         if (j >= 0) {
-          const v = scanDecimal(buf, k, end);
-          if (v !== v) {
+          const v = parseDecimal(buf, k, end);
+          if (v - v !== 0) {
+            // Not a number (or an infinity): the full path words the error.
             plain = false;
             break;
           }
           x[offset + j] = v;
-          k = decimalEnd;
+          k = decimalStop;
         } else {
           let e = k;
           while (e < end) {

@@ -142,7 +142,7 @@ function digits(buf: Uint8Array, p: number, count: number): number {
  * and `|scale| <= 22`, or NaN when the double-double estimate is too close to a rounding
  * boundary to tell.
  */
-function longMantissa(hi: number, lo: number, loDigits: number, scale: number): number {
+export function longMantissa(hi: number, lo: number, loDigits: number, scale: number): number {
   // W = hi * 10^loDigits + lo, exactly, as wh + wl (hi < 2^50, so the product is below 2^64).
   const p = POW10[loDigits]!;
   const m = hi * p;
