@@ -2,23 +2,29 @@
  * Decimal text to float64 straight from UTF-8 bytes, bit for bit the double JavaScript's
  * `Number(text)` gives (correct rounding, ties to even): the CSV reader's number parser.
  *
- * The significant digits are read in one pass into two exact integers (the first 15 digits and
- * up to 4 more; beyond 19 the rest only moves the exponent and marks the mantissa truncated).
- * Then, in order:
+ * Reading: up to 19 digits (leading zeros included) are read into exact integers, the
+ * fraction eight digits at a time where eight follow (two little-endian 32-bit words checked for
+ * eight ASCII digits and combined with `Math.imul`, as SIMD-within-a-register parsers do). Longer
+ * texts go through a general reader that skips leading zeros and keeps the first 19 significant
+ * digits, marking the mantissa truncated when a non-zero digit is dropped. Then, in order:
  *
  * - **Clinger's fast path**: a mantissa below 2^53 and a power of ten within 10^±22 are both exact
  *   doubles, and one correctly rounded multiplication or division is the answer.
- * - **Eisel-Lemire** (Lemire, "Number Parsing at a Gigabyte per Second", 2021): the mantissa,
- *   shifted to 64 significant bits, times a 128-bit truncation of 5^q (a table built at load from
- *   exact integers), keeping the upper 64 bits of the product (and the next 64 when the first
- *   product's low bits leave the rounding open); 54 bits of it and the binary exponent
- *   `floor(q * log2(10))` give the double, exact ties recognised as in the paper. The 64x64-bit
- *   products are four 32x32-bit ones, each `Math.imul` for the low word and a float64 product for
- *   the high word (its rounding error, below 2^11, cannot change the high word once the low word
- *   is taken off). A truncated mantissa is tried as `w` and `w + 1`; both must give the same
- *   double.
- * - Otherwise (the algorithm cannot decide: rare near-halfway texts with more than 19 digits, or
- *   a product whose low bits are all ones) `Number` on the text: the exact answer, only slower.
+ * - **Double-double** (decimal.ts's `longMantissa`, for 16 to 19 digits and 10^±22): the exact
+ *   mantissa times or over the power of ten to within 2^-47 of a last place, accepted only when
+ *   that interval cannot straddle a rounding boundary. Measured faster here than the 128-bit
+ *   product below for `String(number)` texts of 17 digits.
+ * - **Eisel-Lemire** (Lemire, "Number Parsing at a Gigabyte per Second", 2021) for every other
+ *   exponent: the mantissa, shifted to 64 significant bits, times a 128-bit truncation of 5^q
+ *   (a table built on first use from exact integers), keeping the upper 64 bits of the product
+ *   (and the next 64 when the first product's low bits leave the rounding open); 54 bits of it
+ *   and the binary exponent `floor(q * log2(10))` give the double, exact ties recognised as in
+ *   the paper. The 64x64-bit products are four 32x32-bit ones, each `Math.imul` for the low word
+ *   and a float64 product for the high word (its rounding error, below 2^11, cannot change the
+ *   high word once the low word is taken off). A truncated mantissa is tried as `w` and `w + 1`;
+ *   both must give the same double.
+ * - Otherwise (neither can decide: near-halfway texts of more than 19 digits, a product whose
+ *   low bits are all ones) `Number` on the text: the exact answer, only slower.
  *
  * @module
  */
@@ -37,14 +43,24 @@ export const SMALLEST_POWER_OF_TEN = -342;
 export const LARGEST_POWER_OF_TEN = 308;
 
 /**
- * For each q in [-342, 308], 5^q as a 128-bit integer with its top bit set: for q >= 0 the
- * leading 128 bits of 5^q (truncated); for q < 0 the leading 128 bits of 2^b / 5^-q for a large
- * enough b, plus one before truncation (rounded up, as the algorithm requires). Four 32-bit words
- * per entry, most significant first.
+ * The Eisel-Lemire table, built on first use: for each q in [-342, 308], 5^q as a 128-bit
+ * integer with its top bit set: for q >= 0 the leading 128 bits of 5^q (truncated); for q < 0
+ * the leading 128 bits of 2^b / 5^-q for a large enough b, plus one before truncation (rounded
+ * up, as the algorithm requires). Four 32-bit words per entry, most significant first.
  */
-export const POWERS_OF_FIVE: Float64Array = powersOfFive();
+export function powerOfFiveTable(): Float64Array {
+  return table ??= powersOfFive();
+}
+/** Most CSV files never need the table (about 10 ms to build): it is built on first use. */
+let table: Float64Array | undefined;
 
-/** Builds {@linkcode POWERS_OF_FIVE} from exact integers (BigInt, once, at load). */
+/** The number of bits of a positive BigInt. */
+function bitLength(v: bigint): number {
+  const hex = v.toString(16);
+  return hex.length * 4 - Math.clz32(parseInt(hex[0]!, 16)) + 28;
+}
+
+/** Builds the table {@linkcode powerOfFiveTable} returns, from exact integers (BigInt). */
 export function powersOfFive(): Float64Array {
   const count = LARGEST_POWER_OF_TEN - SMALLEST_POWER_OF_TEN + 1;
   const table = new Float64Array(count * 4);
@@ -56,14 +72,14 @@ export function powersOfFive(): Float64Array {
   };
   let p = 1n;
   for (let q = 0; q <= LARGEST_POWER_OF_TEN; q++) {
-    const bits = p.toString(2).length;
+    const bits = bitLength(p);
     put(q, bits <= 128 ? p << BigInt(128 - bits) : p >> BigInt(bits - 128));
     p *= 5n;
   }
   p = 5n;
   for (let q = -1; q >= SMALLEST_POWER_OF_TEN; q--) {
     // z: the bit length of 5^-q (never a power of two), so 2^(z-1) < 5^-q < 2^z.
-    const z = BigInt(p.toString(2).length);
+    const z = BigInt(bitLength(p));
     let c: bigint;
     if (q >= -27) {
       // 5^-q < 2^64: 2^(z+127) / 5^-q lies in (2^127, 2^128) already.
@@ -137,7 +153,7 @@ export function eiselLemire(wh: number, wl: number, q: number): number {
     wl = 0;
   }
   const k = (q - SMALLEST_POWER_OF_TEN) * 4;
-  const T = POWERS_OF_FIVE;
+  const T = table ?? powerOfFiveTable();
   mul64(wh, wl, T[k]!, T[k + 1]!);
   let h3 = R[3]!, h2 = R[2]!, h1 = R[1]!, h0 = R[0]!;
   if ((h2 & 0x1ff) === 0x1ff) {

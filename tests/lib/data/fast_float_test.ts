@@ -5,7 +5,7 @@ import {
   eiselLemire,
   LARGEST_POWER_OF_TEN,
   parseDecimal,
-  POWERS_OF_FIVE,
+  powerOfFiveTable,
   powersOfFive,
   SMALLEST_POWER_OF_TEN,
 } from "../../../lib/data/fast_float.ts";
@@ -273,6 +273,8 @@ Deno.test("parseDecimal() reads the same numbers from a subarray at any offset",
 });
 
 Deno.test("the power-of-five table is the truncated (q >= 0) or rounded-up (q < 0) 5^q", () => {
+  const POWERS_OF_FIVE = powerOfFiveTable();
+  assert.equal(powerOfFiveTable(), POWERS_OF_FIVE, "built once");
   assert.deepEqual(powersOfFive(), POWERS_OF_FIVE);
   for (let q = SMALLEST_POWER_OF_TEN; q <= LARGEST_POWER_OF_TEN; q++) {
     const k = (q - SMALLEST_POWER_OF_TEN) * 4;
