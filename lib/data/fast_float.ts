@@ -216,9 +216,11 @@ export function eiselLemire(wh: number, wl: number, q: number): number {
  * ```
  */
 export function parseDecimal(buf: Uint8Array, start: number, end: number): number {
-  if (buf !== viewOf) {
+  if (buf !== viewOf || buf.length !== viewLength) {
+    // (A view of a resizable buffer can change length: the DataView is made again then.)
     view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     viewOf = buf;
+    viewLength = buf.length;
   }
   const dv = view;
   let i = start;
@@ -350,6 +352,8 @@ function four(word: number): number {
 
 /** The buffer {@linkcode view} reads (the last one given). */
 let viewOf: Uint8Array | undefined;
+/** `viewOf`'s length when {@linkcode view} was made. */
+let viewLength = 0;
 let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
 
 /** {@linkcode parseDecimal} for any number of digits: significant digits counted one by one. */

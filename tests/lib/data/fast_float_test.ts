@@ -272,6 +272,17 @@ Deno.test("parseDecimal() reads the same numbers from a subarray at any offset",
   }
 });
 
+Deno.test("parseDecimal() reads a view of a resizable buffer again after the buffer grows", () => {
+  const buffer = new ArrayBuffer(8, { maxByteLength: 64 });
+  const bytes = new Uint8Array(buffer); // tracks the buffer's length
+  bytes.set(encoder.encode("1.5,2.25"));
+  assert.equal(parseDecimal(bytes, 0, bytes.length), 1.5);
+  buffer.resize(40);
+  bytes.set(encoder.encode("0.30733298365410255,-0.9510913060037043"));
+  assert.equal(parseDecimal(bytes, 0, bytes.length), 0.30733298365410255);
+  assert.equal(parseDecimal(bytes, 20, bytes.length), -0.9510913060037043);
+});
+
 Deno.test("the power-of-five table is the truncated (q >= 0) or rounded-up (q < 0) 5^q", () => {
   const POWERS_OF_FIVE = powerOfFiveTable();
   assert.equal(powerOfFiveTable(), POWERS_OF_FIVE, "built once");
