@@ -7,6 +7,7 @@ import {
   parseDecimal,
   powerOfFiveTable,
   powersOfFive,
+  readNumbers,
   SMALLEST_POWER_OF_TEN,
 } from "../../../lib/data/fast_float.ts";
 
@@ -282,6 +283,29 @@ Deno.test("parseDecimal() reads a view of a resizable buffer again after the buf
   assert.equal(parseDecimal(bytes, 0, bytes.length), 0.30733298365410255);
   assert.equal(parseDecimal(bytes, 20, bytes.length), -0.9510913060037043);
 });
+
+/** [row, columns (-1: not a number column), from column, returns, stops at, values stored] */
+const ROWS: [string, number[], number, number, number, number[]][] = [
+  ["1.5,2,-3e2\n", [0, 1, 2], 0, 3, 10, [1.5, 2, -300]],
+  ["1.5,2,x,4\n", [0, 1, -1, 2], 0, 2, 6, [1.5, 2]],
+  ["x,0.30733298365410255,7", [-1, 1, 0], 1, 3, 23, [7, 0.30733298365410255]],
+  ["1.5,abc,3\n", [0, 1, 2], 0, -2, 4, [1.5]],
+  ["1.5,1e400,3\n", [0, 1, 2], 0, -2, 9, [1.5]],
+  ["1.5 ,2\n", [0, 1], 0, -2, 3, [1.5]],
+  ["1.5,2", [0, 1, 2], 0, -3, 5, [1.5, 2]],
+];
+for (const [row, columns, from, returns, stop, values] of ROWS) {
+  Deno.test(`readNumbers() reads ${JSON.stringify(row)} from column ${from} to ${returns}`, () => {
+    const bytes = encoder.encode(row);
+    const out = new Float64Array(columns.length).fill(-1);
+    assert.equal(
+      readNumbers(bytes, from === 0 ? 0 : 2, bytes.length, out, 0, Int32Array.from(columns), from),
+      returns,
+    );
+    assert.equal(decimalStop, stop);
+    assert.deepEqual(Array.from(out.subarray(0, values.length)), values);
+  });
+}
 
 Deno.test("the power-of-five table is the truncated (q >= 0) or rounded-up (q < 0) 5^q", () => {
   const POWERS_OF_FIVE = powerOfFiveTable();
