@@ -93,6 +93,10 @@ interface Results {
     fluxops_workers_seconds: number[];
     fluxops_workers_cpu_seconds: number[];
     python: Record<string, unknown>;
+    /** Load average and calibration just before, and the load just after, the reader runs. */
+    load_start: number;
+    load_end: number;
+    calibration_ms: number;
   };
 }
 
@@ -333,16 +337,22 @@ function markdown(r: Results): string {
   if (r.reader) {
     const p = r.reader.python as Record<string, { seconds: number; cpu_seconds?: number }>;
     const base = p.pyarrow_threads?.seconds;
+    const one = p.pyarrow_one_thread;
+    const ratio = (a: number | undefined, b: number | undefined) =>
+      a === undefined || b === undefined || Number.isNaN(a) ? "-" : `${f2(a / b)}x`;
     const row = (name: string, s: number | undefined, cpu: number | undefined) =>
       `| ${name} | ${s === undefined ? "-" : s.toFixed(3)} | ${
         cpu === undefined || Number.isNaN(cpu) ? "-" : cpu.toFixed(2)
-      } | ${s === undefined || base === undefined ? "-" : f2(s / base)}x |`;
+      } | ${ratio(s, base)} | ${ratio(s, one?.seconds)} | ${ratio(cpu, one?.cpu_seconds)} |`;
     const w = r.reader.fluxops_workers;
     lines.push(
-      `The CSV reader alone, the same file, one process each side, median of ${r.repeat} after a warm-up:`,
+      `The CSV reader alone, the same file, one process each side, median of ${r.repeat} after a warm-up ` +
+        `(load ${r.reader.load_start.toFixed(2)} before, ${
+          r.reader.load_end.toFixed(2)
+        } after; calibration ${r.reader.calibration_ms} ms):`,
       "",
-      "| reader | wall s | CPU s | wall / pyarrow's (threads) |",
-      "| --- | ---: | ---: | ---: |",
+      "| reader | wall s | CPU s | wall / pyarrow's (threads) | wall / pyarrow's (1 thread) | CPU / pyarrow's (1 thread) |",
+      "| --- | ---: | ---: | ---: | ---: | ---: |",
       row(
         "FluxOps `readDataset(path)` (the default: one thread)",
         median(r.reader.fluxops_seconds),
@@ -360,9 +370,10 @@ function markdown(r: Results): string {
       ),
       row(
         "`pyarrow.csv.read_csv` (use_threads=False)",
-        p.pyarrow_one_thread?.seconds,
-        p.pyarrow_one_thread?.cpu_seconds,
+        one?.seconds,
+        one?.cpu_seconds,
       ),
+      row("`pandas.read_csv` (C engine)", p.pandas_c?.seconds, p.pandas_c?.cpu_seconds),
       row("`numpy.loadtxt`", p.numpy_loadtxt?.seconds, p.numpy_loadtxt?.cpu_seconds),
       "",
     );
@@ -471,6 +482,8 @@ async function main(args: string[]): Promise<number> {
       };
     }
     if (!values["skip-reader"]) {
+      const readerLoad = loadAverage();
+      const readerCalibration = calibrate();
       await readDataset(data); // warm-up, as the peer does
       const times: number[] = [];
       const cpu: number[] = [];
@@ -516,6 +529,9 @@ async function main(args: string[]): Promise<number> {
         fluxops_workers_seconds: onWorkers,
         fluxops_workers_cpu_seconds: onWorkersCpu,
         python: py,
+        load_start: readerLoad,
+        load_end: loadAverage(),
+        calibration_ms: readerCalibration,
       };
     }
   } finally {

@@ -78,9 +78,14 @@ def read(args: argparse.Namespace) -> dict:
     def numpy_loadtxt():
         return len(np.loadtxt(args.data, delimiter=",", skiprows=1, dtype=np.float64, ndmin=2))
 
+    def pandas_c():
+        import pandas as pd
+        return len(pd.read_csv(args.data))  # its default engine ("c"), one thread
+
     result: dict = {"pyarrow": pyarrow.__version__, "numpy": np.__version__}
     for name, fn in [("pyarrow_threads", pyarrow_threads),
                      ("pyarrow_one_thread", pyarrow_one_thread),
+                     ("pandas_c", pandas_c),
                      ("numpy_loadtxt", numpy_loadtxt)]:
         if name == "numpy_loadtxt" and args.skip_numpy:
             continue

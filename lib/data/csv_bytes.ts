@@ -1,7 +1,7 @@
 /**
  * The byte-level CSV record reader behind the file readers and batch scoring. Records are read
  * from UTF-8 bytes: a plain row of numbers (and one label) goes through a fast path that reads
- * every number straight from the bytes ({@linkcode scanDecimal}) with no string per field; any
+ * every number straight from the bytes (fast_float.ts's `readNumbers`), no string per field; any
  * other row (quotes, spaces, a bad or odd cell, a ragged row) is read again by the full RFC 4180
  * path, which gives exactly the fields, errors, lines and columns csv-parse with the reader's
  * options gives, and checks them as the collectors always have. A row's outcome never depends
@@ -9,7 +9,7 @@
  * @module
  */
 import { DataError } from "../errors.ts";
-import { decimalEnd, scanDecimal } from "./decimal.ts";
+import { decimalStop, readNumbers } from "./fast_float.ts";
 
 const COMMA = 0x2c;
 const LF = 0x0a;
@@ -515,36 +515,38 @@ export class CsvRecordReader {
       let k = i;
       let plain = true;
       let incomplete = false;
-      for (let c = 0; c < width; c++) {
-        const j = columns[c]!;
-        if (j >= 0) {
-          const v = scanDecimal(buf, k, end);
-          if (v !== v) {
+      let c = 0;
+      while (c < width) {
+        if (columns[c]! >= 0) {
+          // This and the next number columns, in one call (see readNumbers).
+          const next = readNumbers(buf, k, end, x, offset, columns, c);
+          k = decimalStop;
+          if (next < 0) {
+            // Not a number (or an infinity), or no comma after it: the full path words it.
             plain = false;
             break;
           }
-          x[offset + j] = v;
-          k = decimalEnd;
-        } else {
-          let e = k;
-          while (e < end) {
-            const b = buf[e]!;
-            if (b === COMMA || b === LF || b === CR || b === QUOTE) break;
-            e++;
-          }
-          if (e < end && buf[e] === QUOTE) {
-            plain = false;
-            break;
-          }
-          const id = dict.idOfBytes(buf, k, e);
-          if (id < 0) {
-            plain = false;
-            break;
-          }
-          block.labels[row] = id;
-          k = e;
+          c = next;
+          continue;
         }
-        if (c + 1 < width) {
+        let e = k;
+        while (e < end) {
+          const b = buf[e]!;
+          if (b === COMMA || b === LF || b === CR || b === QUOTE) break;
+          e++;
+        }
+        if (e < end && buf[e] === QUOTE) {
+          plain = false;
+          break;
+        }
+        const id = dict.idOfBytes(buf, k, e);
+        if (id < 0) {
+          plain = false;
+          break;
+        }
+        block.labels[row] = id;
+        k = e;
+        if (++c < width) {
           if (k < end && buf[k] === COMMA) {
             k++;
             continue;
@@ -552,6 +554,9 @@ export class CsvRecordReader {
           plain = false;
           break;
         }
+      }
+      if (plain) {
+        // After the last column: a line end, or the end of the input.
         if (k < end) {
           const b = buf[k]!;
           if (b === LF) k++;

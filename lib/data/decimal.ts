@@ -138,12 +138,14 @@ function digits(buf: Uint8Array, p: number, count: number): number {
 }
 
 /**
- * `(hi * 10^loDigits + lo) * 10^scale` correctly rounded, for `hi` of 15 digits, `lo` of 1 to 4
- * and `|scale| <= 22`, or NaN when the double-double estimate is too close to a rounding
- * boundary to tell.
+ * `(hi * 10^loDigits + lo) * 10^scale` correctly rounded, or NaN when the double-double estimate
+ * is too close to a rounding boundary to tell. For integers `hi` below 2^50 and `lo` below
+ * `10^loDigits` (`loDigits` <= 9) whose `hi * 10^loDigits + lo` is below 2^64 (19 digits), and
+ * `|scale| <= 22`: scanDecimal() gives 15 digits and 1 to 3; fast_float.ts's parseDecimal() up to
+ * 15 and up to 9.
  */
-function longMantissa(hi: number, lo: number, loDigits: number, scale: number): number {
-  // W = hi * 10^loDigits + lo, exactly, as wh + wl (hi < 2^50, so the product is below 2^64).
+export function longMantissa(hi: number, lo: number, loDigits: number, scale: number): number {
+  // W = hi * 10^loDigits + lo, exactly, as wh + wl (W < 2^64: each rounding error below 2^11).
   const p = POW10[loDigits]!;
   const m = hi * p;
   let t = SPLITTER * hi;
