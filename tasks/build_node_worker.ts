@@ -44,8 +44,13 @@ export function nodeHostJson(): Record<string, unknown> {
 /**
  * Bundles the Node.js-worker app into `out`.
  * @example
- * ```ts ignore
- * const { entry } = await buildNodeWorker({ out: "dist/node-worker" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildNodeWorker } from "./build_node_worker.ts";
+ * const out = await Deno.makeTempDir(); // default: dist/node-worker
+ * const { entry, functions } = await buildNodeWorker({ out });
+ * assert.ok(entry.endsWith("index.mjs") && functions.includes("predict"));
+ * await Deno.remove(out, { recursive: true });
  * ```
  */
 export async function buildNodeWorker(
