@@ -22,13 +22,16 @@ const cli = parseCli(
     trees: { type: "integer", min: 1, default: 100 },
     shards: { type: "integer", min: 1, default: 4 },
     workers: { type: "integer", min: 0, default: 2 },
+    "max-depth": { type: "integer", min: 1 },
     "shards-first": { type: "boolean", default: false },
   },
-  `deno task bench:shards [--rows N] [--trees N] [--shards N] [--workers N]
+  `deno task bench:shards [--rows N] [--trees N] [--shards N] [--workers N] [--max-depth D]
 
 One training job beside N shards run one after another plus their merge, each a fresh process
 (--shards-first: the shards and the merge first, then the one job):
-wall seconds and peak resident memory (/usr/bin/time). Data: bench/data/shards_<rows>.csv.`,
+wall seconds and peak resident memory (/usr/bin/time). Data: bench/data/shards_<rows>.csv.
+--max-depth bounds every tree (the trainer's flag): 100 fully grown trees on 10M rows hold ~60M
+nodes, more than one model.json can (V8's longest string, ~512 MiB).`,
 );
 if (cli.exit !== undefined) Deno.exit(cli.exit);
 const { values } = cli;
@@ -81,7 +84,16 @@ const loadBefore = load();
 const calBefore = calibration();
 const data = await dataFile();
 const tmp = await Deno.makeTempDir({ prefix: "fluxops-shards-bench-" });
-const common = ["--data", data, "--trees", String(trees), "--workers", String(workers)];
+const depth = values["max-depth"];
+const common = [
+  "--data",
+  data,
+  "--trees",
+  String(trees),
+  "--workers",
+  String(workers),
+  ...(depth === undefined ? [] : ["--max-depth", String(depth)]),
+];
 const steps: Step[] = [];
 // The machine's speed drifts during a run: --shards-first swaps the order, to average it out.
 const oneJob = () => timed("one job", "trainer/main.ts", [...common, "--out", join(tmp, "whole")]);
@@ -118,9 +130,9 @@ const merge = steps.at(-1)!;
 const longest = Math.max(...shardSteps.map((s) => s.seconds));
 const sum = shardSteps.reduce((a, s) => a + s.seconds, 0);
 console.log(
-  `${
-    rows.toLocaleString("en")
-  } rows x 10 features, ${trees} trees, ${workers} workers per process; load ${loadBefore} before; calibration loop ${
+  `${rows.toLocaleString("en")} rows x 10 features, ${trees} trees${
+    depth === undefined ? "" : ` of depth at most ${depth}`
+  }, ${workers} workers per process; load ${loadBefore} before; calibration loop ${
     calBefore.toFixed(2)
   } s before, ${calAfter.toFixed(2)} s after
 
