@@ -9,6 +9,7 @@ import { describeError, InvalidInput, WorkerFailed } from "../errors.ts";
 import type { Forest } from "./forest.ts";
 import { type ForestParams, resolveParams } from "./params.ts";
 import { prepare, type TrainingData } from "./prepare.ts";
+import { countSplits, ForestSize } from "./forest_size.ts";
 import { assembleForest, type OnTree, type TreeArrays } from "./train.ts";
 import type { FromTrainWorker, ToTrainWorker } from "./train_worker.ts";
 
@@ -98,6 +99,7 @@ export async function trainTreesParallel(
   const pool: Worker[] = [];
   let next = 0;
   let done = 0;
+  const size = new ForestSize(total);
   const { promise, resolve, reject } = Promise.withResolvers<void>();
   let settled = false;
   const fail = (err: unknown) => {
@@ -133,9 +135,12 @@ export async function trainTreesParallel(
           );
           return;
         }
-        trees[slot.get(message.index)!] = message.tree;
+        const tree = message.tree;
+        trees[slot.get(message.index)!] = tree;
         done++;
         try {
+          size.add(tree.feature.length, countSplits(tree.feature), tree.leafValues.length);
+          size.check();
           onTree?.(done, total);
         } catch (err) {
           fail(err);

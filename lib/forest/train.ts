@@ -6,6 +6,7 @@
  */
 import { Rng } from "../data/random.ts";
 import type { Forest } from "./forest.ts";
+import { countSplits, ForestSize } from "./forest_size.ts";
 import { type ForestParams, resolveParams } from "./params.ts";
 import { prepare, type PreparedData, type TrainingData } from "./prepare.ts";
 import {
@@ -487,8 +488,12 @@ export function trainForest(
   const p = resolveParams(params);
   const prepared = prepare(data);
   const trees: TreeArrays[] = [];
+  const size = new ForestSize(p.n_estimators);
   for (let t = 0; t < p.n_estimators; t++) {
-    trees.push(trainTree(prepared, p, t));
+    const tree = trainTree(prepared, p, t);
+    trees.push(tree);
+    size.add(tree.feature.length, countSplits(tree.feature), tree.leafValues.length);
+    size.check();
     onTree?.(t + 1, p.n_estimators);
   }
   return assembleForest(trees, data.nFeatures, data.nClasses);

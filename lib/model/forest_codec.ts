@@ -3,6 +3,7 @@
  * on the way back so a damaged file can never send prediction out of bounds or into a loop.
  * @module
  */
+import { ForestSize } from "../forest/forest_size.ts";
 import { InvalidModel } from "../errors.ts";
 import type { Forest } from "../forest/forest.ts";
 
@@ -72,6 +73,9 @@ function unb64(name: string, text: unknown, bytesPer: number): ArrayBuffer {
 export function encodeForest(forest: Forest): EncodedForest {
   let splits = 0;
   for (const f of forest.feature) if (f >= 0) splits++;
+  const size = new ForestSize(forest.treeOffsets.length - 1);
+  size.add(forest.feature.length, splits, forest.leafValues.length);
+  size.check(); // a merge of shards can pass the limit no shard reached
   const thresholds = new Float64Array(splits);
   for (let i = 0, j = 0; i < forest.feature.length; i++) {
     if (forest.feature[i]! >= 0) thresholds[j++] = forest.threshold[i]!;
