@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { numberKernel } from "../../../lib/data/wasm_numbers.ts";
+import { join } from "node:path";
+import { readDataset } from "../../../lib/data/csv.ts";
+import { numberKernel, useNumberKernel } from "../../../lib/data/wasm_numbers.ts";
+import { withTempDir } from "../../support/fixtures.ts";
 
 const encoder = new TextEncoder();
 const kernel = numberKernel();
@@ -115,3 +118,70 @@ for (const [text, n, got, values, stop] of cases) {
     assert.deepEqual(read(text, n), { got, values, stop });
   });
 }
+
+/** A cell as data files have them, or one the kernel must leave to the JavaScript path. */
+function randomCell(next: () => number): string {
+  const x = ((next() / 2 ** 32 - 0.5) * 8) * 10 ** ((next() % 9) - 4);
+  switch (next() % 16) {
+    case 0:
+      return x.toFixed(next() % 21);
+    case 1:
+      return x.toExponential(next() % 20);
+    case 2:
+      return `${x.toPrecision(17)}123456789`; // more than 19 digits
+    case 3:
+      return ["1e400", "-1e999", "x", "", " 1", "1 ", "0x10", '"2"', "-", ".", "1e", "NaN"][
+        next() % 12
+      ]!;
+    default:
+      return String(x);
+  }
+}
+
+/** What reading the file gives: its values and labels bit for bit, or the error's message. */
+async function outcome(path: string): Promise<string> {
+  try {
+    const ds = await readDataset(path);
+    const bits = new BigUint64Array(ds.x.buffer, ds.x.byteOffset, ds.x.length);
+    return `${ds.nRows} rows ${bits.join(" ")} | ${ds.y.join(" ")} | ${ds.classes.join(" ")}`;
+  } catch (err) {
+    return `error ${(err as Error).message}`;
+  }
+}
+
+Deno.test("readDataset() gives the same values, rows, errors, lines and columns with the kernel as without", async () => {
+  const next = rng(11);
+  let errors = 0;
+  await withTempDir(async (dir) => {
+    for (let f = 0; f < 120; f++) {
+      const width = 1 + (next() % 6);
+      const labelAt = next() % (width + 1);
+      const header = Array.from({ length: width + 1 }, (_, c) => (c === labelAt ? "y" : `f${c}`));
+      const rows = [header.join(",")];
+      const nRows = f < 3 ? 40_000 : 1 + (next() % 60); // a few files longer than one read
+      const clean = next() % 3 !== 0;
+      for (let r = 0; r < nRows; r++) {
+        const cells = header.map((_, c) =>
+          c === labelAt
+            ? String(next() % 3)
+            : clean && next() % 50 !== 0
+            ? String(((next() / 2 ** 32 - 0.5) * 8) * 10 ** ((next() % 9) - 4))
+            : randomCell(next)
+        );
+        if (!clean && next() % 40 === 0) cells.pop();
+        rows.push(cells.join(","));
+        if (next() % 30 === 0) rows.push("");
+      }
+      const path = join(dir, `f${f}.csv`);
+      await Deno.writeTextFile(path, rows.join(next() % 4 === 0 ? "\r\n" : "\n"));
+      useNumberKernel(false);
+      const without = await outcome(path);
+      useNumberKernel(true);
+      const withKernel = await outcome(path);
+      assert.equal(withKernel, without, `file ${f}`);
+      if (withKernel.startsWith("error")) errors++;
+    }
+  });
+  // Both outcomes were compared many times.
+  assert.ok(errors > 20 && errors < 100, `${errors} of 120 files were errors`);
+});
