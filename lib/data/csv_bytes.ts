@@ -15,6 +15,10 @@ import { decimalStop, readNumbers } from "./fast_float.ts";
 import { MAX_CELLS, numberKernel } from "./wasm_numbers.ts";
 
 const COMMA = 0x2c;
+/** Bytes the WebAssembly number kernel is given at a time (a copy that stays in the L2 cache). */
+const WINDOW = 256 * 1024;
+/** A window is taken again when a row starts this close to its end. */
+const WINDOW_MARGIN = 4096;
 const LF = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
@@ -500,11 +504,18 @@ export class CsvRecordReader {
     let line = this.line;
     // The WebAssembly kernel reads each run of number cells (wasm_numbers.ts): runs[c] is the
     // number of number columns from column c on. What it leaves, readNumbers reads as before.
+    // The kernel reads a copy of a window of the bytes, taken again as the rows near its end.
     const kernel = width <= MAX_CELLS && i < end ? numberKernel() : undefined;
     const runs = this.#runs ??= numberRuns(columns);
-    const delta = kernel === undefined ? 0 : kernel.load(buf, i, end);
-    const cells = kernel?.out;
+    let windowEnd = i;
+    let delta = 0;
+    let cells: Float64Array | undefined;
     while (i < end) {
+      if (kernel !== undefined && windowEnd < end && i + WINDOW_MARGIN >= windowEnd) {
+        windowEnd = Math.min(end, i + WINDOW);
+        delta = kernel.load(buf, i, windowEnd);
+        cells = kernel.out;
+      }
       const first = buf[i]!;
       if (first === LF || first === CR) {
         // A blank line.
@@ -530,13 +541,18 @@ export class CsvRecordReader {
       let c = 0;
       while (c < width) {
         if (columns[c]! >= 0) {
-          if (kernel !== undefined) {
+          if (kernel !== undefined && k < windowEnd) {
             const run = runs[c]!;
             const got = kernel.cells(k + delta, run);
-            for (let j = 0; j < got; j++) x[offset + columns[c + j]!] = cells![j]!;
-            k = kernel.stop() - delta;
-            c += got;
-            if (got === run) {
+            const stop = kernel.stop() - delta;
+            // At the window's end (not the input's) a cell may go on: readNumbers reads the run.
+            const inside = stop < windowEnd || windowEnd === end;
+            if (inside) {
+              for (let j = 0; j < got; j++) x[offset + columns[c + j]!] = cells![j]!;
+              k = stop;
+              c += got;
+            }
+            if (inside && got === run) {
               if (c === width) continue;
               // A label column follows.
               if (k < end && buf[k] === COMMA) {
