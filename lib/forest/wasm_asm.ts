@@ -9,6 +9,8 @@
 export const I32 = 0x7f;
 /** Value types. */
 export const F64 = 0x7c;
+/** Value types. */
+export const I64 = 0x7e;
 
 /** Opcodes used by the kernel (WebAssembly core specification, section 5.4). */
 export const Op = {
@@ -40,10 +42,59 @@ export const Op = {
   i32Or: 0x72,
   i32Xor: 0x73,
   f64Add: 0xa0,
+  // For the CSV number reader (lib/data/wasm_numbers.ts).
+  return: 0x0f,
+  i32Load8U: 0x2d,
+  i64Load: 0x29,
+  i32Store: 0x36,
+  i64Const: 0x42,
+  i32Eq: 0x46,
+  i32Ne: 0x47,
+  i32GtS: 0x4a,
+  i32LeS: 0x4c,
+  i32GeU: 0x4f,
+  i32Shl: 0x74,
+  i32ShrS: 0x75,
+  i64Eqz: 0x50,
+  i64Eq: 0x51,
+  i64LtU: 0x54,
+  i64LeU: 0x58,
+  i64GeU: 0x5a,
+  i64Clz: 0x79,
+  i64Add: 0x7c,
+  i64Sub: 0x7d,
+  i64Mul: 0x7e,
+  i64And: 0x83,
+  i64Or: 0x84,
+  i64Shl: 0x86,
+  i64ShrU: 0x88,
+  f64Neg: 0x9a,
+  f64Mul: 0xa2,
+  f64Div: 0xa3,
+  i32WrapI64: 0xa7,
+  i64ExtendI32U: 0xad,
+  f64ConvertI64U: 0xba,
+  f64ReinterpretI64: 0xbf,
 } as const;
 
 /** The empty block type. */
 export const VOID = 0x40;
+
+/** Signed LEB128 of a 64-bit integer. */
+export function sleb64(n: bigint): number[] {
+  if (n < -(1n << 63n) || n >= 1n << 64n) throw new RangeError(`sleb64: ${n}`);
+  n = BigInt.asIntN(64, n);
+  const out: number[] = [];
+  for (;;) {
+    const b = Number(n & 0x7fn);
+    n >>= 7n;
+    if ((n === 0n && (b & 0x40) === 0) || (n === -1n && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
 
 /** Unsigned LEB128. */
 export function uleb(n: number): number[] {
@@ -93,6 +144,9 @@ export class Code {
   i32(v: number): this {
     return this.op(Op.i32Const, ...sleb(v));
   }
+  i64(v: bigint): this {
+    return this.op(Op.i64Const, ...sleb64(v));
+  }
   f64(v: number): this {
     const b = new Uint8Array(new Float64Array([v]).buffer);
     return this.op(Op.f64Const, ...b);
@@ -104,6 +158,18 @@ export class Code {
   /** f64.load with a constant byte offset (alignment 8). */
   loadF64(offset = 0): this {
     return this.op(Op.f64Load, 3, ...uleb(offset));
+  }
+  /** i32.load8_u with a constant byte offset. */
+  loadU8(offset = 0): this {
+    return this.op(Op.i32Load8U, 0, ...uleb(offset));
+  }
+  /** i64.load with a constant byte offset (alignment 8). */
+  loadI64(offset = 0): this {
+    return this.op(Op.i64Load, 3, ...uleb(offset));
+  }
+  /** i32.store with a constant byte offset (alignment 4). */
+  storeI32(offset = 0): this {
+    return this.op(Op.i32Store, 2, ...uleb(offset));
   }
   /** f64.store with a constant byte offset (alignment 8). */
   storeF64(offset = 0): this {
@@ -127,17 +193,22 @@ export interface FunctionDef {
   /** Extra locals, by type, after the parameters. */
   readonly locals: readonly number[];
   readonly code: Code;
+  /** Result types; none when left out. */
+  readonly results?: readonly number[];
 }
 
 /**
  * A module importing one memory as `m.mem` (at least `minPages` pages) and exporting the given
- * functions, none of which returns a value.
+ * functions (each returning its `results`, if any).
  */
 export function moduleBytes(
   minPages: number,
   fns: readonly FunctionDef[],
 ): Uint8Array<ArrayBuffer> {
-  const types = fns.flatMap((f) => [0x60, ...uleb(f.params.length), ...f.params, 0]);
+  const types = fns.flatMap((f) => {
+    const results = f.results ?? [];
+    return [0x60, ...uleb(f.params.length), ...f.params, ...uleb(results.length), ...results];
+  });
   const imports = [...uleb(1), ...name("m"), ...name("mem"), 0x02, 0x00, ...uleb(minPages)];
   const funcs = [...uleb(fns.length), ...fns.flatMap((_, i) => uleb(i))];
   const exports = [
