@@ -17,6 +17,7 @@ import { openBlobBackend } from "../../../lib/store/open_blob_backend.ts";
 import { ModelRegistry } from "../../../lib/store/registry.ts";
 import { startAzurite } from "../../../tasks/local/azurite.ts";
 import { withTempDir } from "../../support/fixtures.ts";
+import { waitUntil } from "../../support/wait.ts";
 
 const REPO = join(import.meta.dirname!, "..", "..", "..");
 const CHILD = join(REPO, "tests", "support", "publish_child.ts");
@@ -139,6 +140,38 @@ interface Store {
   readonly env: Record<string, string>;
   /** A registry opened afresh, as another process would. */
   open(): ModelRegistry;
+  /**
+   * Whether a write the killed process had fully sent may land after its death (Azurite
+   * commits a blob whose whole body it received; the file store's writes die with the process).
+   */
+  readonly lateWrites: boolean;
+}
+
+/**
+ * Waits until what a fresh registry lists and the alias stop changing: two views `gapMs` apart
+ * agree (a hang guard bounds it). The gap is measured, not guessed: how long one whole publish
+ * took on this machine in this run (or one view, if longer), which a single write that was
+ * already sent does not outlast.
+ */
+async function quiescent(store: Store, gapMs: number): Promise<void> {
+  const view = async () => {
+    const registry = store.open();
+    return JSON.stringify([
+      await registry.versions(),
+      (await registry.alias("production"))?.pointer ?? null,
+    ]);
+  };
+  const t0 = performance.now();
+  let last = await view();
+  // A view that took longer than a publish (a busy reader) sets the gap instead.
+  const gap = Math.max(gapMs, performance.now() - t0);
+  await waitUntil(async () => {
+    await new Promise((r) => setTimeout(r, gap));
+    const now = await view();
+    const same = now === last;
+    last = now;
+    return same;
+  }, `${store.name} to stop changing after a kill`);
 }
 
 /** Checks what a fresh registry sees; returns the versions listed and the alias' version. */
@@ -190,6 +223,7 @@ async function crashTrials(store: Store, dir: string): Promise<void> {
 
   /** After a kill: consistent; the version visible only if its model.json was written. */
   const afterKill = async (version: string, modelWritten: boolean | undefined) => {
+    if (store.lateWrites) await quiescent(store, writesMs);
     const seen = await checkRegistry(store, sources);
     const visible = seen.versions.includes(version);
     if (modelWritten !== undefined) assert.equal(visible, modelWritten, `${version} visible`);
@@ -206,10 +240,9 @@ async function crashTrials(store: Store, dir: string): Promise<void> {
       ],
       store.env,
     );
-    // A write the killed process had fully sent may land after the check above (Azurite
-    // commits a blob whose whole body it received after the sender died, later the busier the
-    // machine): the retry then finds the version published. No settling time is guessed; the
-    // retry's answer is judged by what a fresh registry lists.
+    // Should a write the killed process had fully sent land after all (later than the measured
+    // quiet gap), the retry finds the version published: its answer is judged by what a fresh
+    // registry lists then.
     const landedLate = retry.code === 3 && !visible &&
       (await checkRegistry(store, sources)).versions.includes(version);
     if (visible || landedLate) {
@@ -284,6 +317,7 @@ Deno.test("a publish killed at any point leaves no partial version on the file s
       location: root,
       env: {},
       open: () => new ModelRegistry(new FsBackend(root)),
+      lateWrites: false,
     }, dir);
     // On disk the kills left only temporary files; a listing removes them once stale.
     const left = await tempFiles(root);
@@ -312,6 +346,7 @@ Deno.test("a publish killed at any point leaves no partial version on Blob Stora
         location: "azblob://models",
         env: { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString },
         open,
+        lateWrites: true,
       }, dir);
     });
   } finally {
