@@ -21,8 +21,16 @@ export interface SlowClientResult {
   readonly phase: SlowPhase;
   /** The status line the server sent, if any (`HTTP/1.1 408 Request Timeout`). */
   readonly statusLine: string | undefined;
+  /** Milliseconds from connect until the status line arrived, or undefined if none did. */
+  readonly statusAfterMs: number | undefined;
   /** Milliseconds from connect until the server closed the connection, or undefined if open. */
   readonly closedAfterMs: number | undefined;
+  /**
+   * The longest pause, in ms, between two bytes this client sent (from connect until the status
+   * line, or until now): how long the server saw it silent. A busy machine stretches the
+   * trickle; a pause of a whole body timeout makes a trickling client a stalled one.
+   */
+  readonly maxGapMs: number;
 }
 
 /** Options of {@link startSlowClients}. */
@@ -47,6 +55,8 @@ export interface SlowClients {
    * (about 0 on a quiet one), by which a test may widen a bound on wall-clock time.
    */
   latenessMs(): number;
+  /** What happened to each connection so far, without closing any. */
+  results(): SlowClientResult[];
   /** Closes every connection and reports what happened to each. */
   stop(): Promise<SlowClientResult[]>;
 }
@@ -56,7 +66,10 @@ interface Slow {
   conn: Deno.TcpConn;
   startedAt: number;
   statusLine: string | undefined;
+  statusAfterMs: number | undefined;
   closedAfterMs: number | undefined;
+  lastSentAt: number;
+  maxGapMs: number;
   reading: Promise<void>;
 }
 
@@ -82,7 +95,10 @@ export async function startSlowClients(options: SlowClientsOptions): Promise<Slo
       conn,
       startedAt: performance.now(),
       statusLine: undefined,
+      statusAfterMs: undefined,
       closedAfterMs: undefined,
+      lastSentAt: performance.now(),
+      maxGapMs: 0,
       reading: Promise.resolve(),
     };
     slow.reading = (async () => {
@@ -93,7 +109,12 @@ export async function startSlowClients(options: SlowClientsOptions): Promise<Slo
           const n = await conn.read(buf);
           if (n === null) break;
           text += dec.decode(buf.subarray(0, n));
-          slow.statusLine ??= /^HTTP\/1\.1 [^\r\n]*/.exec(text)?.[0];
+          if (slow.statusLine === undefined) {
+            slow.statusLine = /^HTTP\/1\.1 [^\r\n]*/.exec(text)?.[0];
+            if (slow.statusLine !== undefined) {
+              slow.statusAfterMs = performance.now() - slow.startedAt;
+            }
+          }
         }
       } catch { /* reset, or closed by stop() */ }
       if (!stopping) slow.closedAfterMs = performance.now() - slow.startedAt;
@@ -111,12 +132,25 @@ export async function startSlowClients(options: SlowClientsOptions): Promise<Slo
     lastTick = now;
     for (const s of all) {
       if (s.closedAfterMs !== undefined || s.phase === "stall") continue;
+      if (s.statusLine === undefined) s.maxGapMs = Math.max(s.maxGapMs, now - s.lastSentAt);
+      s.lastSentAt = now;
       s.conn.write(enc.encode(s.phase === "header" ? "a" : "1")).catch(() => {});
     }
   }, trickleMs);
+  const report = (s: Slow): SlowClientResult => ({
+    phase: s.phase,
+    statusLine: s.statusLine,
+    statusAfterMs: s.statusAfterMs,
+    closedAfterMs: s.closedAfterMs,
+    // A client still waiting for its status line has been silent since its last byte.
+    maxGapMs: s.statusLine === undefined
+      ? Math.max(s.maxGapMs, performance.now() - s.lastSentAt)
+      : s.maxGapMs,
+  });
   return {
     open: () => all.filter((s) => s.closedAfterMs === undefined).length,
     latenessMs: () => lateness,
+    results: () => all.map(report),
     stop: async () => {
       clearInterval(trickle);
       stopping = true;
@@ -125,12 +159,9 @@ export async function startSlowClients(options: SlowClientsOptions): Promise<Slo
           s.conn.close();
         } catch { /* closed by the server already */ }
       }
+      const results = all.map(report);
       await Promise.all(all.map((s) => s.reading));
-      return all.map((s) => ({
-        phase: s.phase,
-        statusLine: s.statusLine,
-        closedAfterMs: s.closedAfterMs,
-      }));
+      return results.map((r, i) => ({ ...r, closedAfterMs: all[i]!.closedAfterMs }));
     },
   };
 }

@@ -6,7 +6,10 @@
  *
  * A read past its deadline is first only marked expired: a client that trickles its body sends
  * another chunk, and the reader, seeing `expired`, stops there. A read still waiting for data
- * one more timeout later is cancelled. (Deno.serve 2.9.6 cannot close a connection whose body
+ * one more timeout after a sweep marked it expired is cancelled. The grace counts from the
+ * marking, not from the deadline: a sweep that runs late (a busy machine froze the process for
+ * longer than the timeout) would otherwise mark and cancel in one go, and a trickling client
+ * would never get the chunk that lets its reader stop. (Deno.serve 2.9.6 cannot close a connection whose body
  * read was cancelled while waiting for data, but closes one whose reader stopped between
  * chunks; see function/main.ts.)
  * @module
@@ -23,6 +26,8 @@ export interface ReadWatch {
 interface Entry extends ReadWatch {
   expired: boolean;
   readonly deadline: number;
+  /** When a sweep marked it expired (NaN before). */
+  expiredAt: number;
   readonly cancel: () => void;
 }
 
@@ -38,7 +43,8 @@ export interface ReadDeadlinesOptions {
 
 /**
  * Watches body reads: marks those that outlive `timeoutMs` expired, and cancels those still
- * watched after twice `timeoutMs`. The sweeping timer starts with
+ * watched `timeoutMs` after they were marked (twice `timeoutMs` when the timer is on time).
+ * The sweeping timer starts with
  * the first watch and runs until {@link close}.
  *
  * @example
@@ -86,6 +92,7 @@ export class ReadDeadlines {
     const entry: Entry = {
       expired: false,
       deadline: this.#now() + this.timeoutMs,
+      expiredAt: NaN,
       cancel,
       done() {
         active.delete(entry);
@@ -99,7 +106,7 @@ export class ReadDeadlines {
   }
 
   /**
-   * Marks reads past their deadline expired and cancels those past it by one more timeout;
+   * Marks reads past their deadline expired and cancels those marked one timeout ago or more;
    * returns how many it cancelled. Called by the timer.
    */
   sweep(): number {
@@ -107,8 +114,11 @@ export class ReadDeadlines {
     let n = 0;
     for (const entry of this.#active) {
       if (entry.deadline > now) continue;
-      entry.expired = true;
-      if (entry.deadline + this.timeoutMs > now) continue;
+      if (!entry.expired) {
+        entry.expired = true;
+        entry.expiredAt = now;
+      }
+      if (entry.expiredAt + this.timeoutMs > now) continue;
       this.#active.delete(entry);
       n++;
       try {

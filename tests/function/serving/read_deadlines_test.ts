@@ -40,6 +40,8 @@ Deno.test("ReadDeadlines never touches a read that finished in time", () => {
     assert.equal(deadlines.active, 2);
     fast.done();
     now = 1000;
+    assert.equal(deadlines.sweep(), 0, "a late sweep only marks");
+    now = 1100;
     assert.equal(deadlines.sweep(), 1, "a cancel that throws still counts");
     assert.equal(fast.expired, false);
     assert.equal(failing.expired, true);
@@ -48,6 +50,32 @@ Deno.test("ReadDeadlines never touches a read that finished in time", () => {
     deadlines.close();
   }
 });
+
+Deno.test(
+  "ReadDeadlines gives a read a whole timeout after marking it expired, even when the sweep ran late",
+  () => {
+    // A busy machine froze the process past deadline + timeout: the first sweep after it must
+    // not cancel at once, or a client trickling its body never gets the chunk that ends its read
+    // (and Deno.serve keeps the connection of a read cancelled while waiting open).
+    let now = 0;
+    const deadlines = new ReadDeadlines({ timeoutMs: 100, tickMs: 10_000, now: () => now });
+    try {
+      let cancelled = 0;
+      const watch = deadlines.watch(() => cancelled++);
+      now = 750;
+      assert.equal(deadlines.sweep(), 0);
+      assert.equal(watch.expired, true);
+      now = 849;
+      assert.equal(deadlines.sweep(), 0, "not yet one timeout after the marking");
+      assert.equal(cancelled, 0);
+      now = 850;
+      assert.equal(deadlines.sweep(), 1, "still waiting one timeout after the marking: cancelled");
+      assert.equal(cancelled, 1);
+    } finally {
+      deadlines.close();
+    }
+  },
+);
 
 Deno.test("ReadDeadlines' own timer cancels a stalled read", async () => {
   const deadlines = new ReadDeadlines({ timeoutMs: 30, tickMs: 10 });
