@@ -11,8 +11,9 @@
  *   pandas `to_csv` of the same columns (bench/predict_peer.py score).
  *
  * Wall time and peak RSS (`/usr/bin/time -v`) of each process; the median is reported. Then the
- * CSV reader alone: FluxOps' readDataset in this process beside pyarrow.csv.read_csv (threads on
- * and off) and numpy.loadtxt (bench/predict_peer.py read), median of `--repeat` after a warm-up.
+ * CSV reader alone: FluxOps' readDataset in this process (its default, workers beside the
+ * calling thread, and one thread) beside pyarrow.csv.read_csv (threads on and off) and
+ * numpy.loadtxt (bench/predict_peer.py read), median of `--repeat` after a warm-up.
  * A calibration figure (a fixed JavaScript workload, independent of FluxOps' code) and the load
  * average are printed beside the figures. Markdown on stdout, or JSON with --json.
  *
@@ -89,9 +90,11 @@ interface Results {
     fluxops_seconds: number[];
     /** User + system CPU seconds of this process during each read (NaN off Linux). */
     fluxops_cpu_seconds: number[];
+    /** The workers readDataset's default reads on (beside the calling thread). */
     fluxops_workers: number;
-    fluxops_workers_seconds: number[];
-    fluxops_workers_cpu_seconds: number[];
+    /** `{ workers: 0 }`: the calling thread alone. */
+    fluxops_one_thread_seconds: number[];
+    fluxops_one_thread_cpu_seconds: number[];
     python: Record<string, unknown>;
     /** Load average and calibration just before, and the load just after, the reader runs. */
     load_start: number;
@@ -354,14 +357,16 @@ function markdown(r: Results): string {
       "| reader | wall s | CPU s | wall / pyarrow's (threads) | wall / pyarrow's (1 thread) | CPU / pyarrow's (1 thread) |",
       "| --- | ---: | ---: | ---: | ---: | ---: |",
       row(
-        "FluxOps `readDataset(path)` (the default: one thread)",
+        `FluxOps \`readDataset(path)\` (the default: ${w} worker${
+          w === 1 ? "" : "s"
+        } beside the calling thread)`,
         median(r.reader.fluxops_seconds),
         median(r.reader.fluxops_cpu_seconds),
       ),
       row(
-        `FluxOps \`readDataset(path, { workers: ${w} })\``,
-        median(r.reader.fluxops_workers_seconds),
-        median(r.reader.fluxops_workers_cpu_seconds),
+        "FluxOps `readDataset(path, { workers: 0 })` (one thread)",
+        median(r.reader.fluxops_one_thread_seconds),
+        median(r.reader.fluxops_one_thread_cpu_seconds),
       ),
       row(
         "`pyarrow.csv.read_csv` (its default: threads)",
@@ -487,27 +492,27 @@ async function main(args: string[]): Promise<number> {
       await readDataset(data); // warm-up, as the peer does
       const times: number[] = [];
       const cpu: number[] = [];
-      const onWorkers: number[] = [];
-      const onWorkersCpu: number[] = [];
-      const workers = navigator.hardwareConcurrency;
+      const oneThread: number[] = [];
+      const oneThreadCpu: number[] = [];
+      // The default (workers beside the calling thread, one fewer than the CPUs), then one thread.
+      const workers = Math.min(7, Math.max(0, navigator.hardwareConcurrency - 1));
       for (let r = 0; r < repeat; r++) {
         for (
-          const [w, wall, cpuTimes] of [[0, times, cpu], [
-            workers,
-            onWorkers,
-            onWorkersCpu,
-          ]] as const
+          const [options, wall, cpuTimes] of [
+            [{}, times, cpu],
+            [{ workers: 0 }, oneThread, oneThreadCpu],
+          ] as const
         ) {
           const c0 = cpuSeconds();
           const t0 = performance.now();
-          await readDataset(data, { workers: w });
+          await readDataset(data, options);
           wall.push((performance.now() - t0) / 1000);
           cpuTimes.push(cpuSeconds() - c0);
         }
         log(
           `FluxOps readDataset ${times.at(-1)!.toFixed(3)} s (${cpu.at(-1)!.toFixed(2)} CPU s), ` +
-            `on ${workers} workers ${onWorkers.at(-1)!.toFixed(3)} s (${
-              onWorkersCpu.at(-1)!.toFixed(2)
+            `one thread ${oneThread.at(-1)!.toFixed(3)} s (${
+              oneThreadCpu.at(-1)!.toFixed(2)
             } CPU s)`,
         );
       }
@@ -526,8 +531,8 @@ async function main(args: string[]): Promise<number> {
         fluxops_seconds: times,
         fluxops_cpu_seconds: cpu,
         fluxops_workers: workers,
-        fluxops_workers_seconds: onWorkers,
-        fluxops_workers_cpu_seconds: onWorkersCpu,
+        fluxops_one_thread_seconds: oneThread,
+        fluxops_one_thread_cpu_seconds: oneThreadCpu,
         python: py,
         load_start: readerLoad,
         load_end: loadAverage(),

@@ -67,9 +67,12 @@ export async function compileArgs(
   return [
     "compile",
     ...trainPermissions(config),
-    // Worker modules are not followed by the module graph: the trainer's must be named.
+    // Worker modules are not followed by the module graph: the trainer's (training and the
+    // CSV reader's) must be named.
     "--include",
     "lib/forest/train_worker.ts",
+    "--include",
+    "lib/data/csv_worker.ts",
     "--output",
     output,
     ...(target ? ["--target", target] : []),

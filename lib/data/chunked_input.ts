@@ -12,6 +12,11 @@ export class ChunkedInput {
   final = false;
   /** File offset of `buf[0]`. */
   consumed = 0;
+  /**
+   * File offset reading stops at (a byte range's end): the bytes before it are read, and
+   * `final` stays false, since the file goes on.
+   */
+  limit = Infinity;
 
   /** `name` names the file in errors. */
   constructor(readonly file: Deno.FsFile, size: number, readonly name: string) {
@@ -20,12 +25,14 @@ export class ChunkedInput {
 
   /** Reads until the buffer is full or the file ends. */
   fill(): void {
-    while (this.end < this.buf.length) {
+    for (;;) {
+      const stop = Math.min(this.buf.length, this.limit - this.consumed);
+      if (this.end >= stop) return;
       // Synchronous: a local file's read is short, and skipping the hop to the I/O thread
       // keeps a loaded machine from leaving this thread idle between reads.
       let n: number | null;
       try {
-        n = this.file.readSync(this.buf.subarray(this.end));
+        n = this.file.readSync(this.buf.subarray(this.end, stop));
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
         throw new DataError(`cannot read ${this.name}: ${why}`, { cause: err });
@@ -36,6 +43,26 @@ export class ChunkedInput {
       }
       this.end += n;
     }
+  }
+
+  /** Whether every byte before {@linkcode limit} has been read into the buffer. */
+  get atLimit(): boolean {
+    return this.consumed + this.end >= this.limit;
+  }
+
+  /** Reads on from file offset `offset`, with an empty buffer and no limit. */
+  restart(offset: number): void {
+    try {
+      this.file.seekSync(offset, Deno.SeekMode.Start);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new DataError(`cannot read ${this.name}: ${why}`, { cause: err });
+    }
+    this.consumed = offset;
+    this.end = 0;
+    this.final = false;
+    this.limit = Infinity;
+    this.fill();
   }
 
   /**

@@ -11,6 +11,7 @@
  * @module
  */
 import { DataError } from "../errors.ts";
+import type { ChunkedInput } from "./chunked_input.ts";
 import { decimalStop, readNumbers } from "./fast_float.ts";
 import { MAX_CELLS, numberKernel } from "./wasm_numbers.ts";
 
@@ -163,6 +164,15 @@ export class RowBlock {
     this.labels = new Int32Array(hasLabels ? rows : 0);
   }
 
+  /**
+   * Stores the values in `x` from now on (filled rows are not moved): a fixed region, such as
+   * a share of a buffer other threads fill beside it. Growing past it copies them out.
+   */
+  useValues(x: Float64Array): void {
+    this.#resizable = undefined;
+    this.x = x;
+  }
+
   /** Makes room for one more row (doubling, for input longer than its line count said). */
   grow(): void {
     const buffer = this.#resizable;
@@ -204,6 +214,16 @@ export class LabelDictionary {
   readonly #keys: Uint8Array[] = [];
   readonly #keyIds: number[] = [];
   readonly #decoder = new TextDecoder();
+
+  /** The UTF-8 bytes of the labels looked up by bytes so far (at most 64), for the kernel. */
+  get byteKeys(): readonly Uint8Array[] {
+    return this.#keys;
+  }
+
+  /** The id of each of {@linkcode byteKeys}. */
+  get byteKeyIds(): readonly number[] {
+    return this.#keyIds;
+  }
 
   /** The id of a label given as text, or -1 when it is blank. */
   idOf(label: string): number {
@@ -510,11 +530,40 @@ export class CsvRecordReader {
     let windowEnd = i;
     let delta = 0;
     let cells: Float64Array | undefined;
+    // Whole plain rows are read by the kernel's rows function, many a call; the first row it
+    // declines is read below, as before.
+    const wholeRows = kernel !== undefined && kernel.layout(columns, p);
+    let keysKnown = -1;
     while (i < end) {
       if (kernel !== undefined && windowEnd < end && i + WINDOW_MARGIN >= windowEnd) {
         windowEnd = Math.min(end, i + WINDOW);
         delta = kernel.load(buf, i, windowEnd);
         cells = kernel.out;
+      }
+      if (wholeRows) {
+        if (dict.byteKeys.length !== keysKnown) {
+          kernel.keys(dict.byteKeys, dict.byteKeyIds);
+          keysKnown = dict.byteKeys.length;
+        }
+        let room = Math.min(
+          kernel.maxRows,
+          Math.floor(block.x.length / p) - block.rows,
+          block.hasLabels ? block.labels.length - block.rows : kernel.maxRows,
+        );
+        if (room <= 0) {
+          block.grow();
+          room = 1;
+        }
+        const got = kernel.rows(i + delta, room);
+        if (got > 0) {
+          const base = block.rows;
+          block.x.set(cells!.subarray(0, got * p), base * p);
+          if (block.hasLabels) block.labels.set(kernel.labels.subarray(0, got), base);
+          block.rows = base + got;
+          line += got;
+          i = kernel.stop() - delta;
+          continue;
+        }
       }
       const first = buf[i]!;
       if (first === LF || first === CR) {
@@ -696,4 +745,24 @@ export function storeFields(
     block.labels[block.rows] = id;
   }
   block.rows++;
+}
+
+/**
+ * Reads the records of `input` into `block` until the file ends or, with a limit set, until
+ * every byte before the limit has been read; returns the file offset the reader stopped at: the
+ * limit itself when the range ends on a record's end, else the start of the record that goes on
+ * past it.
+ * @throws {DataError} for the first bad record.
+ */
+export function readInput(
+  input: ChunkedInput,
+  reader: CsvRecordReader,
+  block: RowBlock,
+  dict: LabelDictionary,
+): number {
+  for (;;) {
+    reader.readRows(input.buf, input.end, input.final, block, dict);
+    if (input.final || input.atLimit) return input.consumed + reader.pos;
+    reader.pos = input.more(reader.pos);
+  }
 }

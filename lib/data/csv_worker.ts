@@ -1,20 +1,46 @@
 /**
- * A Web Worker that reads chunks of a CSV file into rows: it receives the layout once, then
- * chunks of whole records, and answers each with the chunk's values and label ids (transferred,
- * not copied) and its labels' texts, or the chunk's first error. Started by the parallel path of
- * csv.ts's readers.
+ * A Web Worker that reads one byte range of a CSV file into rows: it receives the layout and the
+ * range, opens the file itself, and answers with the range's values and label ids (transferred,
+ * not copied), its labels' texts and where its reader stopped, or the range's first error.
+ * Started by the parallel path of csv.ts's readers.
  * @module
  */
-import { CsvRecordReader, LabelDictionary, RowBlock, type RowLayout } from "./csv_bytes.ts";
+import { ChunkedInput } from "./chunked_input.ts";
+import {
+  CsvRecordReader,
+  LabelDictionary,
+  readInput,
+  RowBlock,
+  type RowLayout,
+} from "./csv_bytes.ts";
+import { adoptKernelModule } from "./wasm_numbers.ts";
+
+/** Bytes read from the file at a time. */
+const READ_BYTES = 1 << 20;
 
 /** Messages to a CSV worker. */
-export type ToCsvWorker =
-  | { readonly kind: "layout"; readonly layout: RowLayout }
-  | {
-    readonly kind: "chunk";
-    readonly seq: number;
-    readonly bytes: Uint8Array;
+export type ToCsvWorker = {
+  readonly kind: "range";
+  readonly seq: number;
+  readonly layout: RowLayout;
+  readonly path: string;
+  /** File offset of the range's first byte: a line's start. */
+  readonly start: number;
+  /** File offset the range ends at (the next range's start), or -1 for the file's end. */
+  readonly end: number;
+  /** The calling thread's compiled number kernel, to share its code. */
+  readonly kernel: WebAssembly.Module | undefined;
+  /**
+   * Where the range's values go: `rows` rows from value `offset` of `buffer`, which the calling
+   * thread reads the file's values from (so they are not copied). Rows past them go to a
+   * buffer of the worker's own, sent back instead.
+   */
+  readonly shared: {
+    readonly buffer: SharedArrayBuffer;
+    readonly offset: number;
+    readonly rows: number;
   };
+};
 
 /** Messages from a CSV worker. */
 export type FromCsvWorker =
@@ -22,18 +48,21 @@ export type FromCsvWorker =
     readonly kind: "rows";
     readonly seq: number;
     readonly rows: number;
-    /** Line ends in the chunk. */
+    /** Line ends read. */
     readonly lines: number;
-    readonly x: Float64Array;
+    /** The values, or nothing when they are where `shared` said. */
+    readonly x: Float64Array | undefined;
     readonly labels: Int32Array;
     readonly names: string[];
+    /** File offset the reader stopped at: the range's end unless a record goes on past it. */
+    readonly stop: number;
   }
   | {
     readonly kind: "error";
     readonly seq: number;
     readonly name: string;
     readonly code: string | undefined;
-    /** The message; a row error names its line counted from the chunk's first (line 1). */
+    /** The message; a row error names its line counted from the range's first (line 1). */
     readonly message: string;
   };
 
@@ -44,34 +73,46 @@ interface WorkerScope {
 }
 
 const scope = globalThis as unknown as WorkerScope;
-let layout: RowLayout | undefined;
 
 scope.onmessage = ({ data: message }) => {
-  if (message.kind === "layout") {
-    layout = message.layout;
-    return;
-  }
-  const { seq, bytes } = message;
+  const { seq, layout, path, start, end, kernel, shared } = message;
   try {
-    if (layout === undefined) throw new Error("chunk sent before the layout");
-    const reader = new CsvRecordReader(layout.source);
-    reader.layout = layout;
-    // Lines are counted from the chunk's start: the main thread knows the file's line once the
-    // chunks before this one are read, and moves an error's line then. The rows are guessed from
-    // the first line's length (no counting pass); the block doubles if that was too few.
-    const firstEnd = bytes.indexOf(0x0a);
-    const perRow = firstEnd > 0 ? firstEnd + 1 : bytes.length;
-    const guess = Math.ceil((bytes.length / perRow) * 1.25) + 16;
-    const block = new RowBlock(layout.nFeatures, guess, layout.columns.includes(-1));
-    const dict = new LabelDictionary();
-    reader.readRows(bytes, bytes.length, true, block, dict);
-    // A chunk ends just past a record's line end, so the lines read are the chunk's line ends.
-    const lines = reader.line - 1;
-    const { x, labels, rows } = block;
-    scope.postMessage(
-      { kind: "rows", seq, rows, lines, x, labels, names: dict.names },
-      [x.buffer as ArrayBuffer, labels.buffer as ArrayBuffer],
-    );
+    if (kernel !== undefined) adoptKernelModule(kernel);
+    const file = Deno.openSync(path, { read: true });
+    try {
+      file.seekSync(start, Deno.SeekMode.Start);
+      const input = new ChunkedInput(file, READ_BYTES, path);
+      input.consumed = start;
+      if (end >= 0) input.limit = end;
+      input.fill();
+      const reader = new CsvRecordReader(layout.source);
+      reader.layout = layout;
+      const p = layout.nFeatures;
+      const block = new RowBlock(p, shared.rows, layout.columns.includes(-1));
+      const values = new Float64Array(shared.buffer, shared.offset * 8, shared.rows * p);
+      block.useValues(values);
+      const dict = new LabelDictionary();
+      const stop = readInput(input, reader, block, dict);
+      const x = block.x.buffer === shared.buffer ? undefined : block.values();
+      const labels = block.labels;
+      scope.postMessage(
+        {
+          kind: "rows",
+          seq,
+          rows: block.rows,
+          lines: reader.line - 1,
+          x,
+          labels,
+          names: dict.names,
+          stop,
+        },
+        x === undefined
+          ? [labels.buffer as ArrayBuffer]
+          : [x.buffer as ArrayBuffer, labels.buffer as ArrayBuffer],
+      );
+    } finally {
+      file.close();
+    }
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     const code = (e as { code?: unknown }).code;

@@ -6,7 +6,7 @@
  * WebAssembly with 64-bit integer arithmetic.
  *
  * It handles a cell of the form `[+-]digits[.digits][(e|E)[+-]digits]` with 1 to 19 digits
- * (leading zeros included) as fast_float.ts does, in the same order: a zero mantissa gives ±0;
+ * after any leading zeros (which add nothing to the mantissa) as fast_float.ts does, in the same order: a zero mantissa gives ±0;
  * Clinger's fast path (mantissa below 2^53, power of ten within 10^±22, one correctly rounded
  * multiplication or division); otherwise Eisel-Lemire with the same 128-bit power-of-five table
  * (fast_float.ts's `powerOfFiveTable`, copied into the kernel's memory), the 64x64-bit products
@@ -37,6 +37,24 @@ const TABLE = 256;
 const OUT = 16384;
 /** The most cells one call reads. */
 export const MAX_CELLS = 8192;
+/** The rows function's layout: the file's column count, the features a row has, the labels known. */
+const WIDTH = 192;
+const FEATURES = 196;
+const KEY_COUNT = 200;
+/** For each file column, the feature it fills, or -1 for the label (int32). */
+const COLUMNS = OUT + 8 * MAX_CELLS;
+/** The most file columns the rows function reads. */
+export const MAX_COLUMNS = 1024;
+/** Each row's label id (int32), as the rows function read them. */
+const LABELS = COLUMNS + 4 * MAX_COLUMNS;
+/** The most rows one call of the rows function reads. */
+const MAX_ROWS = 4096;
+/** The labels known, a slot each: byte length (int32), id (int32), then the bytes. */
+const KEYS = LABELS + 4 * MAX_ROWS;
+const KEY_SLOT = 64;
+/** The most labels the rows function knows, and the longest. */
+const MAX_KEYS = 64;
+const MAX_KEY_BYTES = KEY_SLOT - 8;
 /** Where the chunk's copy starts. */
 const DATA = 2 * PAGE;
 
@@ -58,6 +76,24 @@ export interface NumberKernel {
   stop(): number;
   /** The values the last {@linkcode NumberKernel.cells} read (a view: fetch it after `load`). */
   out: Float64Array;
+  /**
+   * Sets the row layout {@linkcode NumberKernel.rows} reads: for each file column the feature it
+   * fills or -1 for the label, and the features a row has. False when it has too many columns.
+   */
+  layout(columns: Int32Array, features: number): boolean;
+  /** Tells {@linkcode NumberKernel.rows} the labels known: their UTF-8 bytes and ids. */
+  keys(keys: readonly Uint8Array[], ids: readonly number[]): void;
+  /**
+   * Reads up to `n` whole plain rows from address `at` (see {@linkcode rowsCode}) into
+   * {@linkcode NumberKernel.out} (row-major, the layout's features a row) and their label ids
+   * into {@linkcode NumberKernel.labels}; returns how many. {@linkcode NumberKernel.stop} is
+   * then the start of the first row not read.
+   */
+  readonly rows: (at: number, n: number) => number;
+  /** The most rows {@linkcode NumberKernel.rows} reads in one call for the layout set. */
+  maxRows: number;
+  /** The label ids the last {@linkcode NumberKernel.rows} read (a view: fetch it after `load`). */
+  labels: Int32Array;
 }
 
 /** Local variables of the kernel, by name. */
@@ -94,10 +130,27 @@ const L = {
   m: 29,
   hi2: 30,
   v: 31,
+  /** Leading zero digits (they add nothing to `w`, so they do not count toward its 19). */
+  zeros: 32,
 } as const;
 const I32_LOCALS = 16; // cnt .. entry
+/** The rows function's own locals, after the cell parser's. */
+const R = {
+  row: 33,
+  col: 34,
+  feat: 35,
+  rowStart: 36,
+  out: 37,
+  ks: 38,
+  ka: 39,
+  ls: 40,
+  len: 41,
+  b: 42,
+} as const;
+const ROW_LOCALS = 10;
 const I64_LOCALS = 13; // w .. hi2
 const F64_LOCALS = 1; // v
+const ZERO_LOCALS = 1; // zeros
 
 /** Structured control flow with named labels (branch depths computed). */
 class Emitter {
@@ -172,7 +225,10 @@ function digits(e: Emitter): void {
     e.loop("digit", () => {
       c.get(L.c).i32(0x30).op(Op.i32Sub).tee(L.d).i32(10).op(Op.i32GeU);
       e.brIf("digitsDone");
-      c.get(L.w).i64(10n).op(Op.i64Mul).get(L.d).op(Op.i64ExtendI32U).op(Op.i64Add).set(L.w);
+      c.get(L.w).i64(10n).op(Op.i64Mul).get(L.d).op(Op.i64ExtendI32U).op(Op.i64Add).tee(L.w);
+      // A zero digit with nothing but zeros before it (w wraps past 19 digits, but never then).
+      c.op(Op.i64Eqz).get(L.nd).get(L.zeros).op(Op.i32Eq).op(Op.i32And);
+      c.get(L.zeros).op(Op.i32Add).set(L.zeros);
       c.get(L.nd).i32(1).op(Op.i32Add).set(L.nd);
       next(c);
       e.br("digit");
@@ -197,6 +253,12 @@ function eightDigits(e: Emitter): void {
       c.op(Op.i64Or).i64(0x3333333333333333n).op(Op.i64Eq).op(Op.i32Eqz);
       e.brIf("eightDone");
       c.get(L.m).i64(0x3030303030303030n).op(Op.i64Sub).set(L.m);
+      // With nothing but zeros before them, this chunk's leading zero digits (its low bytes).
+      c.get(L.nd).get(L.zeros).op(Op.i32Eq);
+      e.when(() => {
+        c.get(L.m).op(Op.i64Ctz).op(Op.i32WrapI64).i32(3).op(Op.i32ShrU).get(L.zeros)
+          .op(Op.i32Add).set(L.zeros);
+      });
       c.get(L.m).i64(10n).op(Op.i64Mul).get(L.m).i64(8n).op(Op.i64ShrU).op(Op.i64Add).set(L.m);
       c.get(L.m).i64(0x000000ff000000ffn).op(Op.i64And).i64(0x000f424000000064n).op(Op.i64Mul);
       c.get(L.m).i64(16n).op(Op.i64ShrU).i64(0x000000ff000000ffn).op(Op.i64And)
@@ -215,72 +277,81 @@ function next(c: Code): void {
   c.get(L.p).i32(1).op(Op.i32Add).tee(L.p).loadU8().set(L.c);
 }
 
-/** The kernel's one function: `cells(at, n) -> count`. */
+/**
+ * Reads the number cell at `p` into `v` (its sign applied), leaving `c` the byte after it, or
+ * branches to "fail" when the kernel cannot decide (`cellStart` is the cell's start).
+ */
+function numberCell(e: Emitter): void {
+  const c = e.code;
+  // Sign.
+  c.get(L.p).tee(L.cellStart).loadU8().set(L.c);
+  c.i32(0).set(L.neg);
+  c.get(L.c).i32(0x2d).op(Op.i32Eq);
+  e.when(() => {
+    c.i32(1).set(L.neg);
+    next(c);
+  }, () => {
+    c.get(L.c).i32(0x2b).op(Op.i32Eq);
+    e.when(() => next(c));
+  });
+  // Digits, then a point and more digits.
+  c.i64(0n).set(L.w).i32(0).set(L.nd).i32(0).set(L.scale).i32(0).set(L.zeros);
+  digits(e);
+  c.get(L.c).i32(0x2e).op(Op.i32Eq);
+  e.when(() => {
+    c.get(L.p).i32(1).op(Op.i32Add).tee(L.p).set(L.mark);
+    eightDigits(e);
+    digits(e);
+    c.get(L.mark).get(L.p).op(Op.i32Sub).set(L.scale);
+  });
+  c.get(L.nd).op(Op.i32Eqz);
+  e.brIf("fail");
+  c.get(L.nd).get(L.zeros).op(Op.i32Sub).i32(19).op(Op.i32GtS);
+  e.brIf("fail");
+  // Exponent.
+  c.get(L.c).i32(0x20).op(Op.i32Or).i32(0x65).op(Op.i32Eq);
+  e.when(() => {
+    next(c);
+    c.i32(0).set(L.expNeg);
+    c.get(L.c).i32(0x2d).op(Op.i32Eq);
+    e.when(() => {
+      c.i32(1).set(L.expNeg);
+      next(c);
+    }, () => {
+      c.get(L.c).i32(0x2b).op(Op.i32Eq);
+      e.when(() => next(c));
+    });
+    c.get(L.p).set(L.mark).i32(0).set(L.exp);
+    e.block("expDone", () => {
+      e.loop("expDigit", () => {
+        c.get(L.c).i32(0x30).op(Op.i32Sub).tee(L.d).i32(10).op(Op.i32GeU);
+        e.brIf("expDone");
+        c.get(L.exp).i32(100000).op(Op.i32LtS);
+        e.when(() => {
+          c.get(L.exp).i32(10).op(Op.i32Mul).get(L.d).op(Op.i32Add).set(L.exp);
+        });
+        next(c);
+        e.br("expDigit");
+      });
+    });
+    c.get(L.p).get(L.mark).op(Op.i32Eq);
+    e.brIf("fail");
+    c.i32(0).get(L.exp).op(Op.i32Sub).get(L.exp).get(L.expNeg).op(Op.select);
+    c.get(L.scale).op(Op.i32Add).set(L.scale);
+  });
+  e.block("value", () => value(e));
+  c.get(L.neg);
+  e.when(() => c.get(L.v).op(Op.f64Neg).set(L.v));
+}
+
+/** The kernel's `cells(at, n) -> count`. */
 function kernelCode(): Code {
   const e = new Emitter();
   const c = e.code;
   e.loop("cells", () => {
     e.block("fail", () => {
-      // Sign.
-      c.get(L.p).tee(L.cellStart).loadU8().set(L.c);
-      c.i32(0).set(L.neg);
-      c.get(L.c).i32(0x2d).op(Op.i32Eq);
-      e.when(() => {
-        c.i32(1).set(L.neg);
-        next(c);
-      }, () => {
-        c.get(L.c).i32(0x2b).op(Op.i32Eq);
-        e.when(() => next(c));
-      });
-      // Digits, then a point and more digits.
-      c.i64(0n).set(L.w).i32(0).set(L.nd).i32(0).set(L.scale);
-      digits(e);
-      c.get(L.c).i32(0x2e).op(Op.i32Eq);
-      e.when(() => {
-        c.get(L.p).i32(1).op(Op.i32Add).tee(L.p).set(L.mark);
-        eightDigits(e);
-        digits(e);
-        c.get(L.mark).get(L.p).op(Op.i32Sub).set(L.scale);
-      });
-      c.get(L.nd).op(Op.i32Eqz);
-      e.brIf("fail");
-      c.get(L.nd).i32(19).op(Op.i32GtS);
-      e.brIf("fail");
-      // Exponent.
-      c.get(L.c).i32(0x20).op(Op.i32Or).i32(0x65).op(Op.i32Eq);
-      e.when(() => {
-        next(c);
-        c.i32(0).set(L.expNeg);
-        c.get(L.c).i32(0x2d).op(Op.i32Eq);
-        e.when(() => {
-          c.i32(1).set(L.expNeg);
-          next(c);
-        }, () => {
-          c.get(L.c).i32(0x2b).op(Op.i32Eq);
-          e.when(() => next(c));
-        });
-        c.get(L.p).set(L.mark).i32(0).set(L.exp);
-        e.block("expDone", () => {
-          e.loop("expDigit", () => {
-            c.get(L.c).i32(0x30).op(Op.i32Sub).tee(L.d).i32(10).op(Op.i32GeU);
-            e.brIf("expDone");
-            c.get(L.exp).i32(100000).op(Op.i32LtS);
-            e.when(() => {
-              c.get(L.exp).i32(10).op(Op.i32Mul).get(L.d).op(Op.i32Add).set(L.exp);
-            });
-            next(c);
-            e.br("expDigit");
-          });
-        });
-        c.get(L.p).get(L.mark).op(Op.i32Eq);
-        e.brIf("fail");
-        c.i32(0).get(L.exp).op(Op.i32Sub).get(L.exp).get(L.expNeg).op(Op.select);
-        c.get(L.scale).op(Op.i32Add).set(L.scale);
-      });
-      e.block("value", () => value(e));
+      numberCell(e);
       // Store it; after n cells, done; else a comma must follow.
-      c.get(L.neg);
-      e.when(() => c.get(L.v).op(Op.f64Neg).set(L.v));
       c.get(L.cnt).i32(3).op(Op.i32Shl).get(L.v).storeF64(OUT);
       c.get(L.cnt).i32(1).op(Op.i32Add).get(L.n).op(Op.i32Eq);
       e.when(() => {
@@ -297,6 +368,102 @@ function kernelCode(): Code {
     c.i32(0).get(L.cellStart).storeI32(STOP).get(L.cnt).op(Op.return);
   });
   c.get(L.cnt);
+  return c;
+}
+
+/**
+ * The kernel's `rows(at, n) -> count`: reads whole rows while each is plain: every feature cell
+ * a number {@linkcode numberCell} decides, the label cell's bytes one of the labels known (no
+ * quote, no zero byte), a comma after each cell but the last and LF or CRLF after the last.
+ * Values go to OUT (row after row, each cell at its feature), label ids to LABELS. The first row
+ * that is not plain (or the zero byte after the window) ends the call: STOP is its start, and the
+ * caller reads it as before, so what the kernel declines reads exactly as it always has.
+ */
+function rowsCode(): Code {
+  const e = new Emitter();
+  const c = e.code;
+  e.block("fail", () => {
+    e.loop("row", () => {
+      c.get(R.row).get(L.n).op(Op.i32Eq);
+      e.when(() => {
+        c.i32(0).get(L.p).storeI32(STOP).get(R.row).op(Op.return);
+      });
+      c.get(L.p).set(R.rowStart);
+      c.get(R.row).i32(0).loadI32(FEATURES).op(Op.i32Mul).i32(3).op(Op.i32Shl).set(R.out);
+      c.i32(0).set(R.col);
+      e.loop("column", () => {
+        c.get(R.col).i32(2).op(Op.i32Shl).loadI32(COLUMNS).tee(R.feat).i32(0).op(Op.i32GeS);
+        e.when(() => {
+          numberCell(e);
+          c.get(R.out).get(R.feat).i32(3).op(Op.i32Shl).op(Op.i32Add).get(L.v).storeF64(OUT);
+        }, () => {
+          // The label: up to a comma or a line end; a quote or the zero byte is not plain.
+          c.get(L.p).tee(R.ls).loadU8().set(L.c);
+          e.block("labelEnd", () => {
+            e.loop("labelByte", () => {
+              c.get(L.c).i32(0x2c).op(Op.i32Eq);
+              c.get(L.c).i32(0x0a).op(Op.i32Eq).op(Op.i32Or);
+              c.get(L.c).i32(0x0d).op(Op.i32Eq).op(Op.i32Or);
+              c.get(L.c).i32(0x22).op(Op.i32Eq).op(Op.i32Or);
+              c.get(L.c).op(Op.i32Eqz).op(Op.i32Or);
+              e.brIf("labelEnd");
+              next(c);
+              e.br("labelByte");
+            });
+          });
+          c.get(L.c).i32(0x22).op(Op.i32Eq).get(L.c).op(Op.i32Eqz).op(Op.i32Or);
+          e.brIf("fail");
+          c.get(L.p).get(R.ls).op(Op.i32Sub).set(R.len);
+          c.i32(0).set(R.ks);
+          e.block("found", () => {
+            e.loop("key", () => {
+              c.get(R.ks).i32(0).loadI32(KEY_COUNT).op(Op.i32GeS);
+              e.brIf("fail");
+              c.get(R.ks).i32(6).op(Op.i32Shl).i32(KEYS).op(Op.i32Add).tee(R.ka).loadI32();
+              c.get(R.len).op(Op.i32Eq);
+              e.when(() => {
+                c.i32(0).set(R.b);
+                e.block("differ", () => {
+                  e.loop("byte", () => {
+                    c.get(R.b).get(R.len).op(Op.i32Eq);
+                    e.brIf("found");
+                    c.get(R.ka).get(R.b).op(Op.i32Add).loadU8(8);
+                    c.get(R.ls).get(R.b).op(Op.i32Add).loadU8().op(Op.i32Ne);
+                    e.brIf("differ");
+                    c.get(R.b).i32(1).op(Op.i32Add).set(R.b);
+                    e.br("byte");
+                  });
+                });
+              });
+              c.get(R.ks).i32(1).op(Op.i32Add).set(R.ks);
+              e.br("key");
+            });
+          });
+          c.get(R.row).i32(2).op(Op.i32Shl).get(R.ka).loadI32(4).storeI32(LABELS);
+        });
+        c.get(R.col).i32(1).op(Op.i32Add).tee(R.col).i32(0).loadI32(WIDTH).op(Op.i32Eq);
+        e.when(() => {
+          // The row's end: LF or CRLF.
+          c.get(L.c).i32(0x0a).op(Op.i32Eq);
+          e.when(() => {
+            c.get(L.p).i32(1).op(Op.i32Add).set(L.p);
+          }, () => {
+            c.get(L.c).i32(0x0d).op(Op.i32Ne);
+            c.get(L.p).loadU8(1).i32(0x0a).op(Op.i32Ne).op(Op.i32Or);
+            e.brIf("fail");
+            c.get(L.p).i32(2).op(Op.i32Add).set(L.p);
+          });
+          c.get(R.row).i32(1).op(Op.i32Add).set(R.row);
+          e.br("row");
+        });
+        c.get(L.c).i32(0x2c).op(Op.i32Ne);
+        e.brIf("fail");
+        c.get(L.p).i32(1).op(Op.i32Add).set(L.p);
+        e.br("column");
+      });
+    });
+  });
+  c.i32(0).get(R.rowStart).storeI32(STOP).get(R.row);
   return c;
 }
 
@@ -392,23 +559,37 @@ function value(e: Emitter): void {
     .set(L.v);
 }
 
+/** The kernel module's bytes: `cells` and `rows`. */
+function kernelBytes(): Uint8Array<ArrayBuffer> {
+  const locals = [
+    ...Array<number>(I32_LOCALS).fill(I32),
+    ...Array<number>(I64_LOCALS).fill(I64),
+    ...Array<number>(F64_LOCALS).fill(F64),
+    ...Array<number>(ZERO_LOCALS).fill(I32),
+  ];
+  return moduleBytes(DATA / PAGE + 1, [{
+    name: "cells",
+    params: [I32, I32],
+    locals,
+    results: [I32],
+    code: kernelCode(),
+  }, {
+    name: "rows",
+    params: [I32, I32],
+    locals: [...locals, ...Array<number>(ROW_LOCALS).fill(I32)],
+    results: [I32],
+    code: rowsCode(),
+  }]);
+}
+
 /** Builds the kernel and its memory, or undefined where WebAssembly is not available. */
 function build(): NumberKernel | undefined {
   if (typeof WebAssembly === "undefined") return undefined;
-  const bytes = moduleBytes(DATA / PAGE + 1, [{
-    name: "cells",
-    params: [I32, I32],
-    locals: [
-      ...Array<number>(I32_LOCALS).fill(I32),
-      ...Array<number>(I64_LOCALS).fill(I64),
-      ...Array<number>(F64_LOCALS).fill(F64),
-    ],
-    results: [I32],
-    code: kernelCode(),
-  }]);
   const memory = new WebAssembly.Memory({ initial: DATA / PAGE + 1 });
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: memory } });
+  compiled ??= new WebAssembly.Module(kernelBytes());
+  const instance = new WebAssembly.Instance(compiled, { m: { mem: memory } });
   const cells = instance.exports.cells as (at: number, n: number) => number;
+  const rows = instance.exports.rows as (at: number, n: number) => number;
   const tableWords = powerOfFiveTable();
   const init = () => {
     const f64 = new Float64Array(memory.buffer);
@@ -431,6 +612,7 @@ function build(): NumberKernel | undefined {
         u8 = new Uint8Array(memory.buffer);
         i32 = new Int32Array(memory.buffer);
         kernel.out = new Float64Array(memory.buffer, OUT, MAX_CELLS);
+        kernel.labels = new Int32Array(memory.buffer, LABELS, MAX_ROWS);
       }
       u8.set(buf.subarray(start, end), DATA);
       u8[DATA + end - start] = 0;
@@ -439,11 +621,51 @@ function build(): NumberKernel | undefined {
     cells,
     stop: () => i32[STOP / 4]!,
     out: new Float64Array(memory.buffer, OUT, MAX_CELLS),
+    layout(columns, features) {
+      if (columns.length > MAX_COLUMNS || features < 1) return false;
+      i32[WIDTH / 4] = columns.length;
+      i32[FEATURES / 4] = features;
+      i32.set(columns, COLUMNS / 4);
+      kernel.maxRows = Math.min(MAX_ROWS, Math.floor(MAX_CELLS / features));
+      return true;
+    },
+    keys(keys, ids) {
+      let n = 0;
+      for (let k = 0; k < keys.length && n < MAX_KEYS; k++) {
+        const key = keys[k]!;
+        if (key.length > MAX_KEY_BYTES) continue;
+        const slot = KEYS + n * KEY_SLOT;
+        i32[slot / 4] = key.length;
+        i32[slot / 4 + 1] = ids[k]!;
+        u8.set(key, slot + 8);
+        n++;
+      }
+      i32[KEY_COUNT / 4] = n;
+    },
+    rows,
+    maxRows: 0,
+    labels: new Int32Array(memory.buffer, LABELS, MAX_ROWS),
   };
   return kernel;
 }
 
 let kernel: NumberKernel | undefined | null = null;
+/** The compiled module, shared with the CSV workers (see {@linkcode kernelModule}). */
+let compiled: WebAssembly.Module | undefined;
+
+/**
+ * The kernel's compiled module, for a worker to {@linkcode adoptKernelModule}: posted to a
+ * worker, a module shares its machine code, so the worker starts with code the calling thread
+ * has already optimized instead of compiling (and tiering up) its own.
+ */
+export function kernelModule(): WebAssembly.Module | undefined {
+  return numberKernel() === undefined ? undefined : compiled;
+}
+
+/** Uses `module` (from {@linkcode kernelModule} on another thread) for the kernel built here. */
+export function adoptKernelModule(module: WebAssembly.Module): void {
+  if (kernel === null) compiled = module;
+}
 let enabled = true;
 
 /**

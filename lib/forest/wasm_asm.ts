@@ -61,6 +61,8 @@ export const Op = {
   i64LeU: 0x58,
   i64GeU: 0x5a,
   i64Clz: 0x79,
+  i64Ctz: 0x7a,
+  i32ShrU: 0x76,
   i64Add: 0x7c,
   i64Sub: 0x7d,
   i64Mul: 0x7e,

@@ -15,7 +15,8 @@ function statusBytes(field: string): number {
 }
 
 const before = statusBytes("VmRSS");
-const ds = await readDataset(Deno.args[0]!);
+const workers = Deno.args[1] === undefined ? undefined : Number(Deno.args[1]);
+const ds = await readDataset(Deno.args[0]!, workers === undefined ? {} : { workers });
 console.log(JSON.stringify({
   before,
   peak: statusBytes("VmHWM"),

@@ -57,3 +57,56 @@ Deno.test("readDataset() on workers reports the file's first bad cell, as the ca
     );
   });
 });
+
+Deno.test("readDataset() on workers gives the calling thread's dataset when quoted line ends span the cuts", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "quoted.csv");
+    // Two quoted labels full of line ends, over 45-55% and 70-80% of the file: the cut at the
+    // half (1 and 3 workers) and at three quarters (3 workers) fall inside a quoted field, so the
+    // calling thread's range and a worker's do not end on a record's end, and are read on.
+    const rows = bigCsv(420_000).split("\n");
+    const header = rows.shift()!;
+    const unit = rows.join("\n").length / 80;
+    const quoted = (tag: string) => {
+      const lines = Math.ceil(unit * 10 / 24);
+      const note = Array.from({ length: lines }, (_, i) => `${tag} ${i}, "q"`).join("\n");
+      return `1,2,3,"${note.replaceAll('"', '""')}"`;
+    };
+    const part = (from: number, to: number) =>
+      rows.slice(Math.floor(rows.length * from / 80), Math.floor(rows.length * to / 80));
+    const text = [
+      header,
+      ...part(0, 45),
+      quoted("a"),
+      ...part(45, 60),
+      quoted("b"),
+      ...part(60, 80),
+    ].join("\n");
+    await Deno.writeTextFile(path, text);
+    const here = await readDataset(path, { workers: 0 });
+    for (const workers of [1, 2, 3]) {
+      assert.deepEqual(await readDataset(path, { workers }), here, `${workers} workers`);
+    }
+  });
+});
+
+Deno.test("readDataset() on workers reports a bad cell in the calling thread's range, as the calling thread does", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "big.csv");
+    const lines = bigCsv(400_000).split("\n");
+    lines[1_000] = lines[1_000]!.replace(/^[^,]+/, "oops");
+    lines[300_000] = lines[300_000]!.replace(/^[^,]+/, "later");
+    await Deno.writeTextFile(path, lines.join("\n"));
+    const message = await readDataset(path, { workers: 0 }).then(
+      () => "",
+      (err: Error) => err.message,
+    );
+    assert.match(message, /:1001: column "f,0" \(1\): expected a number, got "oops"$/);
+    for (const workers of [1, 3]) {
+      await assert.rejects(
+        readDataset(path, { workers }),
+        (err: unknown) => err instanceof DataError && err.message === message,
+      );
+    }
+  });
+});

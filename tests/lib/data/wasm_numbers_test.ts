@@ -95,6 +95,22 @@ Deno.test("the kernel reads subnormals, the least and greatest doubles, and ±0"
   ) assert.ok(sameOrDeclined(text), text);
 });
 
+Deno.test("the kernel reads leading zeros before up to 19 significant digits as Number() does", () => {
+  for (
+    const text of [
+      "-0.00021611283423572658",
+      "-0.0019498438033032234",
+      "0.000000000000000000001234567890123456789",
+      "00000000000000000000000000001",
+      "000000001234567890123456789e-10",
+      "-0.00000000",
+    ]
+  ) assert.ok(sameOrDeclined(text), text);
+  // Twenty significant digits after the zeros are still left to the caller.
+  assert.equal(read("0.00012345678901234567890", 1).got, 0);
+  assert.equal(read("12345678901234567890", 1).got, 0);
+});
+
 const cases: readonly [string, number, number, number[], number][] = [
   // text, cells asked, cells read, values, stop
   ["1,2,3", 3, 3, [1, 2, 3], 5],
@@ -116,6 +132,57 @@ const cases: readonly [string, number, number, number[], number][] = [
 for (const [text, n, got, values, stop] of cases) {
   Deno.test(`the kernel reads ${got} of ${n} cells of ${JSON.stringify(text)}, stopping at ${stop}`, () => {
     assert.deepEqual(read(text, n), { got, values, stop });
+  });
+}
+
+/** Reads whole rows of `text` with the kernel's rows function: the count, values, labels, stop. */
+function readRows(
+  text: string,
+  columns: number[],
+  features: number,
+  keys: string[],
+  n: number,
+): { rows: number; values: number[]; labels: number[]; stop: number } {
+  const bytes = encoder.encode(text);
+  const delta = k.load(bytes, 0, bytes.length);
+  assert.ok(k.layout(Int32Array.from(columns), features));
+  k.keys(keys.map((key) => encoder.encode(key)), keys.map((_, id) => id));
+  const rows = k.rows(delta, n);
+  return {
+    rows,
+    values: Array.from(k.out.subarray(0, rows * features)),
+    labels: columns.includes(-1) ? Array.from(k.labels.subarray(0, rows)) : [],
+    stop: k.stop() - delta,
+  };
+}
+
+const rowCases: readonly [string, string, number[], number, number, number[], number[], number][] =
+  [
+    // what, text, columns, rows asked, rows read, values, label ids, stop
+    ["two rows, LF", "1,2,a\n3,4,b\n", [0, 1, -1], 9, 2, [1, 2, 3, 4], [0, 1], 12],
+    ["CRLF", "1,2,a\r\n3,4,a\n", [0, 1, -1], 9, 2, [1, 2, 3, 4], [0, 0], 13],
+    ["as many as asked", "1,2,a\n3,4,a\n", [0, 1, -1], 1, 1, [1, 2], [0], 6],
+    ["a label first, features reordered", "b,2,1\n", [-1, 1, 0], 9, 1, [1, 2], [1], 6],
+    ["no label column", "1,2\n", [0, 1], 9, 1, [1, 2], [], 4],
+    ["up to an unknown label", "1,2,a\n1,2,c\n", [0, 1, -1], 9, 1, [1, 2], [0], 6],
+    ["up to a quoted label", '1,2,a\n1,2,"a"\n', [0, 1, -1], 9, 1, [1, 2], [0], 6],
+    ["up to a blank line", "1,2,a\n\n3,4,a\n", [0, 1, -1], 9, 1, [1, 2], [0], 6],
+    ["not a lone CR", "1,2,a\r3,4,a\n", [0, 1, -1], 9, 0, [], [], 0],
+    ["not a row without its line end", "1,2,a", [0, 1, -1], 9, 0, [], [], 0],
+    ["not a row with a cell too many", "1,2,a,\n", [0, 1, -1], 9, 0, [], [], 0],
+    ["not a row with a cell too few", "1,2\n", [0, 1, -1], 9, 0, [], [], 0],
+    ["not a row with a space", "1, 2,a\n", [0, 1, -1], 9, 0, [], [], 0],
+    ["not a row with an empty label", "1,2,\n", [0, 1, -1], 9, 0, [], [], 0],
+  ];
+for (const [what, text, columns, n, rows, values, labels, stop] of rowCases) {
+  Deno.test(`the kernel's rows function reads ${what}: ${rows} of ${JSON.stringify(text)}`, () => {
+    const features = columns.filter((c) => c >= 0).length;
+    assert.deepEqual(readRows(text, columns, features, ["a", "b"], n), {
+      rows,
+      values,
+      labels,
+      stop,
+    });
   });
 }
 
