@@ -110,3 +110,33 @@ Deno.test("readDataset() on workers reports a bad cell in the calling thread's r
     }
   });
 });
+
+Deno.test("readDataset() on workers gives the calling thread's dataset when the rows outgrow their shares", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "uneven.csv");
+    // The first 2 MB of rows are long (a 400-digit cell), the rest short: the rows per byte of
+    // the first read make every share far too small, so each range's rows go to an array of
+    // their own and are copied into place.
+    const long = `1.${"0".repeat(398)}1`;
+    const parts = ["a,b,label\n"];
+    for (let r = 0; r < 5_000; r++) parts.push(`${long},${r},x\n`);
+    for (let r = 0; r < 2_000_000; r++) parts.push(`${r % 97},${r},${r % 3 ? "x" : "y"}\n`);
+    await Deno.writeTextFile(path, parts.join(""));
+    assert.ok((await Deno.stat(path)).size > 16 << 20);
+    const here = await readDataset(path, { workers: 0 });
+    assert.equal(here.nRows, 2_005_000);
+    for (const workers of [1, 3]) {
+      assert.deepEqual(await readDataset(path, { workers }), here, `${workers} workers`);
+    }
+    // Long rows over the first half, short ones after: the calling thread's rows fit its share,
+    // a worker's do not, and would run over the shares after it.
+    const half = ["a,b,label\n"];
+    for (let r = 0; r < 25_000; r++) half.push(`${long},${r},x\n`);
+    for (let r = 0; r < 1_000_000; r++) half.push(`${r % 97},${r},${r % 3 ? "x" : "y"}\n`);
+    await Deno.writeTextFile(path, half.join(""));
+    const alone = await readDataset(path, { workers: 0 });
+    for (const workers of [1, 3]) {
+      assert.deepEqual(await readDataset(path, { workers }), alone, `${workers} workers`);
+    }
+  });
+});
