@@ -222,10 +222,16 @@ async function writePackage(
 ): Promise<
   BundleSizes & { runtimeBytes: number; runtimeVerifiedBy: "--version" | "package.json" }
 > {
-  const [sizes, linux] = await Promise.all([
+  // Both settle before a failure is thrown: a failed bundle must not leave the runtime's check
+  // (a child process) running after buildFunction has returned.
+  const [bundled, fetched] = await Promise.allSettled([
     bundle(entry, dir, minify),
     linuxRuntime({ platform }),
   ]);
+  if (bundled.status === "rejected") throw bundled.reason;
+  if (fetched.status === "rejected") throw fetched.reason;
+  const sizes = bundled.value;
+  const linux = fetched.value;
   await Deno.mkdir(join(dir, "bin"));
   const runtime = join(dir, "bin", "deno");
   await Deno.copyFile(linux.path, runtime);
