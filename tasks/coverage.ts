@@ -23,6 +23,13 @@ export async function main(args: string[]): Promise<number> {
   }, HELP);
   if (cli.exit !== undefined) return cli.exit;
   const { values } = cli;
+  const dropped = await dropEmptyProfiles(values.dir);
+  if (dropped > 0) {
+    console.error(
+      `coverage: dropped ${dropped} empty profile(s): a Web Worker terminated while its profile ` +
+        "was being written leaves an empty file, which deno coverage cannot read",
+    );
+  }
   const run = (extra: string[]) =>
     new Deno.Command(Deno.execPath(), {
       args: ["coverage", values.dir, "--include=/lib/", "--exclude=/tests/", ...extra],
@@ -52,6 +59,24 @@ export async function main(args: string[]): Promise<number> {
   }
   console.error(`line coverage of lib/: ${line}% (floor ${min}%)`);
   return 0;
+}
+
+/** Removes the empty `.json` profiles in `dir` (they hold no coverage); returns how many. */
+export async function dropEmptyProfiles(dir: string): Promise<number> {
+  let dropped = 0;
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile || !entry.name.endsWith(".json")) continue;
+      const path = `${dir}/${entry.name}`;
+      if ((await Deno.stat(path)).size === 0) {
+        await Deno.remove(path);
+        dropped++;
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return dropped;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

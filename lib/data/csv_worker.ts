@@ -70,6 +70,7 @@ export type FromCsvWorker =
 interface WorkerScope {
   onmessage: ((event: MessageEvent<ToCsvWorker>) => void) | null;
   postMessage(message: FromCsvWorker, transfer?: Transferable[]): void;
+  close(): void;
 }
 
 const scope = globalThis as unknown as WorkerScope;
@@ -124,4 +125,6 @@ scope.onmessage = ({ data: message }) => {
       message: e.message,
     });
   }
+  // One range a worker: it ends itself (the calling thread terminates only one still reading).
+  scope.close();
 };
