@@ -267,13 +267,17 @@ Deno.test("shadow mode never changes a response: byte-identical to production al
 });
 
 Deno.test("a failing candidate is rolled back after the minimum count, logged, and production takes all traffic until the alias moves", async () => {
-  // The candidate takes 4 features: every row valid for production fails on it.
+  // The candidate takes 4 features: every row valid for production fails on it. One serving
+  // thread: the judge then sees each count before the next request. (On several threads the
+  // main thread judges their summed counts, and a thread may score a request or two more before
+  // its word arrives: tests/function/serving_threads_test.ts covers that.)
   await withRelease(
     {
       FLUXOPS_RELEASE_MODE: "canary",
       FLUXOPS_CANARY_WEIGHT: "0.5",
       FLUXOPS_ROLLBACK_ERROR_RATE: "0.05",
       FLUXOPS_ROLLBACK_MIN_REQUESTS: "20",
+      FLUXOPS_THREADS: "1",
     },
     modelJson(3, 4),
     async (pkg, v, registry) => {
