@@ -277,6 +277,20 @@ function next(c: Code): void {
   c.get(L.p).i32(1).op(Op.i32Add).tee(L.p).loadU8().set(L.c);
 }
 
+/** An optional sign at `c`: `negative` = 1 after a minus, else 0; a sign is stepped over. */
+function sign(e: Emitter, negative: number): void {
+  const c = e.code;
+  c.i32(0).set(negative);
+  c.get(L.c).i32(0x2d).op(Op.i32Eq);
+  e.when(() => {
+    c.i32(1).set(negative);
+    next(c);
+  }, () => {
+    c.get(L.c).i32(0x2b).op(Op.i32Eq);
+    e.when(() => next(c));
+  });
+}
+
 /**
  * Reads the number cell at `p` into `v` (its sign applied), leaving `c` the byte after it, or
  * branches to "fail" when the kernel cannot decide (`cellStart` is the cell's start).
@@ -285,15 +299,7 @@ function numberCell(e: Emitter): void {
   const c = e.code;
   // Sign.
   c.get(L.p).tee(L.cellStart).loadU8().set(L.c);
-  c.i32(0).set(L.neg);
-  c.get(L.c).i32(0x2d).op(Op.i32Eq);
-  e.when(() => {
-    c.i32(1).set(L.neg);
-    next(c);
-  }, () => {
-    c.get(L.c).i32(0x2b).op(Op.i32Eq);
-    e.when(() => next(c));
-  });
+  sign(e, L.neg);
   // Digits, then a point and more digits.
   c.i64(0n).set(L.w).i32(0).set(L.nd).i32(0).set(L.scale).i32(0).set(L.zeros);
   digits(e);
@@ -312,15 +318,7 @@ function numberCell(e: Emitter): void {
   c.get(L.c).i32(0x20).op(Op.i32Or).i32(0x65).op(Op.i32Eq);
   e.when(() => {
     next(c);
-    c.i32(0).set(L.expNeg);
-    c.get(L.c).i32(0x2d).op(Op.i32Eq);
-    e.when(() => {
-      c.i32(1).set(L.expNeg);
-      next(c);
-    }, () => {
-      c.get(L.c).i32(0x2b).op(Op.i32Eq);
-      e.when(() => next(c));
-    });
+    sign(e, L.expNeg);
     c.get(L.p).set(L.mark).i32(0).set(L.exp);
     e.block("expDone", () => {
       e.loop("expDigit", () => {
