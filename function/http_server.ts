@@ -23,6 +23,13 @@ export interface HttpServerOptions {
    * connections). Deno 2.9.6 needs `--unstable-net` for it, else `serveHttp` throws.
    */
   readonly reusePort?: boolean;
+  /**
+   * With `reusePort`: this listener opens the port for the process's serving threads, so it first
+   * makes sure no other process listens there. SO_REUSEPORT lets any process of the same user
+   * share a port, and a second function started on a port in use would otherwise take part of
+   * the first one's traffic instead of failing.
+   */
+  readonly claimPort?: boolean;
   /** Longest wait for the requests in flight once a drain has begun, in ms. */
   readonly drainMs: number;
   readonly log: ServerLog;
@@ -63,6 +70,18 @@ async function answerThenClose(res: Response): Promise<Response> {
   return new Response(body, { status: res.status, headers: res.headers });
 }
 
+/** Binds through `bind`, giving an address in use a message that names it. */
+function bindOrExplain<T>(options: HttpServerOptions, bind: () => T): T {
+  try {
+    return bind();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AddrInUse)) throw err;
+    throw new Deno.errors.AddrInUse(
+      `${options.hostname}:${options.port} is in use: another process listens there`,
+    );
+  }
+}
+
 /**
  * Serves `handler`. On {@link HttpServer.stop} it answers every request with
  * "connection: close" until traffic pauses (at most a second), finishes the requests in flight
@@ -72,8 +91,9 @@ async function answerThenClose(res: Response): Promise<Response> {
  * idle keep-alive connection at once: a request a client has just written on one is lost
  * without an answer, and a request body still arriving is cut off.
  *
- * @throws {Error} when the port cannot be bound (`Deno.errors.AddrInUse`, or `reusePort`
- * without `--unstable-net`)
+ * @throws {Deno.errors.AddrInUse} when another process listens on the port (the message names
+ * the address)
+ * @throws {Error} when the port cannot be bound otherwise (`reusePort` without `--unstable-net`)
  */
 export function serveHttp(
   handler: (req: Request) => Promise<Response>,
@@ -107,20 +127,28 @@ export function serveHttp(
     }
     return pending.then(finish, failed);
   };
-  const server = Deno.serve({
-    port: options.port,
-    hostname: options.hostname,
-    ...(options.reusePort ? { reusePort: true } : {}),
-    onListen: (addr) => options.onListen?.(addr),
-    onError: (err) => {
-      if (err instanceof CloseConnection) return new Response(null, { status: 408 });
-      log("error", "unhandled error", { error: describeError(err) });
-      return new Response(
-        JSON.stringify({ error: { code: "internal", message: "internal error" } }),
-        { status: 500, headers: { "content-type": "application/json" } },
-      );
-    },
-  }, counted);
+  if (options.reusePort && options.claimPort && options.port !== 0) {
+    // A listener without SO_REUSEPORT cannot bind a port another socket listens on, with or
+    // without it: a short-lived one is the test. (Two functions starting on one port within the
+    // microseconds between this check and the bind could still share it.)
+    const { hostname, port } = options;
+    bindOrExplain(options, () => Deno.listen({ hostname, port }).close());
+  }
+  const server = bindOrExplain(options, () =>
+    Deno.serve({
+      port: options.port,
+      hostname: options.hostname,
+      ...(options.reusePort ? { reusePort: true } : {}),
+      onListen: (addr) => options.onListen?.(addr),
+      onError: (err) => {
+        if (err instanceof CloseConnection) return new Response(null, { status: 408 });
+        log("error", "unhandled error", { error: describeError(err) });
+        return new Response(
+          JSON.stringify({ error: { code: "internal", message: "internal error" } }),
+          { status: 500, headers: { "content-type": "application/json" } },
+        );
+      },
+    }, counted));
 
   let stopping: Promise<void> | undefined;
   const drain = async (signal: string) => {

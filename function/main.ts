@@ -447,6 +447,7 @@ export async function main(args: string[]): Promise<number> {
       port: settings.port,
       hostname: settings.hostname,
       reusePort: threadCount > 1,
+      claimPort: true,
       drainMs: settings.drainMs,
       log: (level, msg, fields) => logLine(level, msg, { ...tag, ...fields }),
       onListen: ({ hostname, port }) => {

@@ -295,3 +295,46 @@ Deno.test("without --unstable-net the function says so and serves on one thread"
     assert.ok(!lines.some((l) => l.msg === "serving threads"));
   });
 });
+
+for (const threads of ["1", "2"]) {
+  Deno.test(`a second function on ${threads} thread(s) on a port one already serves exits 1 naming the address and takes none of its connections`, async () => {
+    await withModels(async ({ PRODUCTION: model }) => {
+      const first = await startTwo(["--model", model!]);
+      try {
+        const port = new URL(first.url).port;
+        const child = new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "-A",
+            "--unstable-net",
+            join(import.meta.dirname!, "../../function/main.ts"),
+            ...["--threads", threads, "--hostname", "127.0.0.1", "--port", port, "--model", model!],
+          ],
+          stdout: "null",
+          stderr: "piped",
+        }).spawn();
+        // A hang guard: a function that joined the port would serve until stopped.
+        const guard = setTimeout(() => child.kill("SIGKILL"), WAIT_LIMIT_MS);
+        const second = await child.output().finally(() => clearTimeout(guard));
+        assert.notEqual(second.signal, "SIGKILL", "the second function kept serving on the port");
+        assert.equal(second.code, 1);
+        const stderr = new TextDecoder().decode(second.stderr);
+        assert.equal(
+          stderr.trim(),
+          `error: 127.0.0.1:${port} is in use: another process listens there`,
+        );
+        // SO_REUSEPORT would have let it join the port: every new connection still reaches the first.
+        const answers = await load(2, (client, c, i) => predict(first, client, `s${c}-${i}`));
+        assert.ok(answers.every((a) => a.status === 200));
+        const status = await first.stop();
+        assert.equal(status.code, 0);
+        const requests = logged(first).filter((l) =>
+          l.msg === "request" && l.route === "/api/predict"
+        );
+        assert.equal(requests.length, CONNECTIONS * 2);
+      } finally {
+        await first.stop();
+      }
+    });
+  });
+}
