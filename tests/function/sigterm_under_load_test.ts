@@ -11,18 +11,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const enc = new TextEncoder();
 const DRAIN_SECONDS = 10;
 
-/** Tries to connect every few ms until stopped; returns each attempt's time and result. */
+/** Tries to connect every few ms until stopped; returns each attempt's times and result. */
 function probeConnects(port: number, t0: number) {
-  const attempts: { at: number; ok: boolean }[] = [];
+  const attempts: { start: number; at: number; ok: boolean }[] = [];
   let stopped = false;
   const done = (async () => {
     while (!stopped) {
+      const start = performance.now() - t0;
       try {
         const c = await Deno.connect({ hostname: "127.0.0.1", port });
         c.close();
-        attempts.push({ at: performance.now() - t0, ok: true });
+        attempts.push({ start, at: performance.now() - t0, ok: true });
       } catch {
-        attempts.push({ at: performance.now() - t0, ok: false });
+        attempts.push({ start, at: performance.now() - t0, ok: false });
       }
       await sleep(10);
     }
@@ -92,6 +93,9 @@ for (const { name, holdBody } of CASES) {
         const answeredBefore = load.records.length;
         const probe = probeConnects(port, t0);
         server.process.kill("SIGTERM");
+        // Once the process has gone the port is free, and another test may bind it.
+        let exitAt = Infinity;
+        server.process.status.then(() => exitAt = performance.now() - t0);
         let slowAnswer: string | undefined;
         if (slow) {
           // Held past the drain's first phase: the server must still wait for it.
@@ -127,10 +131,15 @@ for (const { name, holdBody } of CASES) {
         const answered = count((r) => r.outcome === "answered") + (slow ? 1 : 0);
         assert.equal(handled.length, answered, "the server handled a request nobody received");
         assert.ok(handled.every((l) => l.status === 200));
-        // Refusals start after the signal and, once they start, never stop.
-        const firstRefused = probe.attempts.findIndex((a) => !a.ok);
+        // Refusals start after the signal and, once they start, never stop while it runs.
+        const attempts = probe.attempts.filter((a) => a.start < exitAt);
+        const timeline = attempts.map((a) => `${Math.round(a.start)}:${a.ok ? "ok" : "refused"}`);
+        const firstRefused = attempts.findIndex((a) => !a.ok);
         assert.ok(firstRefused >= 0, "new connections were still accepted at exit");
-        assert.ok(probe.attempts.slice(firstRefused).every((a) => !a.ok));
+        assert.ok(
+          attempts.slice(firstRefused).every((a) => !a.ok),
+          `accepted after a refusal (ms after SIGTERM): ${timeline.join(" ")}`,
+        );
         const signalAt = t0 - load.startedAt;
         for (const r of records.filter((r) => r.outcome === "refused")) {
           assert.ok(r.at > signalAt);

@@ -62,12 +62,41 @@ export async function startPackage(opts: StartOptions = {}): Promise<RunningPack
   const ownDenoDir = opts.denoDir === undefined
     ? await Deno.makeTempDir({ prefix: "fluxops-deno-dir-" })
     : undefined;
-  const port = freePort();
+  // freePort's port is free when asked, not when the handler binds it: under --parallel another
+  // test's process may take it first, and then the handler exits saying so. A new port settles it.
+  for (let attempt = 1;; attempt++) {
+    const started = await launchOnPort(freePort(), dir, opts, opts.denoDir ?? ownDenoDir!);
+    if (started !== PORT_TAKEN) {
+      return ownDenoDir === undefined ? started : {
+        ...started,
+        stop: async () => {
+          const status = await started.stop();
+          await Deno.remove(ownDenoDir, { recursive: true }).catch(() => {});
+          return status;
+        },
+      };
+    }
+    if (attempt === PORT_ATTEMPTS) {
+      if (ownDenoDir) await Deno.remove(ownDenoDir, { recursive: true });
+      throw new Error(`the package did not start: ${PORT_ATTEMPTS} free ports were taken first`);
+    }
+  }
+}
+
+const PORT_TAKEN = Symbol("port taken");
+const PORT_ATTEMPTS = 5;
+
+async function launchOnPort(
+  port: number,
+  dir: string,
+  opts: StartOptions,
+  denoDir: string,
+): Promise<RunningPackage | typeof PORT_TAKEN> {
   const launch = await hostLaunch({
     dir,
     port,
     // What the platform and the app settings give the host, and so the handler.
-    hostEnv: platformEnv(opts.denoDir ?? ownDenoDir!, {
+    hostEnv: platformEnv(denoDir, {
       ...(opts.model === undefined ? {} : { FLUXOPS_MODEL: opts.model }),
       ...opts.env,
     }),
@@ -98,7 +127,6 @@ export async function startPackage(opts: StartOptions = {}): Promise<RunningPack
       }
       const s = await status;
       await reading;
-      if (ownDenoDir) await Deno.remove(ownDenoDir, { recursive: true });
       return s;
     })();
     return stopped;
@@ -108,21 +136,25 @@ export async function startPackage(opts: StartOptions = {}): Promise<RunningPack
   while (true) {
     if (exited !== undefined) {
       await stop();
+      if (err.join("").includes(`:${port} is in use`)) return PORT_TAKEN;
       throw new Error(
         `the package exited with code ${exited.code} before answering:\n${err.join("")}`,
       );
     }
-    try {
-      const res = await fetch(`${url}/api/health`);
-      await res.body?.cancel();
-      return {
-        url,
-        readyMs: performance.now() - started,
-        stdout: () => out.join(""),
-        stderr: () => err.join(""),
-        stop,
-      };
-    } catch { /* not listening yet */ }
+    // Only once this handler says it listens: an answer before that came from another process.
+    if (out.join("").includes('"msg":"listening"')) {
+      try {
+        const res = await fetch(`${url}/api/health`);
+        await res.body?.cancel();
+        return {
+          url,
+          readyMs: performance.now() - started,
+          stdout: () => out.join(""),
+          stderr: () => err.join(""),
+          stop,
+        };
+      } catch { /* not answering yet */ }
+    }
     if (performance.now() > deadline) {
       await stop();
       throw new Error(

@@ -37,7 +37,25 @@ export async function startServer(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<RunningServer> {
-  const port = freePort();
+  // freePort's port is free when asked, not when the child binds it: under --parallel another
+  // test's child may take it first, and then this one exits saying so. A new port settles that.
+  for (let attempt = 1;; attempt++) {
+    const started = await spawnOnPort(freePort(), args, env);
+    if (started !== PORT_TAKEN) return started;
+    if (attempt === PORT_ATTEMPTS) {
+      throw new Error(`function did not start: ${PORT_ATTEMPTS} free ports were taken first`);
+    }
+  }
+}
+
+const PORT_TAKEN = Symbol("port taken");
+const PORT_ATTEMPTS = 5;
+
+async function spawnOnPort(
+  port: number,
+  args: string[],
+  env: Record<string, string>,
+): Promise<RunningServer | typeof PORT_TAKEN> {
   const process = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -61,27 +79,34 @@ export async function startServer(
     process.stdout.pipeTo(new WritableStream({ write: (c) => void (out += dec.decode(c)) })),
     process.stderr.pipeTo(new WritableStream({ write: (c) => void (err += dec.decode(c)) })),
   ];
+  let exited = false;
+  process.status.then(() => exited = true);
   const url = `http://127.0.0.1:${port}`;
   // A hang guard, not a claim about start-up time: a busy machine may take many seconds.
   const deadline = Date.now() + WAIT_LIMIT_MS;
   for (;;) {
-    try {
-      const res = await fetch(`${url}/v2/health/live`);
-      await res.body?.cancel();
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        process.kill("SIGKILL");
-        await process.status;
-        await Promise.allSettled(pumps);
-        throw new Error(`function did not start: ${err}${out}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
+    if (exited) {
+      await Promise.allSettled(pumps);
+      if (err.includes(`:${port} is in use`)) return PORT_TAKEN;
+      throw new Error(`function exited before answering: ${err}${out}`);
     }
+    // Only once this child says it listens: an answer before that came from another process.
+    if (out.includes('"msg":"listening"')) {
+      try {
+        const res = await fetch(`${url}/v2/health/live`);
+        await res.body?.cancel();
+        break;
+      } catch { /* not answering yet */ }
+    }
+    if (Date.now() > deadline) {
+      process.kill("SIGKILL");
+      await process.status;
+      await Promise.allSettled(pumps);
+      throw new Error(`function did not start: ${err}${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
   if (threadsExpected(args, env) > 1) {
-    let exited = false;
-    process.status.then(() => exited = true);
     await waitUntil(
       () => exited || out.includes('"msg":"serving threads"') || out.includes('"threads_asked"'),
       `the serving threads of ${url}`,
