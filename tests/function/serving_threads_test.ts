@@ -248,48 +248,20 @@ Deno.test("without a valid model every thread answers 503 with the reason the ma
 
 Deno.test("without --unstable-net the function says so and serves on one thread", async () => {
   await withModels(async ({ PRODUCTION: model }) => {
-    // A port the kernel reports free (a random one in the ephemeral range collided with other
-    // tests' client sockets under --parallel, and the child exited with the port in use).
-    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (probe.addr as Deno.NetAddr).port;
-    probe.close();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        join(import.meta.dirname!, "../../function/main.ts"),
-        "--threads",
-        "2",
-        "--hostname",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        "--model",
-        model!,
-      ],
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const chunks: string[] = [];
-    const dec = new TextDecoder();
-    const pump = child.stdout.pipeTo(
-      new WritableStream({ write: (c) => void chunks.push(dec.decode(c)) }),
-    );
+    const server = await startServer(["--threads", "2", "--model", model!], {}, {
+      unstableNet: false,
+    });
+    let status: Deno.CommandStatus;
     try {
-      const res = await waitUntil(
-        () => fetch(`http://127.0.0.1:${port}/api/health`).catch(() => undefined),
-        "the server to answer",
-        { everyMs: 50 },
-      );
-      assert.equal(res?.status, 200);
-      await res?.body?.cancel();
+      const res = await fetch(`${server.url}/api/health`);
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
     } finally {
-      child.kill("SIGTERM");
-      assert.equal((await child.status).code, 0);
-      await pump;
+      status = await server.stop();
     }
-    const lines = chunks.join("").trim().split("\n").map((l) => JSON.parse(l));
-    const warn = lines.find((l) => l.level === "warn");
+    assert.equal(status.code, 0);
+    const lines = logged(server);
+    const warn = lines.find((l) => l.level === "warn")!;
     assert.match(warn.msg, /serving on one thread: sharing the port needs --unstable-net/);
     assert.equal(warn.threads_asked, 2);
     assert.ok(!lines.some((l) => l.msg === "serving threads"));

@@ -36,16 +36,23 @@ function threadsExpected(args: readonly string[], env: Record<string, string>): 
 export async function startServer(
   args: string[],
   env: Record<string, string> = {},
+  options: StartServerOptions = {},
 ): Promise<RunningServer> {
   // freePort's port is free when asked, not when the child binds it: under --parallel another
   // test's child may take it first, and then this one exits saying so. A new port settles that.
   for (let attempt = 1;; attempt++) {
-    const started = await spawnOnPort(freePort(), args, env);
+    const started = await spawnOnPort(freePort(), args, env, options.unstableNet ?? true);
     if (started !== PORT_TAKEN) return started;
     if (attempt === PORT_ATTEMPTS) {
       throw new Error(`function did not start: ${PORT_ATTEMPTS} free ports were taken first`);
     }
   }
+}
+
+/** Options of {@link startServer}. */
+export interface StartServerOptions {
+  /** Run Deno with `--unstable-net`, which serving threads need; default true. */
+  readonly unstableNet?: boolean;
 }
 
 const PORT_TAKEN = Symbol("port taken");
@@ -55,12 +62,13 @@ async function spawnOnPort(
   port: number,
   args: string[],
   env: Record<string, string>,
+  unstableNet: boolean,
 ): Promise<RunningServer | typeof PORT_TAKEN> {
   const process = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
-      "--unstable-net",
+      ...(unstableNet ? ["--unstable-net"] : []),
       join(import.meta.dirname!, "../../function/main.ts"),
       "--hostname",
       "127.0.0.1",
